@@ -1,38 +1,26 @@
 /*
  * config.h - one option table per program drives parsing, validation,
- * --help and the effective-config dump.
+ * --help and the effective-config dump (model: Redis static_configs[]).
  *
  * A program declares its settings once, as a table of struct config_option
  * whose offsets point into its own config struct (struct mds_config, ...),
  * and config_parse() fills that struct: first every default, then the
  * --config FILE if one was given, then the command-line flags, which win.
  * The same names work in both places: "stripe-size = 4M" in the file is
- * --stripe-size=4M on the command line. In names, '-' and '_' are the same
- * character, so "stripe_size" also matches (mount -o style).
+ * --stripe-size=4M on the command line ('-' and '_' match each other).
  *
- * Command line:  --key=value, --key value, -k value, -kvalue (short_name);
- *                bool: --key (true), --no-key (false), --key=yes|no;
- *                --config FILE, --dump-config, -h/--help; "--" ends options;
- *                everything else is a positional argument, returned in order.
- * Config file:   "key = value" or "key value" per line; '#' at the start of
- *                a line or after white space starts a comment (so a path
- *                like /a#b survives); blank lines are skipped; a value may be
- *                "double quoted" with \" \\ \n \t escapes; a bool key alone
- *                on a line means true; a later line overrides an earlier one.
- *
- * Errors: config_parse() never prints and never exits. A bad value, a value
- * out of range or an unknown key returns -EINVAL and leaves one line in
- * res->err naming the key, the bad value and what is accepted, e.g.
+ * Errors: nothing here prints unless asked to, and nothing exits. A bad
+ * value, a value out of range or an unknown key returns -EINVAL and leaves
+ * one line in res->err naming the key, the value and what is accepted:
  *   glint-oss: bad value "12X" for --capacity: expected a size in bytes
  *   (suffix K, M, G, T) between 1M and 1P
- * The caller prints it to stderr and exits non-zero. --help and --dump-config
- * are reported in res->action; config_print_action() does the printing.
+ * The caller prints it to stderr and exits non-zero. --help and
+ * --dump-config come back in res->action; config_print_action() prints.
  *
- * Memory: string, path and address options are malloc'd copies owned by the
- * config struct; config_fini() frees them. The config struct must start
- * zeroed. Thread-safety: none needed; call from main before threads start.
- * Not here: cross-option checks (the program does those after parsing) and
- * reloading a running server's configuration.
+ * Memory: string, path and address values are malloc'd copies owned by the
+ * config struct until config_fini(). Not thread-safe; call from main before
+ * threads start. Not here: cross-option checks (the program does them after
+ * parsing) and reloading a running server's configuration.
  */
 #ifndef GLINT_COMMON_CONFIG_H
 #define GLINT_COMMON_CONFIG_H
@@ -149,6 +137,18 @@ struct config_result {
 				     argument ("glint [opts] cmd [args]") */
 
 /*
+ * Command line:  --key=value, --key value, -k value, -kvalue (short_name);
+ *                bool: --key (true), --no-key (false), --key=yes|no, -k;
+ *                --config FILE, --dump-config, -h/--help; "--" ends options;
+ *                anything else ("-" included) is a positional argument,
+ *                returned in order in res->args.
+ * Config file:   "key = value" or "key value" per line; '#' at the start of
+ *                a line or after white space starts a comment (so a path
+ *                like /a#b survives); blank lines are skipped; a value may be
+ *                "double quoted" with \" \\ \n \t escapes; a bool key alone
+ *                on a line means true; a later line overrides an earlier one;
+ *                CRLF line ends are accepted.
+ *
  * Fill cfg from defaults, the --config file and the flags in argv[1..argc)
  * (argv[0] is the program name, used in messages). cfg must be zeroed (or
  * config_fini()ed) and res may hold anything: both are overwritten.
@@ -202,7 +202,19 @@ void config_dump(const struct config_option *table, const void *cfg,
 /*
  * After config_parse() returned 0: for CONFIG_ACTION_HELP print the usage,
  * for CONFIG_ACTION_DUMP print the dump, to out, and return 1 (the program
- * then exits 0); for CONFIG_ACTION_RUN return 0.
+ * then exits 0); for CONFIG_ACTION_RUN return 0. A main() reads:
+ *
+ *	rc = config_parse(oss_options, &cfg, argc, argv, &res);
+ *	if (rc) {
+ *		fprintf(stderr, "%s\n", res.err);
+ *		ret = 2;
+ *	} else if (config_print_action(oss_options, &cfg, &res, NULL, stdout)) {
+ *		ret = 0;
+ *	} else {
+ *		ret = oss_run(&cfg, res.args, res.nargs);
+ *	}
+ *	config_result_fini(&res);
+ *	config_fini(oss_options, &cfg);
  */
 int config_print_action(const struct config_option *table, const void *cfg,
 			const struct config_result *res, const char *synopsis,
