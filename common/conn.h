@@ -44,11 +44,18 @@ struct rpc_client;
 /* A handler's return value that asks the connection to be closed. */
 #define CONN_CLOSE (-100000)
 
+/* Timeout of a conn_request() given timeout_ms 0, and of a connect given 0. */
+#define CONN_DEFAULT_TIMEOUT_MS 30000
+
+/* Default idle timeout of accepted connections (netsrv_config). */
+#define CONN_IDLE_TIMEOUT_MS 60000
+
 /*
  * A request handler. payload/len is the checked request payload, borrowed
  * until the handler returns (copy what you keep). Return:
  *   0          the handler replied, or took a conn_get() reference and
- *              will reply later;
+ *              will reply later (conn_reply() on the loop thread, or
+ *              conn_reply_threadsafe() from anywhere; exactly once);
  *   -errno     conn sends an error reply with that status and no reason;
  *   CONN_CLOSE the request was malformed: the connection is closed and the
  *              reason logged (the handler may log details first).
@@ -59,7 +66,8 @@ typedef int (*conn_handler_fn)(struct conn *c, const struct frame_header *h,
 /*
  * A program's dispatch table: handlers[opcode], NULL for opcodes this program
  * does not serve (a request for one gets -EOPNOTSUPP; an opcode unknown to
- * proto_op_lookup() closes the connection).
+ * proto_op_lookup() closes the connection). Borrowed by every conn that uses
+ * it: it must outlive them (static or program-lifetime storage).
  */
 struct conn_handlers {
 	conn_handler_fn fn[PROTO_OP_MAX];
@@ -69,71 +77,115 @@ struct conn_handlers {
 };
 
 /* Completion of a request sent with conn_request(). status is the reply's
- * status, or -ETIMEDOUT, -ECONNRESET (connection lost) or -ECANCELED;
- * payload is borrowed until the callback returns (NULL on local errors). */
+ * status, or a local error: -ETIMEDOUT, -ECONNRESET (connection lost),
+ * -ECONNREFUSED and friends (conn_connect_async() failed) or -ECANCELED
+ * (rpc_client_destroy); payload is borrowed until the callback returns
+ * (NULL on local errors). A reply arriving after its timeout is dropped. */
 typedef void (*conn_reply_fn)(void *arg, int status, const uint8_t *payload,
 			      size_t len);
 
 /* --- per-connection API (loop thread only) --- */
 
-/* Send a reply to request h: status 0 or -errno, payload copied. 0/-errno. */
+/*
+ * Send a reply to request h: status 0 or -errno, payload copied. A nonzero
+ * status with len 0 sends an empty ERROR payload. Returns 0, -ENOTCONN when
+ * the conn has closed (the reply is dropped: harmless), -EMSGSIZE or
+ * -ENOMEM. Replies are queued and written when the socket allows.
+ */
 int conn_reply(struct conn *c, const struct frame_header *h, int status,
 	       const void *payload, size_t len);
 
-/* Like conn_reply with an ERROR payload carrying reason (may be NULL). */
+/* Like conn_reply with an ERROR payload carrying reason (may be NULL);
+ * status must be negative (else -EINVAL). */
 int conn_reply_error(struct conn *c, const struct frame_header *h, int status,
 		     const char *reason);
 
 /*
  * Thread-safe: queue a reply from any thread; the conn's loop sends it.
- * Takes ownership of payload (malloc'd; freed after sending or on close).
+ * opcode and req_id are the request's (h->opcode, h->req_id). Takes
+ * ownership of payload (malloc'd or NULL; freed after sending or on close,
+ * also when this fails). The caller must hold a reference (conn_get()) for
+ * the duration of the call; the queue takes its own. Returns 0, -ENOTCONN
+ * when the conn's loop has no open conns left (the reply is dropped), or
+ * -ENOMEM. A conn that closes before the loop sends drops the reply.
  */
 int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
 			  int status, void *payload, size_t len);
 
 /*
  * Send a request; cb runs on the loop thread exactly once with the reply or
- * an error. timeout_ms 0 means the connection's default. Payload copied.
+ * an error, never before conn_request() returns. timeout_ms 0 means
+ * CONN_DEFAULT_TIMEOUT_MS. Payload copied. Returns 0 (cb will run), or
+ * -ENOTCONN, -EMSGSIZE, -ENOMEM (cb will not run). May be used while a
+ * conn_connect_async() connection is still connecting: it is sent once up.
  */
 int conn_request(struct conn *c, uint16_t opcode, const void *payload,
 		 size_t len, uint32_t timeout_ms, conn_reply_fn cb, void *arg);
 
+/*
+ * Close now (idempotent): the socket, unsent frames and the read buffer
+ * go; every pending request completes with -ECONNRESET; on_close runs;
+ * reason is logged (rate limited) as "peer=%s closed: %s". The memory lives
+ * on until the last conn_put().
+ */
 void conn_close(struct conn *c, const char *reason);
-void conn_get(struct conn *c);
-void conn_put(struct conn *c);
+void conn_get(struct conn *c);	/* thread-safe */
+void conn_put(struct conn *c);	/* thread-safe; NULL is fine */
 int conn_is_open(const struct conn *c);
 void *conn_ctx(const struct conn *c);	     /* conn_handlers.ctx */
 void *conn_user(const struct conn *c);	     /* per-connection user data */
 void conn_set_user(struct conn *c, void *user);
 const char *conn_peer(const struct conn *c); /* "ip:port" for logs */
+/* The owning loop; only valid while that loop exists (netsrv_stop
+ * destroys worker loops). */
 struct ev_loop *conn_loop(const struct conn *c);
 
 /* Outgoing connection on a loop, dispatching incoming requests through
  * handlers (may be NULL: replies only). Connects synchronously with
- * timeout_ms. Returns 0 and *out, or -errno. */
+ * timeout_ms (0 = default), blocking the calling thread meanwhile. host NULL
+ * or "" means 127.0.0.1; names are resolved with getaddrinfo and every
+ * address is tried. Returns 0 and *out, or -errno (-ECONNREFUSED,
+ * -ETIMEDOUT, -EHOSTUNREACH for a name that does not resolve). *out is
+ * borrowed: the loop's reference goes when it closes; take your own with
+ * conn_get() to keep the pointer past that. */
 int conn_connect(struct ev_loop *loop, const char *host, uint16_t port,
 		 uint32_t timeout_ms, const struct conn_handlers *handlers,
 		 struct conn **out);
+
+/* Like conn_connect without blocking (except for resolving a name): *out is
+ * returned connecting; requests may be queued at once. If the connect fails
+ * or takes longer than timeout_ms (0 = default), the conn closes and its
+ * pending requests complete with that -errno (-ECONNREFUSED, -ETIMEDOUT). */
+int conn_connect_async(struct ev_loop *loop, const char *host, uint16_t port,
+		       uint32_t timeout_ms, const struct conn_handlers *handlers,
+		       struct conn **out);
 
 /* --- servers --- */
 
 struct netsrv_config {
 	const char *host;	 /* listen address; "" or NULL = all */
 	uint16_t port;		 /* 0 = ephemeral */
-	unsigned nthreads;	 /* loop threads; 1 = everything on the caller's loop */
-	unsigned max_conns;	 /* connections past this are refused and logged */
-	const struct conn_handlers *handlers;
+	unsigned nthreads;	 /* loop threads; 1 (or 0) = everything on the caller's loop */
+	unsigned max_conns;	 /* connections past this are refused and logged; 0 = 4096 */
+	const struct conn_handlers *handlers; /* borrowed until netsrv_stop */
+	uint32_t idle_timeout_ms; /* close a conn that sends no frame this
+				     long after accept; 0 = CONN_IDLE_TIMEOUT_MS */
 };
 
 /*
  * Listen and serve on loop (the caller's, which it runs itself) plus
- * nthreads-1 worker loops of its own. Returns 0, or -EADDRINUSE and friends
- * (nothing started). *bound_port gets the real port.
+ * nthreads-1 worker loops of its own. Accepted connections are spread round
+ * robin over all nthreads loops; a handler runs on its conn's loop thread.
+ * Call on loop's thread (or before loop runs). Returns 0, or -EADDRINUSE
+ * and friends (nothing started). *bound_port (may be NULL) gets the real
+ * port.
  */
 int netsrv_start(struct ev_loop *loop, const struct netsrv_config *cfg,
 		 struct netsrv **out, uint16_t *bound_port);
 
-/* Close the listener and every connection, join worker threads. */
+/* Close the listener and every connection, join worker threads and free s.
+ * Call on the caller loop's thread (e.g. from an ev_signal callback on
+ * SIGTERM), or after that loop stopped running. NULL is fine. */
 void netsrv_stop(struct netsrv *s);
 
 /* --- blocking RPC client (tools, FUSE threads) --- */
@@ -142,19 +194,28 @@ void netsrv_stop(struct netsrv *s);
  * A connection to one server run by a private loop thread. rpc_call may be
  * called from many threads at once; calls are pipelined on one connection.
  * The connection is (re)established on demand, HELLO included: the HELLO
- * payload given at creation is sent first on every new connection and the
- * server's HELLO reply is kept (rpc_client_hello_reply).
+ * payload given at creation (copied; hello_len 0 = no HELLO) is sent first
+ * on every new connection, calls wait until its reply arrives, and the
+ * server's HELLO reply is kept (rpc_client_hello_reply). A HELLO reply with
+ * a nonzero status fails the waiting calls with that status and closes the
+ * connection. Creating does not connect. Returns 0 or -errno.
  */
 int rpc_client_create(const char *host, uint16_t port, uint32_t connect_timeout_ms,
 		      const void *hello, size_t hello_len,
 		      struct rpc_client **out);
+/* Fail outstanding calls (-ECANCELED), close, join the thread, free.
+ * Calls must not start after this begins. NULL is fine. */
 void rpc_client_destroy(struct rpc_client *rc);
 
 /*
  * Send one request and wait for its reply or timeout_ms. Returns the reply
  * status (0 or -errno from the server) or a local -errno (-ETIMEDOUT,
- * -ECONNREFUSED, -ECONNRESET). On return *reply (malloc'd, caller frees with
- * free()) and *reply_len hold the reply payload, also for error replies.
+ * -ECONNREFUSED, -ECONNRESET, -ECANCELED, -ENOMEM). On return *reply
+ * (malloc'd, caller frees with free(); NULL when there is no payload) and
+ * *reply_len hold the reply payload, also for error replies. reply may be
+ * NULL when the caller wants no payload. timeout_ms 0 = default; it starts
+ * when the call reaches the loop thread, and a call that must wait for a
+ * (re)connect and HELLO may take up to about the connect timeout longer.
  */
 int rpc_call(struct rpc_client *rc, uint16_t opcode, const void *payload,
 	     size_t len, uint32_t timeout_ms, uint8_t **reply, size_t *reply_len);

@@ -1,0 +1,1106 @@
+/*
+ * conn.c - one framed, pipelined TCP connection on a libev loop (conn.h).
+ *
+ * Read side: conn_drive() runs the state machine of enum conn_state
+ * (conn_i.h). Bytes are read into a per-conn buffer (rbuf); the header is
+ * collected into hdr_raw and validated before any payload memory is taken;
+ * a payload that already sits whole in rbuf is dispatched in place, anything
+ * longer gets a buffer of exactly payload_len (<= FRAME_MAX_PAYLOAD) and big
+ * ones are read straight into it. Partial frames survive across reads.
+ *
+ * Write side: frames wait in a queue and go out with one sendmsg (a writev)
+ * per batch when the socket is writable. Backpressure: while more than
+ * CONN_WQ_HIGH bytes are queued or CONN_MAX_UNREPLIED requests await their
+ * replies, the conn stops reading (CONN_PAUSED) until the queue drains below
+ * CONN_WQ_LOW; a peer that never reads cannot grow our memory without bound.
+ *
+ * Requests we send wait in a hash table keyed by req_id (ids count up from
+ * 1 per conn), each with its own ev_timer; every callback runs exactly once.
+ * A reply to an id we issued but no longer wait for (timed out) is dropped;
+ * a reply to an id never issued closes the conn.
+ *
+ * Cross-thread replies go through a per-loop context (struct conn_loopctx):
+ * a locked queue and one ev_async, created when the first conn opens on a
+ * loop and torn down, on that loop's thread, when the last one closes.
+ *
+ * Lifetime: refs count the loop's hold (while open), the drive function on
+ * the stack, queued cross-thread replies and handlers' conn_get(). Closing
+ * releases the socket, watchers, write queue and pending requests at once;
+ * memory goes with the last conn_put(), which may run on any thread.
+ */
+#include "common/conn_i.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+#define CONN_RBUF_SIZE	     (16u << 10) /* read buffer per conn */
+#define CONN_READS_PER_EVENT 8		 /* fairness between conns */
+#define CONN_WQ_HIGH	     (4u << 20)	 /* stop reading above this */
+#define CONN_WQ_LOW	     (1u << 20)	 /* resume reading below this */
+#define CONN_MAX_UNREPLIED   1024	 /* dispatched requests not answered */
+#define CONN_IOV_MAX	     64		 /* iovecs per sendmsg */
+
+/* One frame in the write queue. */
+struct conn_out {
+	struct conn_out *next;
+	uint8_t hdr[FRAME_HEADER_LEN];
+	const uint8_t *data;	/* payload: owned or inline_data */
+	size_t len;		/* payload bytes */
+	void *owned;		/* malloc'd payload to free, or NULL */
+	size_t sent;		/* bytes of hdr + data already written */
+	uint8_t inline_data[];	/* copied payload */
+};
+
+/* A request we sent and whose reply we wait for. */
+struct conn_pending {
+	struct conn_pending *next; /* hash chain */
+	struct conn *c;
+	uint64_t req_id;
+	conn_reply_fn cb;
+	void *arg;
+	ev_timer timer;		/* the request's timeout */
+};
+
+/* A reply queued by conn_reply_threadsafe(). */
+struct conn_tsreply {
+	struct conn_tsreply *next;
+	struct conn *c;		/* holds a ref */
+	uint16_t opcode;
+	uint64_t req_id;
+	int status;
+	void *payload;		/* owned */
+	size_t len;
+};
+
+/* Per-loop state for cross-thread replies. */
+struct conn_loopctx {
+	struct conn_loopctx *next; /* registry list */
+	struct ev_loop *loop;
+	atomic_int refs;	/* the registry while live, plus each conn */
+	unsigned nopen;		/* open conns on the loop (loop thread) */
+	ev_async wake;		/* started while live */
+	pthread_mutex_t mu;	/* guards q_* and dead */
+	struct conn_tsreply *q_head, *q_tail;
+	int dead;		/* torn down: the loop may be gone */
+};
+
+/* Live loop contexts by loop; lock order: registry_mu, then a ctx's mu. */
+static pthread_mutex_t lctx_registry_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct conn_loopctx *lctx_registry;
+
+static void conn_drive(struct conn *c);
+static void conn_answered(struct conn *c);
+static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
+		     int status, uint64_t req_id, const void *payload,
+		     size_t len, void *owned);
+
+/* --- small socket helpers --- */
+
+void conn_format_addr(const void *sa_, char *buf, size_t len)
+{
+	const struct sockaddr *sa = sa_;
+	char ip[INET6_ADDRSTRLEN] = "?";
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = sa_;
+
+		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+		snprintf(buf, len, "%s:%u", ip, ntohs(in->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = sa_;
+
+		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+		snprintf(buf, len, "[%s]:%u", ip, ntohs(in6->sin6_port));
+	} else {
+		snprintf(buf, len, "?");
+	}
+}
+
+static int conn_sock_setup(int fd)
+{
+	int one = 1;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	/* Fails on non-TCP sockets (tests use socketpairs): harmless. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
+}
+
+static int conn_resolve(const char *host, uint16_t port, struct addrinfo **res)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM };
+	char port_str[8];
+	int rc;
+
+	snprintf(port_str, sizeof(port_str), "%u", port);
+	rc = getaddrinfo(host && *host ? host : "127.0.0.1", port_str, &hints,
+			 res);
+	if (rc == EAI_SYSTEM)
+		return -errno;
+	if (rc)
+		return -EHOSTUNREACH;
+	return 0;
+}
+
+/* --- per-loop context --- */
+
+static void lctx_put(struct conn_loopctx *l)
+{
+	if (atomic_fetch_sub(&l->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+/* Send one queued cross-thread reply, on the loop thread. */
+static void lctx_deliver(struct conn_tsreply *r)
+{
+	struct conn *c = r->c;
+
+	if (c->state != CONN_CLOSED) {
+		conn_send(c, r->opcode, FRAME_F_REPLY, r->status, r->req_id,
+			  r->payload, r->len, r->payload);
+		r->payload = NULL; /* conn_send took it */
+		conn_answered(c);
+	}
+	free(r->payload);
+	free(r);
+	conn_put(c);
+}
+
+static void lctx_on_wake(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct conn_loopctx *l = w->data;
+	struct conn_tsreply *r, *next;
+
+	pthread_mutex_lock(&l->mu);
+	r = l->q_head;
+	l->q_head = l->q_tail = NULL;
+	pthread_mutex_unlock(&l->mu);
+	/* l may be torn down and freed by the last delivery: don't touch it. */
+	for (; r; r = next) {
+		next = r->next;
+		lctx_deliver(r);
+	}
+}
+
+/* A conn opens on loop: find or make the loop's context; one ref for it. */
+static struct conn_loopctx *lctx_attach(struct ev_loop *loop)
+{
+	struct conn_loopctx *l;
+
+	pthread_mutex_lock(&lctx_registry_mu);
+	for (l = lctx_registry; l; l = l->next)
+		if (l->loop == loop)
+			break;
+	if (!l) {
+		l = calloc(1, sizeof(*l));
+		if (!l)
+			goto out;
+		l->loop = loop;
+		atomic_init(&l->refs, 1);
+		pthread_mutex_init(&l->mu, NULL);
+		ev_async_init(&l->wake, lctx_on_wake);
+		l->wake.data = l;
+		ev_async_start(loop, &l->wake);
+		l->next = lctx_registry;
+		lctx_registry = l;
+	}
+	l->nopen++;
+	atomic_fetch_add(&l->refs, 1);
+out:
+	pthread_mutex_unlock(&lctx_registry_mu);
+	return l;
+}
+
+/* A conn closed (loop thread): the last one tears the context down. */
+static void lctx_conn_closed(struct conn_loopctx *l)
+{
+	struct conn_loopctx **pp;
+	struct conn_tsreply *r, *next;
+
+	pthread_mutex_lock(&lctx_registry_mu);
+	if (--l->nopen) {
+		pthread_mutex_unlock(&lctx_registry_mu);
+		return;
+	}
+	for (pp = &lctx_registry; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lctx_registry_mu);
+
+	pthread_mutex_lock(&l->mu);
+	l->dead = 1;
+	r = l->q_head;
+	l->q_head = l->q_tail = NULL;
+	pthread_mutex_unlock(&l->mu);
+	ev_async_stop(l->loop, &l->wake);
+	for (; r; r = next) { /* every conn here is closed: replies dropped */
+		next = r->next;
+		lctx_deliver(r);
+	}
+	lctx_put(l); /* the registry's */
+}
+
+int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
+			  int status, void *payload, size_t len)
+{
+	struct conn_loopctx *l = c->lctx;
+	struct conn_tsreply *r;
+	int rc = 0;
+
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		free(payload);
+		return -ENOMEM;
+	}
+	conn_get(c);
+	*r = (struct conn_tsreply){ .c = c, .opcode = opcode, .req_id = req_id,
+				    .status = status, .payload = payload,
+				    .len = len };
+	pthread_mutex_lock(&l->mu);
+	if (l->dead) {
+		rc = -ENOTCONN;
+	} else {
+		if (l->q_tail)
+			l->q_tail->next = r;
+		else
+			l->q_head = r;
+		l->q_tail = r;
+		/* Under mu: while !dead, the loop is alive. */
+		ev_async_send(l->loop, &l->wake);
+	}
+	pthread_mutex_unlock(&l->mu);
+	if (rc) {
+		free(payload);
+		free(r);
+		conn_put(c);
+	}
+	return rc;
+}
+
+/* --- refcounts and accessors --- */
+
+void conn_get(struct conn *c)
+{
+	atomic_fetch_add(&c->refs, 1);
+}
+
+static void conn_free(struct conn *c)
+{
+	free(c->rbuf);
+	free(c->pay_owned);
+	free(c->pend);
+	if (c->lctx)
+		lctx_put(c->lctx);
+	free(c);
+}
+
+void conn_put(struct conn *c)
+{
+	if (c && atomic_fetch_sub(&c->refs, 1) == 1)
+		conn_free(c);
+}
+
+int conn_is_open(const struct conn *c)
+{
+	return c->state != CONN_CLOSED;
+}
+
+void *conn_ctx(const struct conn *c)
+{
+	return c->handlers ? c->handlers->ctx : NULL;
+}
+
+void *conn_user(const struct conn *c)
+{
+	return c->user;
+}
+
+void conn_set_user(struct conn *c, void *user)
+{
+	c->user = user;
+}
+
+const char *conn_peer(const struct conn *c)
+{
+	return c->peer;
+}
+
+struct ev_loop *conn_loop(const struct conn *c)
+{
+	return c->loop;
+}
+
+/* --- pending requests --- */
+
+static uint32_t pend_slot(const struct conn *c, uint64_t req_id)
+{
+	return (uint32_t)((req_id * 0x9e3779b97f4a7c15ull) >> 32) &
+	       (c->pend_nbuckets - 1);
+}
+
+static int pend_grow(struct conn *c)
+{
+	uint32_t n = c->pend_nbuckets ? c->pend_nbuckets * 2 : 64;
+	struct conn_pending **old = c->pend, **nb;
+	uint32_t old_n = c->pend_nbuckets;
+
+	nb = calloc(n, sizeof(*nb));
+	if (!nb)
+		return -ENOMEM;
+	c->pend = nb;
+	c->pend_nbuckets = n;
+	for (uint32_t i = 0; i < old_n; i++) {
+		struct conn_pending *p, *next;
+
+		for (p = old[i]; p; p = next) {
+			uint32_t s = pend_slot(c, p->req_id);
+
+			next = p->next;
+			p->next = nb[s];
+			nb[s] = p;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+static int pend_insert(struct conn *c, struct conn_pending *p)
+{
+	uint32_t s;
+
+	if (c->pend_count >= c->pend_nbuckets * 2 && pend_grow(c) &&
+	    !c->pend_nbuckets)
+		return -ENOMEM; /* a failed grow is fine once buckets exist */
+	s = pend_slot(c, p->req_id);
+	p->next = c->pend[s];
+	c->pend[s] = p;
+	c->pend_count++;
+	return 0;
+}
+
+static struct conn_pending *pend_remove(struct conn *c, uint64_t req_id)
+{
+	struct conn_pending **pp, *p;
+
+	if (!c->pend_count)
+		return NULL;
+	for (pp = &c->pend[pend_slot(c, req_id)]; (p = *pp); pp = &p->next) {
+		if (p->req_id == req_id) {
+			*pp = p->next;
+			c->pend_count--;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Any pending request, removed; NULL when none. */
+static struct conn_pending *pend_pop_any(struct conn *c)
+{
+	for (uint32_t i = 0; c->pend_count && i < c->pend_nbuckets; i++)
+		if (c->pend[i])
+			return pend_remove(c, c->pend[i]->req_id);
+	return NULL;
+}
+
+static void pend_on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn_pending *p = w->data;
+
+	pend_remove(p->c, p->req_id);
+	p->cb(p->arg, -ETIMEDOUT, NULL, 0);
+	free(p);
+}
+
+/* --- closing --- */
+
+void conn_close_status(struct conn *c, const char *reason, int status)
+{
+	struct conn_pending *p;
+	struct conn_out *o, *next;
+
+	if (c->state == CONN_CLOSED)
+		return;
+	conn_get(c); /* callbacks below may drop other refs */
+	LOG_RATELIMITED(LOG_NOTICE, "conn", "peer=%s closed: %s", c->peer,
+			reason ? reason : "closed locally");
+	c->state = CONN_CLOSED;
+	c->close_status = status;
+	ev_io_stop(c->loop, &c->rio);
+	ev_io_stop(c->loop, &c->wio);
+	ev_timer_stop(c->loop, &c->timer);
+	close(c->fd);
+	c->fd = -1;
+	for (o = c->wq_head; o; o = next) {
+		next = o->next;
+		free(o->owned);
+		free(o);
+	}
+	c->wq_head = c->wq_tail = NULL;
+	c->wq_bytes = 0;
+	while ((p = pend_pop_any(c))) {
+		ev_timer_stop(c->loop, &p->timer);
+		p->cb(p->arg, status, NULL, 0);
+		free(p);
+	}
+	if (c->handlers && c->handlers->on_close)
+		c->handlers->on_close(c);
+	if (c->release)
+		c->release(c);
+	lctx_conn_closed(c->lctx);
+	conn_put(c); /* the loop's */
+	conn_put(c);
+}
+
+void conn_close(struct conn *c, const char *reason)
+{
+	conn_close_status(c, reason, c->close_status);
+}
+
+/* --- write side --- */
+
+static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
+		     int status, uint64_t req_id, const void *payload,
+		     size_t len, void *owned)
+{
+	static const uint8_t empty_error[2]; /* ERROR with an empty reason */
+	struct frame_header h = { .version = FRAME_VERSION, .opcode = opcode,
+				  .flags = flags, .status = status,
+				  .req_id = req_id };
+	struct conn_out *o;
+
+	if (c->state == CONN_CLOSED) {
+		free(owned);
+		return -ENOTCONN;
+	}
+	if (len > FRAME_MAX_PAYLOAD) {
+		free(owned);
+		return -EMSGSIZE;
+	}
+	if (status && !len) { /* an error reply always carries an ERROR */
+		payload = empty_error;
+		len = sizeof(empty_error);
+	}
+	o = malloc(sizeof(*o) + (owned ? 0 : len));
+	if (!o) {
+		free(owned);
+		return -ENOMEM;
+	}
+	o->next = NULL;
+	o->len = len;
+	o->owned = owned;
+	o->sent = 0;
+	if (owned) {
+		o->data = owned;
+	} else {
+		if (len)
+			memcpy(o->inline_data, payload, len);
+		o->data = o->inline_data;
+	}
+	h.payload_len = (uint32_t)len;
+	frame_encode_header(&h, o->data, o->hdr);
+	if (c->wq_tail)
+		c->wq_tail->next = o;
+	else
+		c->wq_head = o;
+	c->wq_tail = o;
+	c->wq_bytes += FRAME_HEADER_LEN + len;
+	if (c->state != CONN_CONNECTING) /* else wio already waits */
+		ev_io_start(c->loop, &c->wio);
+	return 0;
+}
+
+static int conn_can_resume(const struct conn *c)
+{
+	return c->wq_bytes <= CONN_WQ_LOW &&
+	       c->in_unreplied < CONN_MAX_UNREPLIED / 2;
+}
+
+static void conn_maybe_resume(struct conn *c)
+{
+	if (c->state == CONN_PAUSED && !c->in_drive && conn_can_resume(c))
+		conn_drive(c);
+}
+
+static void conn_flush(struct conn *c)
+{
+	while (c->wq_head) {
+		struct iovec iov[CONN_IOV_MAX];
+		struct msghdr msg = { .msg_iov = iov };
+		struct conn_out *o;
+		size_t n = 0;
+		ssize_t w;
+
+		for (o = c->wq_head; o && n + 2 <= CONN_IOV_MAX; o = o->next) {
+			if (o->sent < FRAME_HEADER_LEN) {
+				iov[n].iov_base = o->hdr + o->sent;
+				iov[n++].iov_len = FRAME_HEADER_LEN - o->sent;
+				if (o->len) {
+					iov[n].iov_base = (void *)o->data;
+					iov[n++].iov_len = o->len;
+				}
+			} else {
+				size_t off = o->sent - FRAME_HEADER_LEN;
+
+				iov[n].iov_base = (void *)(o->data + off);
+				iov[n++].iov_len = o->len - off;
+			}
+		}
+		msg.msg_iovlen = n;
+		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (w < 0) {
+			char why[96];
+
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			snprintf(why, sizeof(why), "write: %s", strerror(errno));
+			conn_close(c, why);
+			return;
+		}
+		c->wq_bytes -= (size_t)w;
+		while (w > 0) {
+			size_t left;
+
+			o = c->wq_head;
+			left = FRAME_HEADER_LEN + o->len - o->sent;
+			if ((size_t)w < left) {
+				o->sent += (size_t)w;
+				break;
+			}
+			w -= (ssize_t)left;
+			c->wq_head = o->next;
+			if (!c->wq_head)
+				c->wq_tail = NULL;
+			free(o->owned);
+			free(o);
+		}
+	}
+	if (c->wq_head)
+		ev_io_start(c->loop, &c->wio);
+	else
+		ev_io_stop(c->loop, &c->wio);
+	conn_maybe_resume(c);
+}
+
+/* --- replies and requests --- */
+
+/* A request from the peer got its answer: count it for backpressure. */
+static void conn_answered(struct conn *c)
+{
+	if (c->in_unreplied)
+		c->in_unreplied--;
+	conn_maybe_resume(c);
+}
+
+int conn_reply(struct conn *c, const struct frame_header *h, int status,
+	       const void *payload, size_t len)
+{
+	int rc = conn_send(c, h->opcode, FRAME_F_REPLY, status, h->req_id,
+			   payload, len, NULL);
+
+	if (c->state != CONN_CLOSED)
+		conn_answered(c);
+	return rc;
+}
+
+int conn_reply_error(struct conn *c, const struct frame_header *h, int status,
+		     const char *reason)
+{
+	struct msg_error m = { .reason = reason ? reason : "" };
+	uint8_t buf[2 + PROTO_ERRMSG_MAX];
+	ssize_t n;
+
+	if (status >= 0)
+		return -EINVAL;
+	m.reason_len = (uint16_t)strnlen(m.reason, PROTO_ERRMSG_MAX);
+	n = msg_error_encode(&m, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return conn_reply(c, h, status, buf, (size_t)n);
+}
+
+int conn_request(struct conn *c, uint16_t opcode, const void *payload,
+		 size_t len, uint32_t timeout_ms, conn_reply_fn cb, void *arg)
+{
+	struct conn_pending *p;
+	int rc;
+
+	if (c->state == CONN_CLOSED)
+		return -ENOTCONN;
+	if (len > FRAME_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = (struct conn_pending){ .c = c, .req_id = c->next_req_id,
+				    .cb = cb, .arg = arg };
+	rc = pend_insert(c, p);
+	if (rc)
+		goto err_free;
+	rc = conn_send(c, opcode, 0, 0, p->req_id, payload, len, NULL);
+	if (rc)
+		goto err_remove;
+	c->next_req_id++;
+	if (!timeout_ms)
+		timeout_ms = CONN_DEFAULT_TIMEOUT_MS;
+	ev_timer_init(&p->timer, pend_on_timeout, timeout_ms / 1000.0, 0.);
+	p->timer.data = p;
+	ev_timer_start(c->loop, &p->timer);
+	return 0;
+err_remove:
+	pend_remove(c, p->req_id);
+err_free:
+	free(p);
+	return rc;
+}
+
+/* --- read side --- */
+
+/* The reply in c->hdr/c->pay completes a pending request. */
+static void conn_complete(struct conn *c)
+{
+	const struct frame_header *h = &c->hdr;
+	struct conn_pending *p = pend_remove(c, h->req_id);
+	char why[96];
+
+	if (!p) {
+		if (h->req_id && h->req_id < c->next_req_id) {
+			log_msg(LOG_DEBUG, "conn",
+				"peer=%s late reply req_id=%llu dropped",
+				c->peer, (unsigned long long)h->req_id);
+			return;
+		}
+		snprintf(why, sizeof(why), "reply to no pending request req_id=%llu",
+			 (unsigned long long)h->req_id);
+		conn_close(c, why);
+		return;
+	}
+	ev_timer_stop(c->loop, &p->timer);
+	p->cb(p->arg, h->status > 0 ? -EPROTO : h->status, c->pay,
+	      h->payload_len);
+	free(p);
+}
+
+/* The whole frame in c->hdr/c->pay: check it and hand it on. */
+static void conn_dispatch(struct conn *c)
+{
+	const struct frame_header *h = &c->hdr;
+	const struct proto_op_desc *op;
+	conn_handler_fn fn;
+	char why[128];
+	int rc;
+
+	if (frame_check_payload(h, c->pay)) {
+		conn_close(c, "bad payload checksum");
+		return;
+	}
+	if (!c->got_frame) {
+		c->got_frame = 1;
+		ev_timer_stop(c->loop, &c->timer); /* the idle timeout */
+	}
+	if (h->flags & FRAME_F_REPLY) {
+		conn_complete(c);
+		return;
+	}
+	op = proto_op_lookup(h->opcode);
+	if (!op) {
+		snprintf(why, sizeof(why), "unknown opcode %u", h->opcode);
+		conn_close(c, why);
+		return;
+	}
+	if (h->payload_len < op->min_len) {
+		snprintf(why, sizeof(why), "short %s request: %u < %u bytes",
+			 op->name, h->payload_len, op->min_len);
+		conn_close(c, why);
+		return;
+	}
+	c->in_unreplied++;
+	fn = c->handlers ? c->handlers->fn[h->opcode] : NULL;
+	if (!fn) {
+		conn_reply_error(c, h, -EOPNOTSUPP, "opcode not served here");
+		return;
+	}
+	rc = fn(c, h, c->pay, h->payload_len);
+	if (rc == CONN_CLOSE) {
+		snprintf(why, sizeof(why), "bad %s request req_id=%llu",
+			 op->name, (unsigned long long)h->req_id);
+		conn_close(c, why);
+	} else if (rc < 0) {
+		conn_reply_error(c, h, rc, NULL);
+	}
+}
+
+/*
+ * Read into rbuf (empty) or, for a big payload, straight into the payload
+ * buffer. 1: got bytes; 0: would block; -1: the conn closed.
+ */
+static int conn_fill(struct conn *c)
+{
+	size_t need = c->hdr.payload_len - c->pay_got;
+	int direct = c->state == CONN_READ_PAYLOAD && need >= CONN_RBUF_SIZE;
+	char why[96];
+	ssize_t n;
+
+	c->rpos = c->rend = 0;
+	do {
+		if (direct)
+			n = read(c->fd, c->pay_owned + c->pay_got, need);
+		else
+			n = read(c->fd, c->rbuf, CONN_RBUF_SIZE);
+	} while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		if (direct)
+			c->pay_got += (size_t)n;
+		else
+			c->rend = (size_t)n;
+		return 1;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == 0)
+		snprintf(why, sizeof(why), "%s",
+			 c->hdr_got || c->state == CONN_READ_PAYLOAD ?
+				 "peer closed mid-frame" : "peer closed");
+	else
+		snprintf(why, sizeof(why), "read: %s", strerror(errno));
+	conn_close(c, why);
+	return -1;
+}
+
+/* Collect header bytes; on a whole header validate it and move on. */
+static void conn_take_header(struct conn *c)
+{
+	size_t n = c->rend - c->rpos;
+	size_t avail;
+	const char *why = NULL;
+	char buf[96];
+	int rc;
+
+	if (n > FRAME_HEADER_LEN - c->hdr_got)
+		n = FRAME_HEADER_LEN - c->hdr_got;
+	memcpy(c->hdr_raw + c->hdr_got, c->rbuf + c->rpos, n);
+	c->hdr_got += n;
+	c->rpos += n;
+	if (c->hdr_got < FRAME_HEADER_LEN)
+		return;
+	c->hdr_got = 0;
+	rc = frame_decode_header(c->hdr_raw, &c->hdr, &why);
+	if (rc) {
+		snprintf(buf, sizeof(buf), "bad frame header: %s",
+			 why ? why : strerror(-rc));
+		conn_close(c, buf);
+		return;
+	}
+	c->pay = NULL;
+	c->pay_got = 0;
+	avail = c->rend - c->rpos;
+	if (c->hdr.payload_len <= avail) { /* whole: dispatch in place */
+		if (c->hdr.payload_len)
+			c->pay = c->rbuf + c->rpos;
+		c->rpos += c->hdr.payload_len;
+		c->state = CONN_DISPATCH;
+		return;
+	}
+	c->pay_owned = malloc(c->hdr.payload_len);
+	if (!c->pay_owned) {
+		conn_close(c, "out of memory for payload");
+		return;
+	}
+	c->pay = c->pay_owned;
+	c->state = CONN_READ_PAYLOAD;
+}
+
+/* Copy buffered payload bytes; dispatch once complete. */
+static void conn_take_payload(struct conn *c)
+{
+	size_t need = c->hdr.payload_len - c->pay_got;
+	size_t n = c->rend - c->rpos;
+
+	if (n > need)
+		n = need;
+	memcpy(c->pay_owned + c->pay_got, c->rbuf + c->rpos, n);
+	c->pay_got += n;
+	c->rpos += n;
+}
+
+/*
+ * The state machine: runs until it would block, is paused by backpressure,
+ * has done its share of reads, or the conn closes. The one place that moves
+ * between read states.
+ */
+static void conn_drive(struct conn *c)
+{
+	int reads = 0;
+
+	conn_get(c);
+	c->in_drive = 1;
+	while (c->state != CONN_CLOSED) {
+		switch (c->state) {
+		case CONN_CONNECTING: /* conn_on_write() moves us on */
+			goto out;
+		case CONN_PAUSED:
+			if (!conn_can_resume(c))
+				goto out;
+			c->state = CONN_READ_HEADER;
+			ev_io_start(c->loop, &c->rio);
+			break;
+		case CONN_READ_HEADER:
+			if (!c->hdr_got && (c->wq_bytes > CONN_WQ_HIGH ||
+					    c->in_unreplied >= CONN_MAX_UNREPLIED)) {
+				c->state = CONN_PAUSED;
+				ev_io_stop(c->loop, &c->rio);
+				goto out;
+			}
+			if (c->rpos == c->rend) {
+				if (reads++ == CONN_READS_PER_EVENT ||
+				    conn_fill(c) <= 0)
+					goto out;
+				break;
+			}
+			conn_take_header(c);
+			break;
+		case CONN_READ_PAYLOAD:
+			if (c->pay_got == c->hdr.payload_len) {
+				c->state = CONN_DISPATCH;
+				break;
+			}
+			if (c->rpos == c->rend) {
+				if (reads++ == CONN_READS_PER_EVENT ||
+				    conn_fill(c) <= 0)
+					goto out;
+				break;
+			}
+			conn_take_payload(c);
+			break;
+		case CONN_DISPATCH:
+			conn_dispatch(c);
+			if (c->state == CONN_CLOSED)
+				break;
+			free(c->pay_owned);
+			c->pay_owned = NULL;
+			c->pay = NULL;
+			c->state = CONN_READ_HEADER;
+			break;
+		case CONN_CLOSED:
+			break;
+		}
+	}
+out:
+	c->in_drive = 0;
+	conn_put(c);
+}
+
+/* --- watchers --- */
+
+static void conn_on_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	conn_drive(w->data);
+}
+
+static void conn_on_connected(struct conn *c)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	char why[96];
+
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		snprintf(why, sizeof(why), "connect: %s", strerror(err));
+		conn_close_status(c, why, -err);
+		return;
+	}
+	ev_timer_stop(c->loop, &c->timer);
+	c->state = CONN_READ_HEADER;
+	ev_io_start(c->loop, &c->rio);
+}
+
+static void conn_on_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+
+	conn_get(c);
+	if (c->state == CONN_CONNECTING)
+		conn_on_connected(c);
+	if (c->state != CONN_CLOSED)
+		conn_flush(c);
+	conn_put(c);
+}
+
+static void conn_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+	char why[96];
+
+	if (c->state == CONN_CONNECTING) {
+		conn_close_status(c, "connect timed out", -ETIMEDOUT);
+		return;
+	}
+	snprintf(why, sizeof(why), "idle: no frame within %u ms",
+		 c->idle_timeout_ms);
+	conn_close(c, why);
+}
+
+/* --- creation --- */
+
+int conn_create(struct ev_loop *loop, int fd, const char *peer,
+		const struct conn_handlers *handlers, int connecting,
+		uint32_t timer_ms, struct conn **out)
+{
+	struct conn *c;
+	int rc;
+
+	rc = conn_sock_setup(fd);
+	if (rc)
+		goto err_fd;
+	rc = -ENOMEM;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		goto err_fd;
+	c->rbuf = malloc(CONN_RBUF_SIZE);
+	if (!c->rbuf)
+		goto err_conn;
+	c->lctx = lctx_attach(loop);
+	if (!c->lctx)
+		goto err_conn;
+	atomic_init(&c->refs, 1);
+	c->state = connecting ? CONN_CONNECTING : CONN_READ_HEADER;
+	c->fd = fd;
+	c->loop = loop;
+	c->handlers = handlers;
+	c->close_status = -ECONNRESET;
+	c->next_req_id = 1;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer ? peer : "?");
+	ev_io_init(&c->rio, conn_on_read, fd, EV_READ);
+	c->rio.data = c;
+	ev_io_init(&c->wio, conn_on_write, fd, EV_WRITE);
+	c->wio.data = c;
+	ev_timer_init(&c->timer, conn_on_timer, timer_ms / 1000.0, 0.);
+	c->timer.data = c;
+	if (connecting) {
+		ev_io_start(loop, &c->wio);
+	} else {
+		c->idle_timeout_ms = timer_ms;
+		ev_io_start(loop, &c->rio);
+	}
+	if (timer_ms)
+		ev_timer_start(loop, &c->timer);
+	*out = c;
+	return 0;
+err_conn:
+	free(c->rbuf);
+	free(c);
+err_fd:
+	close(fd);
+	return rc;
+}
+
+/* Start a nonblocking connect to one address: 0 in flight, or -errno. */
+static int conn_connect_addr(const struct addrinfo *ai, int *fdp)
+{
+	int fd, rc;
+
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
+	    errno != EINPROGRESS) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int conn_connect_async(struct ev_loop *loop, const char *host, uint16_t port,
+		       uint32_t timeout_ms, const struct conn_handlers *handlers,
+		       struct conn **out)
+{
+	struct addrinfo *res, *ai;
+	char peer[64];
+	int rc, fd = -1;
+
+	rc = conn_resolve(host, port, &res);
+	if (rc)
+		return rc;
+	for (ai = res; ai; ai = ai->ai_next) {
+		rc = conn_connect_addr(ai, &fd);
+		if (!rc)
+			break;
+	}
+	if (!rc) {
+		conn_format_addr(ai->ai_addr, peer, sizeof(peer));
+		rc = conn_create(loop, fd, peer, handlers, 1,
+				 timeout_ms ? timeout_ms : CONN_DEFAULT_TIMEOUT_MS,
+				 out);
+	}
+	freeaddrinfo(res);
+	return rc;
+}
+
+int conn_connect(struct ev_loop *loop, const char *host, uint16_t port,
+		 uint32_t timeout_ms, const struct conn_handlers *handlers,
+		 struct conn **out)
+{
+	struct addrinfo *res, *ai;
+	char peer[64];
+	int rc = -EHOSTUNREACH, fd = -1;
+
+	rc = conn_resolve(host, port, &res);
+	if (rc)
+		return rc;
+	for (ai = res; ai; ai = ai->ai_next) {
+		struct pollfd pfd;
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		rc = conn_connect_addr(ai, &fd);
+		if (rc)
+			continue;
+		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		do {
+			rc = poll(&pfd, 1, timeout_ms ? (int)timeout_ms :
+					CONN_DEFAULT_TIMEOUT_MS);
+		} while (rc < 0 && errno == EINTR);
+		if (rc == 0)
+			err = ETIMEDOUT;
+		else if (rc < 0 ||
+			 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		rc = -err;
+		if (!rc)
+			break;
+		close(fd);
+	}
+	if (!rc) {
+		conn_format_addr(ai->ai_addr, peer, sizeof(peer));
+		rc = conn_create(loop, fd, peer, handlers, 0, 0, out);
+	}
+	freeaddrinfo(res);
+	return rc;
+}

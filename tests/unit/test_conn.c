@@ -1,0 +1,768 @@
+/*
+ * test_conn.c - connections, netsrv and rpc_client against an in-process
+ * server on 127.0.0.1 with ephemeral ports.
+ *
+ * The server runs its caller loop on a thread of its own plus worker loops.
+ * Its PING handler echoes the u64 it gets; the top byte picks a mode:
+ *   0 reply at once          1 reply after (low 16 bits) ms from an ev_timer
+ *   2 reply from a worker thread with conn_reply_threadsafe
+ *   3 never reply (timeouts)
+ * HELLO answers with a HELLO unless the fsname is "badfs" (-EACCES); STATFS
+ * has no handler (-EOPNOTSUPP). Raw sockets send broken frames and must see
+ * the server close them while an rpc_client keeps getting answers.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/conn.h"
+#include "common/log.h"
+#include "proto/codec.h"
+#include "proto/frame.h"
+#include "proto/msg.h"
+
+static int failures;
+
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+				__LINE__, #cond);                            \
+			failures++;                                          \
+		}                                                            \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                       \
+	do {                                                                 \
+		long long a_ = (long long)(a), b_ = (long long)(b);          \
+		if (a_ != b_) {                                              \
+			fprintf(stderr, "%s:%d: %s == %lld, want %s == %lld\n", \
+				__FILE__, __LINE__, #a, a_, #b, b_);         \
+			failures++;                                          \
+		}                                                            \
+	} while (0)
+
+#define MODE_NOW    0ull
+#define MODE_DEFER  1ull
+#define MODE_WORKER 2ull
+#define MODE_NEVER  3ull
+#define PING(mode, low) ((mode) << 56 | (low))
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --- the worker thread of mode 2 --- */
+
+struct work {
+	struct work *next;
+	struct conn *c; /* a ref */
+	uint16_t opcode;
+	uint64_t req_id;
+	uint64_t v;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct work *head;
+	int stop;
+	pthread_t tid;
+} worker = { .mu = PTHREAD_MUTEX_INITIALIZER,
+	      .cond = PTHREAD_COND_INITIALIZER };
+
+static void *worker_main(void *arg)
+{
+	pthread_mutex_lock(&worker.mu);
+	for (;;) {
+		struct work *w = worker.head;
+		uint8_t *buf;
+
+		if (!w) {
+			if (worker.stop)
+				break;
+			pthread_cond_wait(&worker.cond, &worker.mu);
+			continue;
+		}
+		worker.head = w->next;
+		pthread_mutex_unlock(&worker.mu);
+		buf = malloc(8);
+		if (buf)
+			le64_store(buf, w->v);
+		conn_reply_threadsafe(w->c, w->opcode, w->req_id, buf ? 0 : -ENOMEM,
+				      buf, buf ? 8 : 0);
+		conn_put(w->c);
+		free(w);
+		pthread_mutex_lock(&worker.mu);
+	}
+	pthread_mutex_unlock(&worker.mu);
+	return NULL;
+}
+
+/* --- server handlers --- */
+
+struct deferred {
+	ev_timer timer;
+	struct conn *c; /* a ref */
+	struct frame_header h;
+	uint8_t payload[8];
+};
+
+static atomic_int deferred_live;
+
+static void deferred_fire(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct deferred *d = w->data;
+
+	conn_reply(d->c, &d->h, 0, d->payload, 8); /* harmless if closed */
+	conn_put(d->c);
+	free(d);
+	atomic_fetch_sub(&deferred_live, 1);
+}
+
+static int srv_ping(struct conn *c, const struct frame_header *h,
+		    const uint8_t *payload, size_t len)
+{
+	struct cursor cur;
+	struct msg_ping m;
+	uint64_t mode;
+
+	cursor_init(&cur, payload, len);
+	if (msg_ping_decode(&cur, &m))
+		return CONN_CLOSE;
+	mode = m.time_ns >> 56;
+	if (mode == MODE_DEFER) {
+		struct deferred *d = calloc(1, sizeof(*d));
+
+		if (!d)
+			return -ENOMEM;
+		conn_get(c);
+		d->c = c;
+		d->h = *h;
+		memcpy(d->payload, payload, 8);
+		ev_timer_init(&d->timer, deferred_fire,
+			      (m.time_ns & 0xffff) / 1000.0, 0.);
+		d->timer.data = d;
+		atomic_fetch_add(&deferred_live, 1);
+		ev_timer_start(conn_loop(c), &d->timer);
+		return 0;
+	}
+	if (mode == MODE_WORKER) {
+		struct work *w = calloc(1, sizeof(*w));
+
+		if (!w)
+			return -ENOMEM;
+		conn_get(c);
+		*w = (struct work){ .c = c, .opcode = h->opcode,
+				    .req_id = h->req_id, .v = m.time_ns };
+		pthread_mutex_lock(&worker.mu);
+		w->next = worker.head;
+		worker.head = w;
+		pthread_cond_signal(&worker.cond);
+		pthread_mutex_unlock(&worker.mu);
+		return 0;
+	}
+	if (mode == MODE_NEVER)
+		return 0;
+	return conn_reply(c, h, 0, payload, 8);
+}
+
+static int srv_hello(struct conn *c, const struct frame_header *h,
+		     const uint8_t *payload, size_t len)
+{
+	struct cursor cur;
+	struct msg_hello m = { 0 };
+	struct msg_hello r = { .proto_version = PROTO_VERSION,
+			       .role = PROTO_ROLE_MDS, .fsname = "testfs",
+			       .fsname_len = 6 };
+	uint8_t buf[128];
+	ssize_t n;
+
+	cursor_init(&cur, payload, len);
+	if (msg_hello_decode(&cur, &m))
+		return CONN_CLOSE;
+	if (m.fsname_len == 5 && !memcmp(m.fsname, "badfs", 5))
+		return -EACCES;
+	n = msg_hello_encode(&r, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return conn_reply(c, h, 0, buf, (size_t)n);
+}
+
+static const struct conn_handlers srv_handlers = {
+	.fn = { [PROTO_OP_HELLO] = srv_hello, [PROTO_OP_PING] = srv_ping },
+};
+
+/* --- an in-process server on its own thread --- */
+
+struct srv {
+	struct ev_loop *loop;
+	struct netsrv *ns;
+	pthread_t tid;
+	ev_async stop;
+	uint16_t port;
+};
+
+static void srv_on_stop(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct srv *s = w->data;
+
+	netsrv_stop(s->ns);
+	ev_async_stop(loop, w);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void *srv_main(void *arg)
+{
+	struct srv *s = arg;
+
+	ev_run(s->loop, 0);
+	return NULL;
+}
+
+static int srv_start(struct srv *s, uint16_t port, unsigned nthreads,
+		     unsigned max_conns, uint32_t idle_ms)
+{
+	struct netsrv_config cfg = { .host = "127.0.0.1", .port = port,
+				     .nthreads = nthreads,
+				     .max_conns = max_conns,
+				     .handlers = &srv_handlers,
+				     .idle_timeout_ms = idle_ms };
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->loop = ev_loop_new(EVFLAG_AUTO);
+	if (!s->loop)
+		return -ENOMEM;
+	rc = netsrv_start(s->loop, &cfg, &s->ns, &s->port);
+	if (rc) {
+		ev_loop_destroy(s->loop);
+		return rc;
+	}
+	ev_async_init(&s->stop, srv_on_stop);
+	s->stop.data = s;
+	ev_async_start(s->loop, &s->stop);
+	return -pthread_create(&s->tid, NULL, srv_main, s);
+}
+
+static void srv_stop(struct srv *s)
+{
+	ev_async_send(s->loop, &s->stop);
+	pthread_join(s->tid, NULL);
+	ev_loop_destroy(s->loop);
+}
+
+/* --- raw sockets --- */
+
+static int raw_connect(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons(port),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static size_t mkframe(uint8_t *out, uint16_t opcode, uint32_t flags,
+		      uint64_t req_id, const void *payload, uint32_t len)
+{
+	struct frame_header h = { .version = FRAME_VERSION, .opcode = opcode,
+				  .flags = flags, .req_id = req_id,
+				  .payload_len = len };
+
+	frame_encode_header(&h, payload, out);
+	if (len)
+		memcpy(out + FRAME_HEADER_LEN, payload, len);
+	return FRAME_HEADER_LEN + len;
+}
+
+static int send_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* 1 when the server closed fd (EOF or reset) within 5 s; replies are skipped. */
+static int raw_sees_close(int fd)
+{
+	uint8_t buf[4096];
+
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n > 0)
+			continue;
+		if (n == 0 || errno == ECONNRESET)
+			return 1;
+		if (errno == EINTR)
+			continue;
+		return 0; /* timeout */
+	}
+}
+
+/* A PING whose reply fully arrives: proves the raw conn is served. */
+static int raw_ping_ok(int fd)
+{
+	uint8_t f[FRAME_HEADER_LEN + 8], r[FRAME_HEADER_LEN + 8], pay[8];
+	struct frame_header h;
+	size_t got = 0;
+
+	le64_store(pay, 42);
+	if (send_all(fd, f, mkframe(f, PROTO_OP_PING, 0, 1, pay, 8)))
+		return 0;
+	while (got < sizeof(r)) {
+		ssize_t n = recv(fd, r + got, sizeof(r) - got, 0);
+
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return !frame_decode_header(r, &h, NULL) && (h.flags & FRAME_F_REPLY) &&
+	       h.status == 0 && le64_load(r + FRAME_HEADER_LEN) == 42;
+}
+
+/* --- rpc helpers --- */
+
+static int ping(struct rpc_client *rc, uint64_t v, uint32_t timeout_ms,
+		uint64_t *echo)
+{
+	uint8_t pay[8], *reply = NULL;
+	size_t len = 0;
+	int rc_;
+
+	le64_store(pay, v);
+	rc_ = rpc_call(rc, PROTO_OP_PING, pay, 8, timeout_ms, &reply, &len);
+	if (!rc_ && echo)
+		*echo = len == 8 ? le64_load(reply) : ~0ull;
+	free(reply);
+	return rc_;
+}
+
+static int make_hello(const char *fsname, uint8_t *buf, size_t cap)
+{
+	struct msg_hello m = { .proto_version = PROTO_VERSION,
+			       .role = PROTO_ROLE_CLIENT, .fsname = fsname,
+			       .fsname_len = (uint16_t)strlen(fsname) };
+
+	return (int)msg_hello_encode(&m, buf, cap);
+}
+
+struct pinger {
+	struct rpc_client *rc;
+	unsigned idx;
+	unsigned n;
+	int bad;
+};
+
+static void *pinger_main(void *arg)
+{
+	struct pinger *p = arg;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		uint64_t v = (uint64_t)p->idx << 32 | i, echo = 0;
+		int rc = ping(p->rc, v, 10000, &echo);
+
+		if (rc || echo != v)
+			p->bad++;
+	}
+	return NULL;
+}
+
+/* --- tests --- */
+
+/* 10,000 PINGs from 8 threads, pipelined on one rpc_client conn. */
+static void test_pipelined(struct rpc_client *rc)
+{
+	struct pinger p[8];
+	pthread_t tid[8];
+	double t0 = now_s();
+
+	for (unsigned i = 0; i < 8; i++) {
+		p[i] = (struct pinger){ .rc = rc, .idx = i, .n = 1250 };
+		pthread_create(&tid[i], NULL, pinger_main, &p[i]);
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		pthread_join(tid[i], NULL);
+		CHECK_EQ(p[i].bad, 0);
+	}
+	fprintf(stderr, "10000 pipelined pings in %.3f s\n", now_s() - t0);
+}
+
+/* Replies from a worker thread, and an error reply for a missing handler. */
+static void test_threadsafe_and_eopnotsupp(struct rpc_client *rc)
+{
+	uint8_t *reply = NULL;
+	size_t len = 0;
+	uint64_t echo = 0;
+	struct cursor cur;
+	struct msg_error e;
+
+	for (unsigned i = 0; i < 100; i++) {
+		CHECK_EQ(ping(rc, PING(MODE_WORKER, i), 5000, &echo), 0);
+		CHECK(echo == PING(MODE_WORKER, i));
+	}
+	CHECK_EQ(rpc_call(rc, PROTO_OP_STATFS, NULL, 0, 5000, &reply, &len),
+		 -EOPNOTSUPP);
+	cursor_init(&cur, reply, len);
+	CHECK(reply && msg_error_decode(&cur, &e) == 0);
+	free(reply);
+}
+
+struct ooo {
+	int order[5];
+	int n;
+	int bad;
+};
+
+struct ooo_req {
+	struct ooo *o;
+	int idx;
+	uint64_t v;
+};
+
+static void ooo_done(void *arg, int status, const uint8_t *payload, size_t len)
+{
+	struct ooo_req *r = arg;
+
+	if (status || len != 8 || le64_load(payload) != r->v)
+		r->o->bad++;
+	r->o->order[r->o->n++] = r->idx;
+}
+
+/* Out-of-order replies seen through conn_request on a loop of our own. */
+static void test_out_of_order(uint16_t port)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ooo o = { 0 };
+	struct ooo_req r[5];
+	struct conn *c = NULL;
+	uint8_t pay[8];
+
+	CHECK_EQ(conn_connect(loop, "127.0.0.1", port, 2000, NULL, &c), 0);
+	if (!c)
+		goto out;
+	for (int i = 0; i < 5; i++) {
+		r[i] = (struct ooo_req){ .o = &o, .idx = i,
+					 .v = PING(MODE_DEFER, 250 - 50 * i) };
+		le64_store(pay, r[i].v);
+		CHECK_EQ(conn_request(c, PROTO_OP_PING, pay, 8, 5000, ooo_done,
+				      &r[i]), 0);
+	}
+	while (o.n < 5)
+		ev_run(loop, EVRUN_ONCE);
+	CHECK_EQ(o.bad, 0);
+	for (int i = 0; i < 5; i++)
+		CHECK_EQ(o.order[i], 4 - i);
+
+	/* A request outstanding when we close: the server's late reply to a
+	 * closed conn must be harmless; our callback gets -ECONNRESET. */
+	le64_store(pay, PING(MODE_DEFER, 100));
+	r[0] = (struct ooo_req){ .o = &o, .idx = 0, .v = 0 };
+	o.n = 0;
+	o.bad = 0;
+	CHECK_EQ(conn_request(c, PROTO_OP_PING, pay, 8, 5000, ooo_done, &r[0]),
+		 0);
+	ev_run(loop, EVRUN_NOWAIT);
+	conn_close(c, "test: close with a request in flight");
+	CHECK_EQ(o.n, 1);
+	CHECK_EQ(o.bad, 1); /* status -ECONNRESET */
+	CHECK_EQ(conn_request(c, PROTO_OP_PING, pay, 8, 0, ooo_done, &r[0]),
+		 -ENOTCONN);
+out:
+	ev_loop_destroy(loop);
+}
+
+/* Each broken input closes its own conn; the rpc_client is unaffected. */
+static void test_bad_input(uint16_t port, struct rpc_client *rc)
+{
+	uint8_t f[256], pay[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	uint64_t echo;
+	size_t n;
+	int fd;
+
+	for (int t = 0; t < 9; t++) {
+		fd = raw_connect(port);
+		CHECK(fd >= 0);
+		if (fd < 0)
+			return;
+		switch (t) {
+		case 0: /* garbage */
+			memset(f, 'x', 100);
+			send_all(fd, f, 100);
+			break;
+		case 1: /* truncated frame, then our side closes writing */
+			mkframe(f, PROTO_OP_PING, 0, 1, pay, 8);
+			le32_store(f + 24, 100); /* claims 100 payload bytes */
+			le64_store(f + 40, frame_checksum(f, 40));
+			send_all(fd, f, FRAME_HEADER_LEN + 8);
+			shutdown(fd, SHUT_WR);
+			break;
+		case 2: /* bad header checksum */
+			n = mkframe(f, PROTO_OP_PING, 0, 1, pay, 8);
+			f[41] ^= 0x55;
+			send_all(fd, f, n);
+			break;
+		case 3: /* bad payload checksum */
+			n = mkframe(f, PROTO_OP_PING, 0, 1, pay, 8);
+			f[FRAME_HEADER_LEN] ^= 0x55;
+			send_all(fd, f, n);
+			break;
+		case 4: /* oversized payload_len */
+			mkframe(f, PROTO_OP_PING, 0, 1, NULL, 0);
+			le32_store(f + 24, FRAME_MAX_PAYLOAD + 1);
+			le64_store(f + 40, frame_checksum(f, 40));
+			send_all(fd, f, FRAME_HEADER_LEN);
+			break;
+		case 5: /* unknown opcode */
+			n = mkframe(f, 77, 0, 1, pay, 8);
+			send_all(fd, f, n);
+			break;
+		case 6: /* short payload */
+			n = mkframe(f, PROTO_OP_PING, 0, 1, pay, 4);
+			send_all(fd, f, n);
+			break;
+		case 7: /* a reply to no pending request */
+			n = mkframe(f, PROTO_OP_PING, FRAME_F_REPLY, 99, pay, 8);
+			send_all(fd, f, n);
+			break;
+		case 8: /* a good ping first, then a bad one on the same conn */
+			CHECK(raw_ping_ok(fd));
+			n = mkframe(f, 0, 0, 2, NULL, 0);
+			send_all(fd, f, n);
+			break;
+		}
+		if (!raw_sees_close(fd)) {
+			fprintf(stderr, "bad input case %d not closed\n", t);
+			failures++;
+		}
+		close(fd);
+		echo = 0;
+		CHECK_EQ(ping(rc, 1000 + t, 5000, &echo), 0);
+		CHECK_EQ(echo, 1000 + t);
+	}
+}
+
+/* A client that never reads: the server stops reading instead of growing. */
+static void test_backpressure(uint16_t port, struct rpc_client *rc)
+{
+	enum { BATCH = 1024 };
+	static uint8_t buf[BATCH * (FRAME_HEADER_LEN + 8)];
+	uint8_t pay[8];
+	size_t off, total = 0, limit = 256u << 20;
+	int fd = raw_connect(port), stalled = 0;
+	uint64_t echo = 0;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	le64_store(pay, 7);
+	for (off = 0; off < sizeof(buf); off += FRAME_HEADER_LEN + 8)
+		mkframe(buf + off, PROTO_OP_PING, 0, 1 + off, pay, 8);
+	while (total < limit) {
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 1000) == 0) {
+			stalled = 1;
+			break;
+		}
+		n = send(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			total += (size_t)n;
+		else if (n < 0 && errno != EAGAIN)
+			break;
+	}
+	fprintf(stderr, "backpressure: stalled=%d after %zu bytes\n", stalled,
+		total);
+	CHECK(stalled);
+	CHECK_EQ(ping(rc, 5, 5000, &echo), 0);
+	CHECK_EQ(echo, 5);
+	close(fd);
+}
+
+static void test_timeout(struct rpc_client *rc)
+{
+	double t0 = now_s(), dt;
+	uint64_t echo = 0;
+
+	CHECK_EQ(ping(rc, PING(MODE_NEVER, 1), 200, NULL), -ETIMEDOUT);
+	dt = now_s() - t0;
+	CHECK(dt >= 0.15 && dt < 10);
+	/* The conn stays usable. */
+	CHECK_EQ(ping(rc, 6, 5000, &echo), 0);
+	CHECK_EQ(echo, 6);
+}
+
+static void test_hello(struct rpc_client *rc, uint16_t port)
+{
+	uint8_t hello[64], *buf = NULL;
+	size_t len = 0;
+	struct rpc_client *bad = NULL;
+	struct cursor cur;
+	struct msg_hello m = { 0 };
+
+	CHECK_EQ(rpc_client_hello_reply(rc, &buf, &len), 0);
+	cursor_init(&cur, buf, len);
+	CHECK(buf && msg_hello_decode(&cur, &m) == 0 && m.fsname_len == 6 &&
+	      !memcmp(m.fsname, "testfs", 6));
+	free(buf);
+
+	CHECK_EQ(rpc_client_create("127.0.0.1", port, 2000, hello,
+				   (size_t)make_hello("badfs", hello,
+						      sizeof(hello)),
+				   &bad),
+		 0);
+	CHECK_EQ(ping(bad, 1, 2000, NULL), -EACCES);
+	CHECK_EQ(rpc_client_hello_reply(bad, &buf, &len), -ENOTCONN);
+	rpc_client_destroy(bad);
+}
+
+static uint16_t unused_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	getsockname(fd, (struct sockaddr *)&sa, &len);
+	close(fd);
+	return ntohs(sa.sin_port);
+}
+
+static void test_dead_server(void)
+{
+	struct rpc_client *rc = NULL;
+	double t0 = now_s();
+
+	CHECK_EQ(rpc_client_create("127.0.0.1", unused_port(), 2000, NULL, 0,
+				   &rc),
+		 0);
+	CHECK_EQ(ping(rc, 1, 5000, NULL), -ECONNREFUSED);
+	CHECK_EQ(ping(rc, 2, 5000, NULL), -ECONNREFUSED);
+	CHECK(now_s() - t0 < 4);
+	rpc_client_destroy(rc);
+}
+
+/* max_conns refuses the extra socket; the idle timeout closes silent ones. */
+static void test_limits(void)
+{
+	struct srv s;
+	int c1, c2, c3, c4, c5;
+
+	CHECK_EQ(srv_start(&s, 0, 1, 2, 1500), 0);
+	c1 = raw_connect(s.port);
+	c2 = raw_connect(s.port);
+	CHECK(raw_ping_ok(c1));
+	CHECK(raw_ping_ok(c2));
+	c3 = raw_connect(s.port);
+	CHECK(raw_sees_close(c3));
+	close(c3);
+	close(c1);
+	/* The server notices c1's close at its own pace: retry a little. */
+	for (int i = 0; i < 50; i++) {
+		c4 = raw_connect(s.port);
+		if (raw_ping_ok(c4))
+			break;
+		close(c4);
+		c4 = -1;
+		usleep(20000);
+	}
+	CHECK(c4 >= 0);
+	close(c2);
+	close(c4);
+	usleep(100000);
+	c5 = raw_connect(s.port); /* says nothing: closed after 1.5 s */
+	CHECK(raw_sees_close(c5));
+	close(c5);
+	srv_stop(&s);
+}
+
+int main(void)
+{
+	struct rpc_client *rc = NULL;
+	struct srv s;
+	uint8_t hello[64];
+	uint16_t port;
+	int fd, err;
+
+	log_init("test_conn", LOG_NOTICE, NULL);
+	pthread_create(&worker.tid, NULL, worker_main, NULL);
+
+	CHECK_EQ(srv_start(&s, 0, 3, 0, 0), 0);
+	port = s.port;
+	CHECK_EQ(rpc_client_create("127.0.0.1", port, 2000, hello,
+				   (size_t)make_hello("testfs", hello,
+						      sizeof(hello)),
+				   &rc),
+		 0);
+	test_pipelined(rc);
+	test_threadsafe_and_eopnotsupp(rc);
+	test_out_of_order(port);
+	test_bad_input(port, rc);
+	test_backpressure(port, rc);
+	test_timeout(rc);
+	test_hello(rc, port);
+	test_dead_server();
+	test_limits();
+
+	/* Stop with conns open (rpc_client's and a raw one), then restart on
+	 * the same port: the client reconnects by itself. */
+	while (atomic_load(&deferred_live))
+		usleep(10000);
+	fd = raw_connect(port);
+	CHECK(raw_ping_ok(fd));
+	srv_stop(&s);
+	CHECK(raw_sees_close(fd));
+	close(fd);
+	err = ping(rc, 8, 2000, NULL);
+	CHECK(err == -ECONNRESET || err == -ECONNREFUSED);
+	CHECK_EQ(srv_start(&s, port, 2, 0, 0), 0);
+	CHECK_EQ(ping(rc, 9, 2000, NULL), 0);
+	rpc_client_destroy(rc);
+	srv_stop(&s);
+
+	pthread_mutex_lock(&worker.mu);
+	worker.stop = 1;
+	pthread_cond_signal(&worker.cond);
+	pthread_mutex_unlock(&worker.mu);
+	pthread_join(worker.tid, NULL);
+
+	if (failures) {
+		fprintf(stderr, "test_conn: %d failures\n", failures);
+		return 1;
+	}
+	fprintf(stderr, "test_conn: ok\n");
+	return 0;
+}
