@@ -75,8 +75,12 @@ enum proto_op {
 	PROTO_OP_HELLO = 1,
 	PROTO_OP_PING = 2,
 	PROTO_OP_STATFS = 3,
-	PROTO_OP_MAX, /* one past the highest opcode defined */
+	/* 16..47 metadata, 48..63 objects: proto/msg_fs.h */
 };
+
+/* One past the highest opcode that may ever be assigned: dispatch tables
+ * are arrays of this size. */
+#define PROTO_OP_MAX 64
 
 enum proto_role {
 	PROTO_ROLE_CLIENT = 1,

@@ -1,0 +1,193 @@
+/*
+ * main.c - glint-mds: the metadata server.
+ *
+ * Parses the option table (below), opens the metadata directory, listens
+ * (default port 988, as Lustre's LNet), and runs one libev loop until
+ * SIGTERM or SIGINT, then closes every connection and exits 0. Startup
+ * failures (bad option, busy port, unusable directory) print one clear
+ * line and exit 1.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/cluster.h"
+#include "common/config.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "common/net.h"
+#include "mds/mds_i.h"
+
+static const char *const deploy_names[] = { "scratch", "persistent", NULL };
+static const char *const level_names[] = { "debug", "info", "notice",
+					   "warning", "error", NULL };
+
+static const struct config_option mds_options[] = {
+	{ CONFIG_OPT_ADDRESS(struct mds_config, listen, "listen", "0.0.0.0:988",
+			     "address and port to serve on (port 0: any free port)") },
+	{ CONFIG_OPT_PATH(struct mds_config, db, "db", "/var/lib/glint/mds",
+			  "metadata directory (created if missing)") },
+	{ CONFIG_OPT_STRING(struct mds_config, fsname, "fsname", "fsx",
+			    "file system name clients mount (HOST@tcp:/FSNAME)") },
+	{ CONFIG_OPT_SIZE(struct mds_config, stripe_size, "stripe-size", "1M",
+			  64 * CONFIG_KIB, 4 * CONFIG_GIB - 64 * CONFIG_KIB,
+			  "default stripe size (multiple of 64K)") },
+	{ CONFIG_OPT_INT64(struct mds_config, stripe_count, "stripe-count", "1",
+			   -1, PROTO_MAX_OSTS,
+			   "default stripe count (-1 = every OST)") },
+	{ CONFIG_OPT_ENUM(struct mds_config, deployment, "deployment-type",
+			  "scratch", deploy_names,
+			  "scratch: one copy of each object; persistent: two") },
+	{ CONFIG_OPT_INT64(struct mds_config, max_conns, "max-connections",
+			   "4096", 16, 1000000,
+			   "connections served at once; more are refused") },
+	{ CONFIG_OPT_PATH(struct mds_config, port_file, "port-file", NULL,
+			  "write the bound port here once listening") },
+	{ CONFIG_OPT_ENUM(struct mds_config, log_level, "log-level", "info",
+			  level_names, "least severe level logged") },
+	{ CONFIG_OPT_PATH(struct mds_config, log_file, "log-file", NULL,
+			  "log to this file instead of stderr") },
+	CONFIG_END,
+};
+
+static void mds_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_msg(LOG_NOTICE, "main", "signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* Create the metadata directory if needed and check we can write it. */
+static int mds_check_db(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	if (stat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK | X_OK))
+		return -errno;
+	return 0;
+}
+
+static int mds_run(struct mds *m)
+{
+	struct conn_handlers handlers;
+	struct netsrv_config ncfg = { 0 };
+	char host[PROTO_HOST_MAX + 1];
+	ev_signal sigterm, sigint;
+	uint16_t port, bound = 0;
+	int rc;
+
+	rc = net_parse_hostport(m->cfg.listen, 988, host, sizeof(host), &port);
+	if (rc) {
+		fprintf(stderr, "glint-mds: bad --listen '%s'\n", m->cfg.listen);
+		return 1;
+	}
+	rc = mds_check_db(m->cfg.db);
+	if (rc) {
+		fprintf(stderr, "glint-mds: cannot use metadata directory %s: %s\n",
+			m->cfg.db, strerror(-rc));
+		return 1;
+	}
+	m->loop = ev_default_loop(EVFLAG_AUTO);
+	mds_rpc_handlers(m, &handlers);
+	ncfg.host = host;
+	ncfg.port = port;
+	ncfg.nthreads = 1;
+	ncfg.max_conns = (unsigned)m->cfg.max_conns;
+	ncfg.handlers = &handlers;
+	rc = netsrv_start(m->loop, &ncfg, &m->srv, &bound);
+	if (rc) {
+		fprintf(stderr, "glint-mds: cannot listen on %s: %s%s\n",
+			m->cfg.listen, strerror(-rc),
+			rc == -EADDRINUSE ? " (is another server running?)" : "");
+		return 1;
+	}
+	rc = daemon_write_port_file(m->cfg.port_file, bound);
+	if (rc) {
+		fprintf(stderr, "glint-mds: cannot write port file %s: %s\n",
+			m->cfg.port_file, strerror(-rc));
+		netsrv_stop(m->srv);
+		return 1;
+	}
+	log_msg(LOG_NOTICE, "main",
+		"fsname=%s serving on %s:%u db=%s deployment=%s stripe_size=%llu stripe_count=%lld",
+		m->cfg.fsname, host, bound, m->cfg.db,
+		deploy_names[m->cfg.deployment],
+		(unsigned long long)m->cfg.stripe_size,
+		(long long)m->cfg.stripe_count);
+	ev_signal_init(&sigterm, mds_on_signal, SIGTERM);
+	ev_signal_init(&sigint, mds_on_signal, SIGINT);
+	ev_signal_start(m->loop, &sigterm);
+	ev_signal_start(m->loop, &sigint);
+	ev_run(m->loop, 0);
+	netsrv_stop(m->srv);
+	log_msg(LOG_NOTICE, "main", "stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config_result res = { 0 };
+	struct mds m = { 0 };
+	int status = 1, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	rc = config_parse(mds_options, &m.cfg, argc, argv, &res);
+	if (rc) {
+		fprintf(stderr, "%s\n", res.err);
+		goto out;
+	}
+	if (config_print_action(mds_options, &m.cfg, &res, NULL, stdout)) {
+		status = 0;
+		goto out;
+	}
+	if (res.nargs) {
+		fprintf(stderr, "glint-mds: unexpected argument '%s' (see --help)\n",
+			res.args[0]);
+		goto out;
+	}
+	if (!m.cfg.fsname[0] || strlen(m.cfg.fsname) > 8 ||
+	    strspn(m.cfg.fsname, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
+		    strlen(m.cfg.fsname)) {
+		fprintf(stderr,
+			"glint-mds: bad value \"%s\" for --fsname: expected 1 to 8 characters of a-z, 0-9, _\n",
+			m.cfg.fsname);
+		goto out;
+	}
+	if (m.cfg.stripe_size % (64 * 1024)) {
+		fprintf(stderr,
+			"glint-mds: bad value %llu for --stripe-size: expected a multiple of 64K\n",
+			(unsigned long long)m.cfg.stripe_size);
+		goto out;
+	}
+	if (m.cfg.stripe_count == 0) {
+		fprintf(stderr,
+			"glint-mds: bad value 0 for --stripe-count: expected -1 or 1 to %d\n",
+			PROTO_MAX_OSTS);
+		goto out;
+	}
+	rc = log_init("glint-mds", (enum log_level)m.cfg.log_level, m.cfg.log_file);
+	if (rc) {
+		fprintf(stderr, "glint-mds: cannot open log file %s: %s\n",
+			m.cfg.log_file, strerror(-rc));
+		goto out;
+	}
+	ost_map_init(&m.osts);
+	status = mds_run(&m);
+	ost_map_fini(&m.osts);
+out:
+	config_fini(mds_options, &m.cfg);
+	config_result_fini(&res);
+	return status;
+}

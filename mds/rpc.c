@@ -1,0 +1,170 @@
+/*
+ * rpc.c - the MDS's request handlers and dispatch table.
+ *
+ * HELLO: checks the protocol version and file system name, registers an
+ * OSS in the OST map, and answers every peer with the file system's
+ * configuration and the current OST map. PING echoes. STATFS reports the
+ * MDT: space of the metadata directory's file system and its inode count.
+ *
+ * A peer's role is remembered per connection (conn_set_user); operations
+ * other than HELLO and PING before HELLO are refused with -EPROTO.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "common/log.h"
+#include "mds/mds_i.h"
+#include "proto/msg.h"
+
+#define ROLE_NONE 0
+
+static uintptr_t peer_role(struct conn *c)
+{
+	return (uintptr_t)conn_user(c);
+}
+
+static int reply_hello(struct mds *m, struct conn *c,
+		       const struct frame_header *h)
+{
+	struct msg_ost_entry *osts = NULL;
+	struct msg_hello r = {
+		.proto_version = PROTO_VERSION,
+		.role = PROTO_ROLE_MDS,
+		.fsname = m->cfg.fsname,
+		.fsname_len = (uint16_t)strlen(m->cfg.fsname),
+		.host = "",
+		.has_config = 1,
+		.stripe_size = (uint32_t)m->cfg.stripe_size,
+		.stripe_count = (int32_t)m->cfg.stripe_count,
+		.deployment = (uint8_t)(PROTO_DEPLOY_SCRATCH + m->cfg.deployment),
+		.map_version = m->osts.version,
+	};
+	uint8_t *buf = NULL;
+	ssize_t n;
+	int rc = -ENOMEM;
+
+	if (m->osts.count) {
+		osts = calloc(m->osts.count, sizeof(*osts));
+		if (!osts)
+			goto out;
+	}
+	r.ost_count = ost_map_export(&m->osts, osts, m->osts.count);
+	r.osts = osts;
+	buf = malloc(msg_hello_encoded_len(&r));
+	if (!buf)
+		goto out;
+	n = msg_hello_encode(&r, buf, msg_hello_encoded_len(&r));
+	rc = n < 0 ? (int)n : conn_reply(c, h, 0, buf, (size_t)n);
+out:
+	free(buf);
+	free(osts);
+	return rc;
+}
+
+static int mds_hello(struct conn *c, const struct frame_header *h,
+		     const uint8_t *payload, size_t len)
+{
+	struct mds *m = conn_ctx(c);
+	struct msg_hello req = { 0 };
+	char host[PROTO_HOST_MAX + 1];
+	struct cursor cur;
+	int rc;
+
+	cursor_init(&cur, payload, len);
+	if (msg_hello_decode(&cur, &req)) {
+		LOG_RATELIMITED(LOG_NOTICE, "rpc", "peer=%s malformed HELLO",
+				conn_peer(c));
+		return CONN_CLOSE;
+	}
+	if (req.proto_version != PROTO_VERSION)
+		return conn_reply_error(c, h, -EPROTO,
+					"unsupported protocol version");
+	if (req.fsname_len != strlen(m->cfg.fsname) ||
+	    memcmp(req.fsname, m->cfg.fsname, req.fsname_len)) {
+		LOG_RATELIMITED(LOG_WARNING, "rpc",
+				"peer=%s HELLO for file system '%.*s', this is '%s'",
+				conn_peer(c), (int)req.fsname_len, req.fsname,
+				m->cfg.fsname);
+		return conn_reply_error(c, h, -ENODEV, "no such file system");
+	}
+	if (req.role == PROTO_ROLE_OSS) {
+		if (req.host_len) {
+			memcpy(host, req.host, req.host_len);
+			host[req.host_len] = '\0';
+		} else {
+			/* No advertised address: use the one it came from. */
+			const char *peer = conn_peer(c);
+			const char *colon = strrchr(peer, ':');
+			size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+
+			if (n > PROTO_HOST_MAX)
+				n = PROTO_HOST_MAX;
+			memcpy(host, peer, n);
+			host[n] = '\0';
+		}
+		rc = ost_map_register(&m->osts, req.id, host, req.port, c);
+		if (rc == -EEXIST)
+			return conn_reply_error(c, h, rc,
+						"OST index already registered");
+		if (rc)
+			return conn_reply_error(c, h, rc, "cannot register OST");
+	}
+	conn_set_user(c, (void *)(uintptr_t)req.role);
+	return reply_hello(m, c, h);
+}
+
+static int mds_ping(struct conn *c, const struct frame_header *h,
+		    const uint8_t *payload, size_t len)
+{
+	struct msg_ping p;
+	struct cursor cur;
+
+	cursor_init(&cur, payload, len);
+	if (msg_ping_decode(&cur, &p))
+		return CONN_CLOSE;
+	return conn_reply(c, h, 0, payload, 8);
+}
+
+static int mds_statfs(struct conn *c, const struct frame_header *h,
+		      const uint8_t *payload, size_t len)
+{
+	struct mds *m = conn_ctx(c);
+	struct msg_statfs s = { .target = PROTO_TARGET_MDT };
+	uint8_t buf[64];
+	struct statvfs sv;
+	ssize_t n;
+
+	if (peer_role(c) == ROLE_NONE)
+		return conn_reply_error(c, h, -EPROTO, "HELLO first");
+	if (statvfs(m->cfg.db, &sv))
+		return -errno;
+	s.bytes_total = (uint64_t)sv.f_blocks * sv.f_frsize;
+	s.bytes_avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	s.bytes_used = s.bytes_total - (uint64_t)sv.f_bfree * sv.f_frsize;
+	s.files_total = sv.f_files;
+	s.files_used = sv.f_files - sv.f_ffree;
+	n = msg_statfs_encode(&s, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return conn_reply(c, h, 0, buf, (size_t)n);
+}
+
+static void mds_conn_closed(struct conn *c)
+{
+	struct mds *m = conn_ctx(c);
+
+	if (peer_role(c) == PROTO_ROLE_OSS)
+		ost_map_conn_closed(&m->osts, c);
+}
+
+void mds_rpc_handlers(struct mds *m, struct conn_handlers *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = m;
+	h->on_close = mds_conn_closed;
+	h->fn[PROTO_OP_HELLO] = mds_hello;
+	h->fn[PROTO_OP_PING] = mds_ping;
+	h->fn[PROTO_OP_STATFS] = mds_statfs;
+}

@@ -1,0 +1,186 @@
+/*
+ * main.c - glint-oss: one object storage target (OST).
+ *
+ * Parses the option table (below), opens the backing directory (refusing
+ * one that is not a usable directory or belongs to another OST), listens
+ * (default port 1018, the first of Lustre's six ports per host), registers
+ * with the MDS, and serves until SIGTERM or SIGINT, then stops the
+ * registration thread, closes every connection and the object store, and
+ * exits 0. Startup failures print one clear line and exit 1.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "common/cluster.h"
+#include "common/config.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "common/net.h"
+#include "oss/objstore.h"
+#include "oss/oss_i.h"
+
+static const char *const level_names[] = { "debug", "info", "notice",
+					   "warning", "error", NULL };
+
+static const struct config_option oss_options[] = {
+	{ CONFIG_OPT_ADDRESS(struct oss_config, listen, "listen", "0.0.0.0:1018",
+			     "address and port to serve on (port 0: any free port)") },
+	{ CONFIG_OPT_PATH(struct oss_config, dir, "dir", NULL,
+			  "backing directory of this OST (required)") },
+	{ CONFIG_OPT_INT64(struct oss_config, index, "index", "0", 0,
+			   PROTO_MAX_OSTS - 1, "OST index") },
+	{ CONFIG_OPT_SIZE(struct oss_config, capacity, "capacity", "0", 0,
+			  CONFIG_PIB,
+			  "capacity in bytes; 0 = size of the backing file system") },
+	{ CONFIG_OPT_ADDRESS(struct oss_config, mds, "mds", "127.0.0.1:988",
+			     "MDS to register with") },
+	{ CONFIG_OPT_STRING(struct oss_config, advertise, "advertise", NULL,
+			    "host clients use to reach this OSS (default: the --listen host, or 127.0.0.1)") },
+	{ CONFIG_OPT_STRING(struct oss_config, fsname, "fsname", "fsx",
+			    "file system name") },
+	{ CONFIG_OPT_INT64(struct oss_config, io_threads, "io-threads", "4", 1,
+			   64, "I/O worker threads, one io_uring each") },
+	{ CONFIG_OPT_INT64(struct oss_config, net_threads, "net-threads", "2", 1,
+			   64, "network event loop threads") },
+	{ CONFIG_OPT_INT64(struct oss_config, max_conns, "max-connections",
+			   "4096", 16, 1000000,
+			   "connections served at once; more are refused") },
+	{ CONFIG_OPT_PATH(struct oss_config, port_file, "port-file", NULL,
+			  "write the bound port here once listening") },
+	{ CONFIG_OPT_ENUM(struct oss_config, log_level, "log-level", "info",
+			  level_names, "least severe level logged") },
+	{ CONFIG_OPT_PATH(struct oss_config, log_file, "log-file", NULL,
+			  "log to this file instead of stderr") },
+	CONFIG_END,
+};
+
+static void oss_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	log_msg(LOG_NOTICE, "main", "signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int oss_serve(struct oss *o)
+{
+	struct conn_handlers handlers;
+	struct netsrv_config ncfg = { 0 };
+	char host[PROTO_HOST_MAX + 1];
+	ev_signal sigterm, sigint;
+	uint16_t port;
+	int rc;
+
+	rc = net_parse_hostport(o->cfg.listen, 1018, host, sizeof(host), &port);
+	if (rc) {
+		fprintf(stderr, "glint-oss: bad --listen '%s'\n", o->cfg.listen);
+		return 1;
+	}
+	snprintf(o->advertise, sizeof(o->advertise), "%s",
+		 o->cfg.advertise ? o->cfg.advertise :
+		 strcmp(host, "0.0.0.0") && strcmp(host, "::") ? host :
+								 "127.0.0.1");
+	o->loop = ev_default_loop(EVFLAG_AUTO);
+	oss_rpc_handlers(o, &handlers);
+	ncfg.host = host;
+	ncfg.port = port;
+	ncfg.nthreads = (unsigned)o->cfg.net_threads;
+	ncfg.max_conns = (unsigned)o->cfg.max_conns;
+	ncfg.handlers = &handlers;
+	rc = netsrv_start(o->loop, &ncfg, &o->srv, &o->port);
+	if (rc) {
+		fprintf(stderr, "glint-oss: cannot listen on %s: %s%s\n",
+			o->cfg.listen, strerror(-rc),
+			rc == -EADDRINUSE ? " (is another server running?)" : "");
+		return 1;
+	}
+	rc = mds_link_start(o, &o->link);
+	if (rc) {
+		fprintf(stderr, "glint-oss: bad --mds '%s': %s\n", o->cfg.mds,
+			strerror(-rc));
+		netsrv_stop(o->srv);
+		return 1;
+	}
+	rc = daemon_write_port_file(o->cfg.port_file, o->port);
+	if (rc) {
+		fprintf(stderr, "glint-oss: cannot write port file %s: %s\n",
+			o->cfg.port_file, strerror(-rc));
+		mds_link_stop(o->link);
+		netsrv_stop(o->srv);
+		return 1;
+	}
+	log_msg(LOG_NOTICE, "main",
+		"ost_idx=%lld fsname=%s serving on %s:%u (advertised %s) dir=%s mds=%s",
+		(long long)o->cfg.index, o->cfg.fsname, host, o->port,
+		o->advertise, o->cfg.dir, o->cfg.mds);
+	ev_signal_init(&sigterm, oss_on_signal, SIGTERM);
+	ev_signal_init(&sigint, oss_on_signal, SIGINT);
+	ev_signal_start(o->loop, &sigterm);
+	ev_signal_start(o->loop, &sigint);
+	ev_run(o->loop, 0);
+	mds_link_stop(o->link);
+	netsrv_stop(o->srv);
+	log_msg(LOG_NOTICE, "main", "stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct config_result res = { 0 };
+	struct objstore_options opts = { 0 };
+	struct oss o = { 0 };
+	struct statvfs sv;
+	int status = 1, rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	rc = config_parse(oss_options, &o.cfg, argc, argv, &res);
+	if (rc) {
+		fprintf(stderr, "%s\n", res.err);
+		goto out;
+	}
+	if (config_print_action(oss_options, &o.cfg, &res, NULL, stdout)) {
+		status = 0;
+		goto out;
+	}
+	if (res.nargs) {
+		fprintf(stderr, "glint-oss: unexpected argument '%s' (see --help)\n",
+			res.args[0]);
+		goto out;
+	}
+	if (!o.cfg.dir) {
+		fprintf(stderr, "glint-oss: --dir is required: the OST's backing directory\n");
+		goto out;
+	}
+	rc = log_init("glint-oss", (enum log_level)o.cfg.log_level,
+		      o.cfg.log_file);
+	if (rc) {
+		fprintf(stderr, "glint-oss: cannot open log file %s: %s\n",
+			o.cfg.log_file, strerror(-rc));
+		goto out;
+	}
+	if (!o.cfg.capacity) {
+		if (statvfs(o.cfg.dir, &sv)) {
+			fprintf(stderr, "glint-oss: cannot use backing directory %s: %s\n",
+				o.cfg.dir, strerror(errno));
+			goto out;
+		}
+		o.cfg.capacity = (uint64_t)sv.f_blocks * sv.f_frsize;
+	}
+	opts.fsname = o.cfg.fsname;
+	opts.ost_idx = (uint32_t)o.cfg.index;
+	rc = objstore_open(o.cfg.dir, o.cfg.capacity, &opts, &o.store);
+	if (rc) {
+		fprintf(stderr, "glint-oss: cannot use backing directory %s: %s\n",
+			o.cfg.dir, strerror(-rc));
+		goto out;
+	}
+	status = oss_serve(&o);
+	objstore_close(o.store);
+out:
+	config_fini(oss_options, &o.cfg);
+	config_result_fini(&res);
+	return status;
+}

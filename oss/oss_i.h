@@ -1,0 +1,58 @@
+/*
+ * oss_i.h - the object storage server's shared state (internal to oss/).
+ *
+ * One glint-oss process serves one OST: a backing directory of objects
+ * (objstore.c) with a configured capacity. Network loops (netsrv) parse
+ * requests; PING, HELLO and STATFS are answered on the loop, object I/O is
+ * handed to the I/O worker threads (worker.c), each owning one io_uring,
+ * which reply through conn_reply_threadsafe(). mds_link.c keeps the OST
+ * registered with the MDS.
+ */
+#ifndef GLINT_OSS_OSS_I_H
+#define GLINT_OSS_OSS_I_H
+
+#include <stdint.h>
+
+#include "common/conn.h"
+
+struct objstore;
+struct mds_link;
+
+struct oss_config {
+	char *listen;	       /* HOST:PORT to serve on */
+	char *dir;	       /* backing directory of this OST */
+	int64_t index;	       /* OST index */
+	uint64_t capacity;     /* bytes; 0 = the backing file system's size */
+	char *mds;	       /* MDS address to register with */
+	char *advertise;       /* host clients use to reach us; NULL = derive */
+	char *fsname;	       /* file system name */
+	int64_t io_threads;    /* I/O worker threads */
+	int64_t net_threads;   /* network loop threads */
+	int64_t max_conns;     /* connection cap */
+	char *port_file;       /* where to write the bound port, or NULL */
+	int log_level;	       /* enum log_level */
+	char *log_file;	       /* NULL = stderr */
+};
+
+struct oss {
+	struct oss_config cfg;
+	struct ev_loop *loop;
+	struct netsrv *srv;
+	struct objstore *store;
+	struct mds_link *link;
+	char advertise[256];   /* resolved advertised host */
+	uint16_t port;	       /* bound port */
+};
+
+/* The OSS's dispatch table; ctx is the struct oss. */
+void oss_rpc_handlers(struct oss *o, struct conn_handlers *h);
+
+/*
+ * Keep OST o->cfg.index registered with the MDS from a thread of its own:
+ * HELLO on connect, PING every second, reconnect (and so re-register) when
+ * the connection drops. Returns 0 or -errno (bad address, no memory).
+ */
+int mds_link_start(struct oss *o, struct mds_link **out);
+void mds_link_stop(struct mds_link *l);
+
+#endif /* GLINT_OSS_OSS_I_H */

@@ -1,0 +1,114 @@
+/*
+ * rpc.c - the OSS's request handlers and dispatch table.
+ *
+ * HELLO checks the protocol version and the file system name and answers
+ * with this OST's index. PING echoes. STATFS reports the OST's configured
+ * capacity, the bytes its objects occupy on disk and its object count.
+ * Every other request needs a successful HELLO first (-EPROTO otherwise).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "common/log.h"
+#include "oss/objstore.h"
+#include "oss/oss_i.h"
+#include "proto/msg.h"
+
+/* conn_user() is nonzero once the peer's HELLO was accepted. */
+static int peer_ready(struct conn *c)
+{
+	return conn_user(c) != NULL;
+}
+
+static int oss_hello(struct conn *c, const struct frame_header *h,
+		     const uint8_t *payload, size_t len)
+{
+	struct oss *o = conn_ctx(c);
+	struct msg_hello req = { 0 }, r = { 0 };
+	uint8_t buf[2 + 1 + 4 + 2 + PROTO_FSNAME_MAX + 2 + 2];
+	struct cursor cur;
+	ssize_t n;
+
+	cursor_init(&cur, payload, len);
+	if (msg_hello_decode(&cur, &req)) {
+		LOG_RATELIMITED(LOG_NOTICE, "rpc", "peer=%s malformed HELLO",
+				conn_peer(c));
+		return CONN_CLOSE;
+	}
+	if (req.proto_version != PROTO_VERSION)
+		return conn_reply_error(c, h, -EPROTO,
+					"unsupported protocol version");
+	if (req.fsname_len != strlen(o->cfg.fsname) ||
+	    memcmp(req.fsname, o->cfg.fsname, req.fsname_len))
+		return conn_reply_error(c, h, -ENODEV, "no such file system");
+	conn_set_user(c, (void *)(uintptr_t)req.role);
+	r.proto_version = PROTO_VERSION;
+	r.role = PROTO_ROLE_OSS;
+	r.id = (uint32_t)o->cfg.index;
+	r.fsname = o->cfg.fsname;
+	r.fsname_len = (uint16_t)strlen(o->cfg.fsname);
+	r.host = "";
+	n = msg_hello_encode(&r, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return conn_reply(c, h, 0, buf, (size_t)n);
+}
+
+static int oss_ping(struct conn *c, const struct frame_header *h,
+		    const uint8_t *payload, size_t len)
+{
+	struct msg_ping p;
+	struct cursor cur;
+
+	cursor_init(&cur, payload, len);
+	if (msg_ping_decode(&cur, &p))
+		return CONN_CLOSE;
+	return conn_reply(c, h, 0, payload, 8);
+}
+
+/* Free inodes of the backing file system; 0 if it cannot tell. */
+static uint64_t oss_inodes_free(const char *dir)
+{
+	struct statvfs sv;
+
+	return statvfs(dir, &sv) ? 0 : (uint64_t)sv.f_favail;
+}
+
+static int oss_statfs(struct conn *c, const struct frame_header *h,
+		      const uint8_t *payload, size_t len)
+{
+	struct oss *o = conn_ctx(c);
+	struct objstore_statfs st;
+	struct msg_statfs s = { .target = PROTO_TARGET_OST };
+	uint8_t buf[64];
+	ssize_t n;
+
+	if (!peer_ready(c))
+		return conn_reply_error(c, h, -EPROTO, "HELLO first");
+	objstore_statfs(o->store, &st);
+	s.target_idx = (uint32_t)o->cfg.index;
+	s.bytes_total = st.capacity_bytes;
+	s.bytes_used = st.used_bytes < st.capacity_bytes ? st.used_bytes :
+							    st.capacity_bytes;
+	s.bytes_avail = st.avail_bytes < s.bytes_total - s.bytes_used ?
+				st.avail_bytes :
+				s.bytes_total - s.bytes_used;
+	s.files_used = st.objects;
+	/* Objects are files in the backing directory: bound by its inodes. */
+	s.files_total = st.objects + oss_inodes_free(o->cfg.dir);
+	n = msg_statfs_encode(&s, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return conn_reply(c, h, 0, buf, (size_t)n);
+}
+
+void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->ctx = o;
+	h->fn[PROTO_OP_HELLO] = oss_hello;
+	h->fn[PROTO_OP_PING] = oss_ping;
+	h->fn[PROTO_OP_STATFS] = oss_statfs;
+}

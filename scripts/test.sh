@@ -1,0 +1,36 @@
+#!/bin/sh
+# test.sh - install what is needed, build, and run Glint's whole test suite:
+#   1. the normal build (-Wall -Wextra -Werror): unit tests, fuzz corpus
+#      replay and the integration tests (real servers, real mounts) by ctest;
+#   2. the same suite in an AddressSanitizer + UndefinedBehaviorSanitizer build;
+#   3. every libFuzzer target for GLINT_FUZZ_SECONDS each (default 30).
+# Exits nonzero on the first failure. Needs root (FUSE mounts, apt-get).
+# This is the README's test command and all that .ci/run runs.
+set -eu
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+./scripts/install-deps.sh
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "build (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+
+step "tests (build)"
+(cd build && ctest --output-on-failure -j"$jobs")
+
+step "build (ASan+UBSan)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DGLINT_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+
+step "tests (ASan+UBSan)"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --output-on-failure -j"$jobs")
+
+step "fuzz (${GLINT_FUZZ_SECONDS:-30} s per target)"
+./scripts/fuzz.sh "${GLINT_FUZZ_SECONDS:-30}"
+
+step "all tests passed"
