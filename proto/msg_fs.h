@@ -1,0 +1,307 @@
+/*
+ * msg_fs.h - the file system's messages: metadata (MDS) and objects (OSS).
+ *
+ * Same rules as msg.h: one struct per message with encoded_len / encode /
+ * decode side by side; decoders take a cursor over the received payload,
+ * check every length, cap every count before walking it, return -EBADMSG on
+ * anything malformed, and leave borrowed pointers into the payload for
+ * names and data. Replies with a nonzero status carry an ERROR payload.
+ *
+ * Protocol changelog:
+ *   1  metadata and object operations below (same PROTO_VERSION as msg.h).
+ *
+ * Shared field groups (all little-endian):
+ *
+ *   cred (request of every metadata operation):
+ *     4 uid | 4 gid | 2 ngroups (<= PROTO_MAX_GROUPS) | 4*ngroups groups
+ *   time:  8 seconds (int64) | 4 nanoseconds (< 1e9)
+ *   attr (88 bytes):
+ *     8 ino | 4 mode | 4 uid | 4 gid | 4 nlink | 4 gen | 8 size |
+ *     8 blocks (512 B) | 8 rdev | time atime | time mtime | time ctime
+ *   layout:
+ *     4 stripe_size | 4 stripe_count (int32; -1 all, 0 inherit) |
+ *     4 first_ost (int32; -1 = MDS chooses) | 4 pattern (PROTO_PATTERN_*) |
+ *     4 gen | 4 nstripes (<= PROTO_MAX_STRIPES) |
+ *     nstripes * (4 ost_idx | 8 object_id)
+ *   entry (reply of LOOKUP, GETATTR, SETATTR, CREATE, MKDIR, LINK, SYMLINK,
+ *          CLOSE): attr | layout (nstripes 0 for anything but a file)
+ *   name: str (u16 length, 1..PROTO_NAME_MAX bytes)
+ *
+ * Requests (after cred for metadata operations):
+ *   LOOKUP      8 parent | name
+ *   GETATTR     8 ino
+ *   SETATTR     8 ino | 4 valid (PROTO_SET_*) | 4 mode | 4 uid | 4 gid |
+ *               8 size | time atime | time mtime
+ *   CREATE      8 parent | name | 4 mode (type bits: regular, FIFO, socket,
+ *               char, block) | 4 flags (PROTO_CREATE_*) | 8 rdev |
+ *               layout (a request: nstripes 0; zeros = inherit)
+ *   MKDIR       8 parent | name | 4 mode
+ *   UNLINK      8 parent | name
+ *   RMDIR       8 parent | name
+ *   RENAME      8 parent | name | 8 newparent | newname | 4 flags
+ *   LINK        8 ino | 8 newparent | newname
+ *   SYMLINK     8 parent | name | str target (<= PROTO_SYMLINK_MAX)
+ *   READLINK    8 ino                      -> str target
+ *   READDIR     8 ino | 8 cookie (0 = start) | 4 max_bytes of entries
+ *               -> 1 eof | 4 count | count * (8 ino | 8 cookie | 1 type DT_* | name)
+ *   GETXATTR    8 ino | str name | 4 size (0 = ask the length)
+ *               -> 4 length | blob value (empty when size was 0)
+ *   SETXATTR    8 ino | str name | blob value (<= PROTO_XATTR_MAX) | 4 flags
+ *   LISTXATTR   8 ino | 4 size -> 4 length | blob names (NUL-separated)
+ *   REMOVEXATTR 8 ino | str name
+ *   ACCESS      8 ino | 4 mask (R_OK W_OK X_OK)
+ *   CLOSE       8 ino | 4 flags (PROTO_CLOSE_*) | 8 size | time mtime
+ *               -> entry. A client's size and mtime after it wrote.
+ *   SETSTRIPE   8 ino | layout (request) ; a directory's default, or the
+ *               layout of an empty regular file not yet written
+ *   GETSTRIPE   8 ino -> layout (a file's, or a directory's default with
+ *               nstripes 0; a directory without one: -ENODATA)
+ *   LOCK        8 ino | 8 owner | 4 pid | 1 kind (PROTO_LOCK_FLOCK/POSIX) |
+ *               1 cmd (PROTO_LOCK_GET/SET/SETW) | 1 type (F_RDLCK, F_WRLCK,
+ *               F_UNLCK as 0/1/2) | 8 start | 8 end (inclusive; UINT64_MAX
+ *               = to EOF) -> same fields: the conflicting lock for GET
+ *               (type F_UNLCK when none). SETW is answered when granted.
+ *   OST_STATFS  none: the MDS's view of space (uses STATFS of msg.h)
+ *
+ * Object requests (OSS):
+ *   OBJ_READ     8 object_id | 4 stripe_idx | 8 off | 4 len (<= PROTO_MAX_IO)
+ *                -> blob data (short at the object's end; holes are zeros)
+ *   OBJ_WRITE    8 object_id | 4 stripe_idx | 8 off | 4 flags (PROTO_OBJ_*) |
+ *                blob data (<= PROTO_MAX_IO) -> 8 object size after
+ *   OBJ_TRUNCATE 8 object_id | 4 stripe_idx | 8 size
+ *   OBJ_PUNCH    8 object_id | 4 stripe_idx | 8 off | 8 len
+ *   OBJ_DESTROY  8 object_id | 4 stripe_idx (absent object: success)
+ *   OBJ_SYNC     8 object_id | 4 stripe_idx
+ *   OBJ_GETATTR  8 object_id | 4 stripe_idx
+ *                -> 8 size | 8 disk bytes | 8 logical bytes stored
+ */
+#ifndef GLINT_PROTO_MSG_FS_H
+#define GLINT_PROTO_MSG_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto/codec.h"
+
+#define PROTO_MAX_GROUPS  64
+#define PROTO_NAME_MAX	  255
+#define PROTO_SYMLINK_MAX 4095
+#define PROTO_XATTR_MAX	  65536
+#define PROTO_XATTR_LIST_MAX (1u << 20)
+#define PROTO_MAX_STRIPES 256
+#define PROTO_MAX_IO	  (4u << 20) /* bytes of data in one object RPC */
+#define PROTO_READDIR_MAX (1u << 20) /* max_bytes of one READDIR reply */
+
+/* Opcodes of this file. Numbers are part of the protocol. */
+enum proto_fs_op {
+	PROTO_OP_LOOKUP = 16,
+	PROTO_OP_GETATTR = 17,
+	PROTO_OP_SETATTR = 18,
+	PROTO_OP_CREATE = 19,
+	PROTO_OP_MKDIR = 20,
+	PROTO_OP_UNLINK = 21,
+	PROTO_OP_RMDIR = 22,
+	PROTO_OP_RENAME = 23,
+	PROTO_OP_LINK = 24,
+	PROTO_OP_SYMLINK = 25,
+	PROTO_OP_READLINK = 26,
+	PROTO_OP_READDIR = 27,
+	PROTO_OP_GETXATTR = 28,
+	PROTO_OP_SETXATTR = 29,
+	PROTO_OP_LISTXATTR = 30,
+	PROTO_OP_REMOVEXATTR = 31,
+	PROTO_OP_ACCESS = 32,
+	PROTO_OP_CLOSE = 33,
+	PROTO_OP_SETSTRIPE = 34,
+	PROTO_OP_GETSTRIPE = 35,
+	PROTO_OP_LOCK = 36,
+
+	PROTO_OP_OBJ_READ = 48,
+	PROTO_OP_OBJ_WRITE = 49,
+	PROTO_OP_OBJ_TRUNCATE = 50,
+	PROTO_OP_OBJ_PUNCH = 51,
+	PROTO_OP_OBJ_DESTROY = 52,
+	PROTO_OP_OBJ_SYNC = 53,
+	PROTO_OP_OBJ_GETATTR = 54,
+};
+
+/* SETATTR valid bits (values equal the namespace's NS_SET_*). */
+#define PROTO_SET_MODE	    0x001u
+#define PROTO_SET_UID	    0x002u
+#define PROTO_SET_GID	    0x004u
+#define PROTO_SET_SIZE	    0x008u
+#define PROTO_SET_ATIME	    0x010u
+#define PROTO_SET_MTIME	    0x020u
+#define PROTO_SET_ATIME_NOW 0x040u
+#define PROTO_SET_MTIME_NOW 0x080u
+#define PROTO_SET_FROM_OPEN 0x100u /* ftruncate/O_TRUNC on an open file */
+#define PROTO_SET_KNOWN	    0x1ffu
+
+#define PROTO_CREATE_EXCL   0x1u
+#define PROTO_RENAME_NOREPLACE 0x1u
+#define PROTO_RENAME_EXCHANGE  0x2u
+#define PROTO_XATTR_CREATE  0x1u
+#define PROTO_XATTR_REPLACE 0x2u
+#define PROTO_CLOSE_SIZE    0x1u /* size is valid */
+#define PROTO_CLOSE_MTIME   0x2u /* mtime is valid */
+#define PROTO_PATTERN_LZ4   0x1u /* chunks LZ4-compressed */
+#define PROTO_OBJ_LZ4	    0x1u /* compress this write's chunks */
+#define PROTO_OBJ_SYNC	    0x2u /* data durable before the reply */
+
+#define PROTO_LOCK_FLOCK 1
+#define PROTO_LOCK_POSIX 2
+#define PROTO_LOCK_GET	 1
+#define PROTO_LOCK_SET	 2
+#define PROTO_LOCK_SETW	 3
+#define PROTO_LOCK_RD	 0
+#define PROTO_LOCK_WR	 1
+#define PROTO_LOCK_UN	 2
+
+struct msg_cred {
+	uint32_t uid;
+	uint32_t gid;
+	uint16_t ngroups;
+	uint32_t groups[PROTO_MAX_GROUPS]; /* copied on decode */
+};
+
+struct msg_time {
+	int64_t sec;
+	uint32_t nsec;
+};
+
+struct msg_attr {
+	uint64_t ino;
+	uint32_t mode, uid, gid, nlink, gen;
+	uint64_t size, blocks, rdev;
+	struct msg_time atime, mtime, ctime;
+};
+
+struct msg_stripe {
+	uint32_t ost_idx;
+	uint64_t object_id;
+};
+
+struct msg_layout {
+	uint32_t stripe_size;
+	int32_t stripe_count;
+	int32_t first_ost;
+	uint32_t pattern;
+	uint32_t gen;
+	uint32_t nstripes;
+	struct msg_stripe stripes[PROTO_MAX_STRIPES]; /* copied on decode */
+};
+
+/* A borrowed byte string (name, target, xattr value, data). */
+struct msg_bytes {
+	const uint8_t *p;
+	uint32_t len;
+};
+
+/* Reply of most metadata operations. */
+struct msg_entry {
+	struct msg_attr attr;
+	struct msg_layout layout;
+};
+
+/*
+ * One request struct serves every metadata opcode: each opcode encodes and
+ * decodes exactly the fields the table at the top lists for it, in that
+ * order; the others are ignored. (A struct per opcode would repeat the same
+ * fields twenty times.)
+ */
+struct msg_md_req {
+	struct msg_cred cred;
+	uint64_t ino;	       /* parent (LOOKUP, CREATE, MKDIR, UNLINK, RMDIR,
+				  RENAME, SYMLINK) or the object of the call */
+	struct msg_bytes name; /* entry or xattr name */
+	uint64_t ino2;	       /* newparent (RENAME, LINK) */
+	struct msg_bytes name2; /* newname (RENAME, LINK) */
+	struct msg_bytes value; /* SYMLINK target, SETXATTR value */
+	uint32_t mode;	       /* CREATE, MKDIR, SETATTR; ACCESS mask */
+	uint32_t flags;	       /* PROTO_CREATE_*, RENAME_*, XATTR_*, CLOSE_* */
+	uint32_t valid;	       /* SETATTR */
+	uint32_t uid, gid;     /* SETATTR */
+	uint64_t size;	       /* SETATTR, CLOSE */
+	uint64_t rdev;	       /* CREATE */
+	struct msg_time atime, mtime; /* SETATTR; CLOSE (mtime) */
+	uint64_t cookie;       /* READDIR */
+	uint32_t max_bytes;    /* READDIR; GETXATTR/LISTXATTR size */
+	struct msg_layout layout; /* CREATE, SETSTRIPE */
+	/* LOCK */
+	uint64_t lk_owner;
+	uint32_t lk_pid;
+	uint8_t lk_kind, lk_cmd, lk_type;
+	uint64_t lk_start, lk_end;
+};
+
+size_t msg_md_req_encoded_len(uint16_t opcode, const struct msg_md_req *m);
+ssize_t msg_md_req_encode(uint16_t opcode, const struct msg_md_req *m,
+			  void *buf, size_t len);
+/* -EBADMSG also for an opcode that is not a metadata request. */
+int msg_md_req_decode(uint16_t opcode, struct cursor *c, struct msg_md_req *m);
+
+size_t msg_entry_encoded_len(const struct msg_entry *m);
+ssize_t msg_entry_encode(const struct msg_entry *m, void *buf, size_t len);
+int msg_entry_decode(struct cursor *c, struct msg_entry *m);
+
+size_t msg_layout_encoded_len(const struct msg_layout *m);
+ssize_t msg_layout_encode(const struct msg_layout *m, void *buf, size_t len);
+int msg_layout_decode(struct cursor *c, struct msg_layout *m);
+
+/* READDIR reply: built incrementally into a buffer of max_bytes + header. */
+struct msg_dirent {
+	uint64_t ino;
+	uint64_t cookie;
+	uint8_t type;	       /* DT_* */
+	struct msg_bytes name;
+};
+#define MSG_READDIR_HDR 5 /* 1 eof | 4 count */
+size_t msg_dirent_encoded_len(const struct msg_dirent *d);
+/* Append d at w; the caller patches the header with msg_readdir_finish. */
+void msg_dirent_put(struct wbuf *w, const struct msg_dirent *d);
+void msg_readdir_finish(void *buf, uint8_t eof, uint32_t count);
+/* Decode the header; then msg_dirent_get count times. */
+int msg_readdir_decode_header(struct cursor *c, uint8_t *eof, uint32_t *count);
+int msg_dirent_get(struct cursor *c, struct msg_dirent *d);
+
+/* LOCK reply: same fields as the request's lock part. */
+struct msg_lock {
+	uint64_t ino, owner;
+	uint32_t pid;
+	uint8_t kind, cmd, type;
+	uint64_t start, end;
+};
+size_t msg_lock_encoded_len(const struct msg_lock *m);
+ssize_t msg_lock_encode(const struct msg_lock *m, void *buf, size_t len);
+int msg_lock_decode(struct cursor *c, struct msg_lock *m);
+
+/* Object requests: one struct for every OBJ_* opcode, like msg_md_req. */
+struct msg_obj_req {
+	uint64_t object_id;
+	uint32_t stripe_idx;
+	uint64_t off;	      /* READ, WRITE, PUNCH */
+	uint64_t len;	      /* READ (<= PROTO_MAX_IO), PUNCH */
+	uint64_t size;	      /* TRUNCATE */
+	uint32_t flags;	      /* WRITE: PROTO_OBJ_* */
+	struct msg_bytes data; /* WRITE */
+};
+size_t msg_obj_req_encoded_len(uint16_t opcode, const struct msg_obj_req *m);
+ssize_t msg_obj_req_encode(uint16_t opcode, const struct msg_obj_req *m,
+			   void *buf, size_t len);
+int msg_obj_req_decode(uint16_t opcode, struct cursor *c,
+		       struct msg_obj_req *m);
+
+/* OBJ_GETATTR reply. */
+struct msg_obj_attr {
+	uint64_t size, disk_bytes, logical_bytes;
+};
+size_t msg_obj_attr_encoded_len(const struct msg_obj_attr *m);
+ssize_t msg_obj_attr_encode(const struct msg_obj_attr *m, void *buf,
+			    size_t len);
+int msg_obj_attr_decode(struct cursor *c, struct msg_obj_attr *m);
+
+/* Helpers for the small replies: a u64 (OBJ_WRITE), a str (READLINK), a
+ * u32-length blob with its total length (GETXATTR, LISTXATTR). */
+int msg_u64_decode(struct cursor *c, uint64_t *v);
+#endif /* GLINT_PROTO_MSG_FS_H */
