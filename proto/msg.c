@@ -48,10 +48,30 @@ size_t msg_hello_encoded_len(const struct msg_hello *m)
 	return len;
 }
 
+/*
+ * Whether every string and count of m is within the cap its decoder
+ * enforces: the encoder refuses to send what a peer would refuse to read.
+ */
+static int hello_within_caps(const struct msg_hello *m)
+{
+	if (m->fsname_len > PROTO_FSNAME_MAX || m->host_len > PROTO_HOST_MAX)
+		return 0;
+	if (!m->has_config)
+		return 1;
+	if (m->ost_count > PROTO_MAX_OSTS)
+		return 0;
+	for (uint32_t i = 0; i < m->ost_count; i++)
+		if (m->osts[i].host_len > PROTO_HOST_MAX)
+			return 0;
+	return 1;
+}
+
 ssize_t msg_hello_encode(const struct msg_hello *m, void *buf, size_t len)
 {
 	struct wbuf w;
 
+	if (!hello_within_caps(m))
+		return -EMSGSIZE;
 	wbuf_init(&w, buf, len);
 	wbuf_put_u16(&w, m->proto_version);
 	wbuf_put_u8(&w, m->role);
@@ -60,8 +80,6 @@ ssize_t msg_hello_encode(const struct msg_hello *m, void *buf, size_t len)
 	wbuf_put_str(&w, m->host, m->host_len);
 	wbuf_put_u16(&w, m->port);
 	if (m->has_config) {
-		if (m->ost_count > PROTO_MAX_OSTS)
-			return -EMSGSIZE;
 		wbuf_put_u32(&w, m->stripe_size);
 		wbuf_put_u32(&w, (uint32_t)m->stripe_count);
 		wbuf_put_u8(&w, m->deployment);
@@ -112,6 +130,9 @@ int msg_hello_decode(struct cursor *c, struct msg_hello *m)
 	    cur_get_u32(c, &m->ost_count))
 		goto bad;
 	m->stripe_count = (int32_t)stripe_count;
+	if (m->deployment != PROTO_DEPLOY_SCRATCH &&
+	    m->deployment != PROTO_DEPLOY_PERSISTENT)
+		goto bad;
 	if (m->ost_count > PROTO_MAX_OSTS ||
 	    cursor_left(c) < (size_t)m->ost_count * HELLO_OST_FIXED)
 		goto bad;

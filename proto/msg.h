@@ -4,7 +4,8 @@
  * A message is the payload of one frame (frame.h). Each message has one
  * in-memory struct and three functions side by side: msg_<name>_encoded_len,
  * msg_<name>_encode (into a buffer sized by encoded_len; returns the bytes
- * written or -EMSGSIZE) and msg_<name>_decode (from a cursor over the
+ * written, or -EMSGSIZE when the buffer is too small or a string or count
+ * exceeds its PROTO_*_MAX cap) and msg_<name>_decode (from a cursor over the
  * received payload; 0 or -EBADMSG). Decoded strings point into the received
  * payload: they are borrowed for as long as that buffer lives. Decoders
  * accept trailing bytes (fields appended by a newer peer) and ignore them.
