@@ -31,6 +31,6 @@ step "tests (ASan+UBSan)"
 	ctest --output-on-failure -j"$jobs")
 
 step "fuzz (${GLINT_FUZZ_SECONDS:-30} s per target)"
-./scripts/fuzz.sh "${GLINT_FUZZ_SECONDS:-30}"
+GLINT_FUZZ_JOBS=${GLINT_FUZZ_JOBS:-2} ./scripts/fuzz.sh "${GLINT_FUZZ_SECONDS:-30}"
 
 step "all tests passed"
