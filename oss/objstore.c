@@ -1,59 +1,30 @@
 /*
  * objstore.c - chunked, checksummed objects of one OST (objstore.h).
  *
- * Backing directory layout:
- *   glint_ost                      superblock (below)
- *   objects/XX/FFFFFFFFFFFFFFFF.IIIIIIII.tab   chunk table of (fid, idx)
- *   objects/XX/FFFFFFFFFFFFFFFF.IIIIIIII.dat   chunk data
- * XX (00..ff) is a hash of (fid, idx) that spreads objects over 256
- * directories; fid and idx are in hex.
+ * Each object is two files in the OST's directory (named by ost_dir.c):
+ * .dat holds chunk i in the slot [i * CHUNK, (i + 1) * CHUNK), using the
+ * first stored_len bytes with the rest of the slot punched; .tab is the
+ * chunk table: a header with the size, then one entry per chunk (format
+ * below).
  *
- * Data file: chunk i lives in the slot [i * CHUNK, (i + 1) * CHUNK). A
- * stored chunk uses the first stored_len bytes of its slot; the rest of the
- * slot is punched, so compression and short last chunks really save
- * blocks. A hole chunk's slot is entirely punched.
+ * Invariants: bytes past an object's size are zero (truncate rewrites the
+ * new last chunk and drops the entries past it), so growing the size never
+ * exposes old data; a chunk that would be all zeros is stored as a hole;
+ * every table entry and header carries its own checksum, so damage there
+ * is -EIO too, never a silent hole.
  *
- * Table file: a 64-byte header, then one 32-byte entry per chunk (entries
- * past the end of the file, or all-zero, are holes). Little-endian:
- *   header  OFF SIZE MEANING
- *             0    8 magic "GLNTOBJ1"
- *             8    4 format version (1)
- *            12    4 chunk size
- *            16    8 logical size of the object
- *            24    8 fid
- *            32    4 stripe idx
- *            36   20 reserved, zero
- *            56    8 XXH3-64 of bytes 0..55
- *   entry   OFF SIZE MEANING
- *             0    8 XXH3-64 of the stored bytes
- *             8    4 stored_len: bytes in the slot
- *            12    4 data_len: bytes they decode to (the rest of the chunk
- *                    is zeros); raw: == stored_len, lz4: > stored_len
- *            16    4 kind: 0 hole, 1 raw, 2 lz4
- *            20    4 reserved, zero
- *            24    8 XXH3-64 of bytes 0..23 (so a damaged entry is -EIO,
- *                    never a silent hole)
- * Entries never straddle a 4 KiB page (64 + 126 * 32 = 4096).
+ * A modification runs as ordered batches on the caller's ring: open; load
+ * header, entries and statx; read old partial chunks; write data; write
+ * table; free (punch) what it no longer references; statx and close. Data
+ * before table: a torn update leaves an entry that does not match its slot
+ * and reads as -EIO, never as wrong data; freeing last only leaks blocks.
  *
- * Invariants: bytes of an object past its size are zero (truncate rewrites
- * the new last chunk), so growing the size never exposes old data. A
- * chunk that would be all zeros is stored as a hole.
- *
- * Every modification runs in ordered batches on the caller's ring: open,
- * load header/entries (+statx), read old partial chunks, write data, write
- * table, punch/drop freed space, statx+close. Data before table: a crash in
- * between leaves an entry whose checksum does not match its slot, which
- * reads as -EIO, never as wrong data. Freeing comes after the table, so a
- * crash there only leaks blocks. Without objstore_sync nothing is ordered
- * on disk, with the same outcome (-EIO, never garbage).
- *
- * Not done here: caching open fds across calls (each call opens and closes
- * the two files through the ring), and copy-on-write chunk slots (which
- * would turn a torn in-place overwrite into old data instead of -EIO).
+ * Not done: caching open fds across calls (each call opens and closes its
+ * two files through the ring), and copy-on-write chunk slots (which would
+ * turn a torn in-place overwrite into the old data instead of -EIO).
  */
 #include "oss/objstore.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -71,23 +42,39 @@
 #include "common/compress.h"
 #include "common/log.h"
 #include "common/ring.h"
+#include "oss/ost_dir.h"
 #include "proto/codec.h"
 
-#define CHUNK		OBJSTORE_CHUNK_SIZE
-#define OBJ_HDR_LEN	64
-#define OBJ_ENTRY_LEN	32
-#define OBJ_MAGIC	"GLNTOBJ1"
-#define OBJ_VERSION	1
-#define OBJ_LOCKS	256 /* striped object locks */
-#define OBJ_SUBDIRS	256
-#define OBJ_WINDOW	8192 /* entries read at once by getattr */
-#define OBJ_PATH_LEN	40
-#define OBJ_DIR		"objects"
+/*
+ * Table file, little-endian. Entries past the end of the file, and all-zero
+ * entries, are holes. Entries never straddle a 4 KiB page (64 + 126 * 32).
+ *   header  OFF SIZE MEANING
+ *             0    8 magic "GLNTOBJ1"
+ *             8    4 format version (1)
+ *            12    4 chunk size
+ *            16    8 logical size of the object
+ *            24    8 fid
+ *            32    4 stripe idx
+ *            36   20 reserved, zero
+ *            56    8 XXH3-64 of bytes 0..55
+ *   entry   OFF SIZE MEANING
+ *             0    8 XXH3-64 of the stored bytes
+ *             8    4 stored_len: bytes in the slot
+ *            12    4 data_len: bytes they decode to (the rest of the chunk
+ *                    is zeros); raw: == stored_len, lz4: > stored_len
+ *            16    4 kind: 0 hole, 1 raw, 2 lz4
+ *            20    4 reserved, zero
+ *            24    8 XXH3-64 of bytes 0..23
+ */
+#define CHUNK	      OBJSTORE_CHUNK_SIZE
+#define OBJ_HDR_LEN   64
+#define OBJ_ENTRY_LEN 32
+#define OBJ_MAGIC     "GLNTOBJ1"
+#define OBJ_VERSION   1
+#define OBJ_LOCKS     256  /* striped object locks */
+#define OBJ_WINDOW    8192 /* entries read at once by getattr */
 
-#define SB_MAGIC   "GLINTOST"
-#define SB_VERSION 1
-#define SB_LEN	   96 /* magic 8, version 4, ost_idx 4, chunk 4, pad 4,
-			 fsname 64, xxh3 of bytes 0..87 8 */
+_Static_assert(OBJSTORE_FSNAME_MAX == OST_DIR_FSNAME_MAX, "fsname limits");
 
 enum chunk_kind {
 	CHUNK_HOLE = 0,
@@ -116,16 +103,16 @@ struct chunk_entry {
 };
 
 struct objstore {
-	int dirfd;			/* backing directory */
-	int objdirfd;			/* its objects/ */
-	char fsname[OBJSTORE_FSNAME_MAX + 1]; /* for checks and logs */
-	uint32_t ost_idx;		/* for logs */
-	uint32_t blksize;		/* allocation unit used for predictions */
-	uint64_t capacity;		/* configured capacity in bytes */
-	pthread_mutex_t space_lock;	/* guards used and reserved */
-	uint64_t used;			/* disk bytes of all object files */
-	uint64_t reserved;		/* predicted growth of running calls */
-	atomic_uint_fast64_t objects;	/* object count */
+	int dirfd;			      /* backing directory */
+	int objdirfd;			      /* its objects/ */
+	char fsname[OBJSTORE_FSNAME_MAX + 1]; /* for logs */
+	uint32_t ost_idx;		      /* for logs */
+	uint32_t blksize;	      /* allocation unit used for predictions */
+	uint64_t capacity;	      /* configured capacity in bytes */
+	pthread_mutex_t space_lock;   /* guards used and reserved */
+	uint64_t used;		      /* disk bytes of all object files */
+	uint64_t reserved;	      /* predicted growth of running calls */
+	atomic_uint_fast64_t objects; /* object count */
 	atomic_uint_fast64_t csum_errors; /* see objstore_stats */
 	atomic_uint_fast64_t read_ops;
 	atomic_uint_fast64_t read_bytes;
@@ -138,21 +125,21 @@ struct objstore {
 struct obj {
 	uint64_t fid;
 	uint32_t idx;
-	char tab_path[OBJ_PATH_LEN]; /* relative to objdirfd */
-	char dat_path[OBJ_PATH_LEN];
-	char dir_path[4];	     /* "XX" */
-	int tab_fd;		     /* -1 when closed */
+	char tab_path[OST_DIR_PATH_LEN]; /* relative to objdirfd */
+	char dat_path[OST_DIR_PATH_LEN];
+	char dir_path[4]; /* "XX" */
+	int tab_fd;	  /* -1 when closed */
 	int dat_fd;
-	bool created;		     /* this call created the files */
-	bool have_header;	     /* the table holds a header */
-	uint64_t size;		     /* logical size from the header */
-	uint64_t tab_size;	     /* table file size */
-	uint64_t dat_size;	     /* data file size */
-	uint64_t disk_before;	     /* blocks of both files at load, bytes */
-	uint64_t reserved;	     /* space reserved by this call */
-	uint64_t win_first;	     /* first chunk in win */
-	uint64_t win_count;	     /* entries in win */
-	struct chunk_entry *win;     /* loaded entries */
+	bool created;		 /* this call created the files */
+	bool have_header;	 /* the table holds a header */
+	uint64_t size;		 /* logical size from the header */
+	uint64_t tab_size;	 /* table file size */
+	uint64_t dat_size;	 /* data file size */
+	uint64_t disk_before;	 /* blocks of both files at load, bytes */
+	uint64_t reserved;	 /* space reserved by this call */
+	uint64_t win_first;	 /* first chunk in win */
+	uint64_t win_count;	 /* entries in win */
+	struct chunk_entry *win; /* loaded entries */
 };
 
 /* --- small helpers --- */
@@ -169,7 +156,8 @@ static uint64_t obj_hash(uint64_t fid, uint32_t idx)
 static pthread_rwlock_t *obj_lock(struct objstore *os, uint64_t fid,
 				  uint32_t idx)
 {
-	return &os->locks[(obj_hash(fid, idx) >> 8) % OBJ_LOCKS];
+	/* High bits: the low ones pick the directory (ost_dir.c). */
+	return &os->locks[(obj_hash(fid, idx) >> 32) % OBJ_LOCKS];
 }
 
 static uint64_t alloc_len(const struct objstore *os, uint64_t len)
@@ -210,23 +198,18 @@ static bool is_zero(const uint8_t *p, size_t len)
 
 static void obj_init(struct obj *o, uint64_t fid, uint32_t idx)
 {
-	unsigned sub = (unsigned)(obj_hash(fid, idx) & (OBJ_SUBDIRS - 1));
-
 	memset(o, 0, sizeof(*o));
 	o->fid = fid;
 	o->idx = idx;
 	o->tab_fd = -1;
 	o->dat_fd = -1;
-	snprintf(o->dir_path, sizeof(o->dir_path), "%02x", sub);
-	snprintf(o->tab_path, sizeof(o->tab_path), "%02x/%016" PRIx64 ".%08" PRIx32 ".tab",
-		 sub, fid, idx);
-	snprintf(o->dat_path, sizeof(o->dat_path), "%02x/%016" PRIx64 ".%08" PRIx32 ".dat",
-		 sub, fid, idx);
+	ost_dir_object_paths(fid, idx, o->dir_path, o->tab_path, o->dat_path);
 }
 
 /* --- on-disk encoding --- */
 
-static void entry_encode(const struct chunk_entry *e, uint8_t out[OBJ_ENTRY_LEN])
+static void entry_encode(const struct chunk_entry *e,
+			 uint8_t out[OBJ_ENTRY_LEN])
 {
 	memset(out, 0, OBJ_ENTRY_LEN);
 	if (e->kind == CHUNK_HOLE)
@@ -420,7 +403,8 @@ static int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
 			rc = (int)ops[1].res;
 			if (rc == -ENOENT) {
 				log_msg(LOG_ERROR, "objstore",
-					"ost=%u fid=%#" PRIx64 " idx=%u: data file missing",
+					"ost=%u fid=%#" PRIx64
+					" idx=%u: data file missing",
 					os->ost_idx, o->fid, o->idx);
 				rc = -EIO;
 			}
@@ -524,7 +508,8 @@ static int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		else if (hres != 0)
 			rc = -EIO;
 		if (rc < 0) {
-			objstore_count_csum_error(os, o, 0, "chunk table header");
+			objstore_count_csum_error(os, o, 0,
+						  "chunk table header");
 			goto out;
 		}
 	}
@@ -560,15 +545,15 @@ static int chunk_decode(struct objstore *os, const struct obj *o, uint64_t c,
 /* --- modification: the one path of write, punch and truncate --- */
 
 struct chunk_plan {
-	uint64_t c;		  /* chunk index */
-	struct chunk_entry old;	  /* entry before */
-	struct chunk_entry new;	  /* entry after */
-	uint8_t *content;	  /* CHUNK scratch for the new content */
-	uint8_t *oldbuf;	  /* stored bytes of the old chunk */
-	uint8_t *cbuf;		  /* LZ4 output */
-	const uint8_t *store;	  /* bytes to write (stored_len) */
-	bool need_old;		  /* old content must be merged */
-	bool changed;		  /* entry or data changes */
+	uint64_t c;		/* chunk index */
+	struct chunk_entry old; /* entry before */
+	struct chunk_entry new; /* entry after */
+	uint8_t *content;	/* CHUNK scratch for the new content */
+	uint8_t *oldbuf;	/* stored bytes of the old chunk */
+	uint8_t *cbuf;		/* LZ4 output */
+	const uint8_t *store;	/* bytes to write (stored_len) */
+	bool need_old;		/* old content must be merged */
+	bool changed;		/* entry or data changes */
 };
 
 static void plans_free(struct chunk_plan *plans, size_t n)
@@ -636,7 +621,7 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 	struct ring_op *ops = NULL;
 	uint8_t *tab = NULL;
 	uint8_t hdr[OBJ_HDR_LEN];
-	uint64_t old_disk = 0, new_disk = 0, tab_end, growth = 0;
+	uint64_t old_disk = 0, new_disk = 0, tab_end, tab_keep, growth = 0;
 	size_t i, nops;
 	int rc = 0;
 
@@ -689,7 +674,7 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		uint64_t a = max_u64(off, cs);
 		uint64_t b = min_u64(off + len, cs + CHUNK);
 		uint64_t content_len =
-			new_size > cs ? min_u64(CHUNK, new_size - cs) : 0;
+		    new_size > cs ? min_u64(CHUNK, new_size - cs) : 0;
 		const uint8_t *src;
 
 		if (!p->need_old && data && a == cs && b - a >= content_len) {
@@ -726,16 +711,18 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		rc = plan_encode(os, p, src, content_len, enc);
 		if (rc < 0)
 			goto out;
-		p->changed = !(p->old.kind == CHUNK_HOLE &&
-			       p->new.kind == CHUNK_HOLE);
+		p->changed =
+		    !(p->old.kind == CHUNK_HOLE && p->new.kind == CHUNK_HOLE);
 		old_disk += entry_disk(os, &p->old);
 		new_disk += entry_disk(os, &p->new);
 	}
 
-	/* 3. Capacity: reserve the predicted growth before changing anything. */
+	/* 3. Capacity: reserve the predicted growth before changing anything.
+	 */
 	tab_end = max_u64(o->tab_size, OBJ_HDR_LEN);
 	if (n)
-		tab_end = max_u64(tab_end, OBJ_HDR_LEN + (c0 + n) * OBJ_ENTRY_LEN);
+		tab_end =
+		    max_u64(tab_end, OBJ_HDR_LEN + (c0 + n) * OBJ_ENTRY_LEN);
 	if (alloc_len(os, tab_end) > alloc_len(os, o->tab_size))
 		growth += alloc_len(os, tab_end) - alloc_len(os, o->tab_size);
 	if (new_disk > old_disk)
@@ -764,13 +751,19 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 			rc = (int)ring_first_error(ops, nops);
 		if (rc < 0) {
 			log_msg(LOG_ERROR, "objstore",
-				"ost=%u fid=%#" PRIx64 " idx=%u: data write failed: %s",
+				"ost=%u fid=%#" PRIx64
+				" idx=%u: data write failed: %s",
 				os->ost_idx, o->fid, o->idx, strerror(-rc));
 			goto out;
 		}
 	}
 
-	/* 5. Then the table that describes it. */
+	/*
+	 * 5. Then the table that describes it. Truncating drops the entries
+	 * past the end before the header shrinks the size, so a crash in
+	 * between can never leave stale chunks past the end that a later
+	 * size increase would expose.
+	 */
 	nops = 0;
 	for (i = 0; i < n && !plans[i].changed; i++)
 		;
@@ -785,21 +778,26 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		ring_op_write(&ops[nops++], o->tab_fd, tab, n * OBJ_ENTRY_LEN,
 			      OBJ_HDR_LEN + c0 * OBJ_ENTRY_LEN);
 	}
-	if (new_size != o->size || !o->have_header) {
-		o->size = new_size;
-		header_encode(o, hdr);
-		ring_op_write(&ops[nops++], o->tab_fd, hdr, OBJ_HDR_LEN, 0);
-	}
+	tab_keep = OBJ_HDR_LEN + drop_from * OBJ_ENTRY_LEN;
+	if (drop_from != UINT64_MAX && o->tab_size > tab_keep)
+		ring_op_ftruncate(&ops[nops++], o->tab_fd, tab_keep);
 	if (nops) {
 		rc = ring_run(ring, ops, nops);
 		if (rc == 0)
 			rc = (int)ring_first_error(ops, nops);
-		if (rc < 0) {
-			log_msg(LOG_ERROR, "objstore",
-				"ost=%u fid=%#" PRIx64 " idx=%u: table write failed: %s",
-				os->ost_idx, o->fid, o->idx, strerror(-rc));
-			goto out;
-		}
+		if (rc < 0)
+			goto err_table;
+	}
+	if (new_size != o->size || !o->have_header) {
+		o->size = new_size;
+		header_encode(o, hdr);
+		ring_op_write(&ops[0], o->tab_fd, hdr, OBJ_HDR_LEN, 0);
+		rc = ring_run(ring, ops, 1);
+		if (rc == 0)
+			rc = (int)ops[0].res;
+		if (rc < 0)
+			goto err_table;
+		rc = 0;
 		o->have_header = true;
 	}
 
@@ -813,16 +811,9 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 			ring_op_punch(&ops[nops++], o->dat_fd,
 				      p->c * CHUNK + keep, CHUNK - keep);
 	}
-	if (drop_from != UINT64_MAX) {
-		uint64_t tab_keep = OBJ_HDR_LEN + drop_from * OBJ_ENTRY_LEN;
-
-		if (o->tab_size > tab_keep)
-			ring_op_ftruncate(&ops[nops++], o->tab_fd, tab_keep);
-		if (o->dat_size > drop_from * CHUNK)
-			ring_op_punch(&ops[nops++], o->dat_fd,
-				      drop_from * CHUNK,
-				      o->dat_size - drop_from * CHUNK);
-	}
+	if (drop_from != UINT64_MAX && o->dat_size > drop_from * CHUNK)
+		ring_op_punch(&ops[nops++], o->dat_fd, drop_from * CHUNK,
+			      o->dat_size - drop_from * CHUNK);
 	if (nops) {
 		rc = ring_run(ring, ops, nops);
 		if (rc == 0)
@@ -830,10 +821,17 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		if (rc < 0)
 			/* The object is correct; only space may leak. */
 			log_msg(LOG_WARNING, "objstore",
-				"ost=%u fid=%#" PRIx64 " idx=%u: freeing space failed: %s",
+				"ost=%u fid=%#" PRIx64
+				" idx=%u: freeing space failed: %s",
 				os->ost_idx, o->fid, o->idx, strerror(-rc));
 		rc = 0;
 	}
+	goto out;
+
+err_table:
+	log_msg(LOG_ERROR, "objstore",
+		"ost=%u fid=%#" PRIx64 " idx=%u: table write failed: %s",
+		os->ost_idx, o->fid, o->idx, strerror(-rc));
 out:
 	free(tab);
 	free(ops);
@@ -878,6 +876,13 @@ out:
 	return rc;
 }
 
+/* Whether a read of [a, b) of chunk cs can land straight in the buffer. */
+static bool read_direct(const struct chunk_entry *e, uint64_t cs, uint64_t a,
+			uint64_t b)
+{
+	return e->kind == CHUNK_RAW && a == cs && b >= cs + e->data_len;
+}
+
 ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 		      uint32_t stripe_idx, uint64_t off, uint64_t len,
 		      void *buf)
@@ -890,7 +895,7 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 	size_t *slot_of = NULL; /* chunk -> op index, or SIZE_MAX */
 	uint64_t end, c, c0, n, i;
 	struct obj o;
-	size_t nops = 0;
+	size_t nops = 0, nscratch = 0;
 	ssize_t rc;
 
 	if (len > OBJSTORE_MAX_IO)
@@ -916,13 +921,30 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 	n = chunk_count(off, end - off);
 	ops = calloc(n, sizeof(*ops));
 	slot_of = calloc(n, sizeof(*slot_of));
-	scratch = malloc(n * CHUNK);
-	if (!ops || !slot_of || !scratch) {
+	if (!ops || !slot_of) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* Raw chunks wanted whole are read straight into buf; others aside. */
+	for (i = 0; i < n; i++) {
+		uint64_t cs = (c0 + i) * CHUNK;
+
+		if (o.win[i].kind != CHUNK_HOLE &&
+		    !read_direct(&o.win[i], cs, max_u64(off, cs),
+				 min_u64(end, cs + CHUNK)))
+			nscratch++;
+	}
+	if (nscratch) {
+		scratch = malloc(nscratch * CHUNK);
+		decoded = malloc(CHUNK);
+		if (!scratch || !decoded) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
 
 	/* Queue a read of every stored chunk; zero the holes. */
+	nscratch = 0;
 	for (i = 0; i < n; i++) {
 		const struct chunk_entry *e = &o.win[i];
 		uint64_t cs = (c0 + i) * CHUNK;
@@ -934,15 +956,15 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 			continue;
 		}
 		slot_of[i] = nops;
-		if (e->kind == CHUNK_RAW && a == cs && b >= cs + e->data_len) {
-			/* Raw and wholly wanted: read straight into buf. */
+		if (read_direct(e, cs, a, b)) {
 			memset(out + (cs + e->data_len - off), 0,
 			       b - (cs + e->data_len));
 			ring_op_read(&ops[nops++], o.dat_fd, out + (cs - off),
 				     e->stored_len, cs);
 		} else {
 			ring_op_read(&ops[nops++], o.dat_fd,
-				     scratch + i * CHUNK, e->stored_len, cs);
+				     scratch + nscratch++ * CHUNK,
+				     e->stored_len, cs);
 		}
 	}
 	if (nops) {
@@ -962,21 +984,15 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 			continue;
 		op = &ops[slot_of[i]];
 		c = c0 + i;
-		if (op->buf != scratch + i * CHUNK) {
+		if (read_direct(e, cs, a, b)) {
 			if (op->res != (int64_t)e->stored_len ||
 			    checksum_xxh3(op->buf, e->stored_len) != e->csum) {
-				objstore_count_csum_error(os, &o, c, "chunk data");
+				objstore_count_csum_error(os, &o, c,
+							  "chunk data");
 				rc = -EIO;
 				goto out;
 			}
 			continue;
-		}
-		if (!decoded) {
-			decoded = malloc(CHUNK);
-			if (!decoded) {
-				rc = -ENOMEM;
-				goto out;
-			}
 		}
 		rc = chunk_decode(os, &o, c, e, op->buf, op->res, decoded);
 		if (rc < 0)
@@ -1002,8 +1018,8 @@ ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 		       uint64_t len, unsigned flags)
 {
 	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
-	enum obj_enc enc = (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4
-							      : OBJ_ENC_RAW;
+	enum obj_enc enc =
+	    (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4 : OBJ_ENC_RAW;
 	struct obj o;
 	int rc;
 
@@ -1146,9 +1162,10 @@ int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
 	if (rc < 0)
 		goto out;
 	if (ops[1].res < 0 && ops[1].res != -ENOENT)
-		log_msg(LOG_WARNING, "objstore",
-			"ost=%u fid=%#" PRIx64 " idx=%u: removing data file: %s",
-			os->ost_idx, fid, stripe_idx, strerror((int)-ops[1].res));
+		log_msg(
+		    LOG_WARNING, "objstore",
+		    "ost=%u fid=%#" PRIx64 " idx=%u: removing data file: %s",
+		    os->ost_idx, fid, stripe_idx, strerror((int)-ops[1].res));
 	atomic_fetch_sub(&os->objects, 1);
 	objstore_account(os, &o, before, 0);
 out:
@@ -1249,8 +1266,8 @@ void objstore_statfs(struct objstore *os, struct objstore_statfs *st)
 	st->used_bytes = os->used;
 	pthread_mutex_unlock(&os->space_lock);
 	st->avail_bytes = st->used_bytes < st->capacity_bytes
-				  ? st->capacity_bytes - st->used_bytes
-				  : 0;
+			      ? st->capacity_bytes - st->used_bytes
+			      : 0;
 	if (fstatvfs(os->dirfd, &vfs) == 0) {
 		fs_avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 		st->avail_bytes = min_u64(st->avail_bytes, fs_avail);
@@ -1267,234 +1284,25 @@ void objstore_stats(struct objstore *os, struct objstore_stats *stats)
 	stats->write_bytes = atomic_load(&os->write_bytes);
 }
 
-/* --- directory walks: iterate and the scan at open --- */
-
-/* Parse "FFFFFFFFFFFFFFFF.IIIIIIII.tab". */
-static bool objstore_parse_name(const char *name, uint64_t *fid,
-				uint32_t *idx)
-{
-	unsigned long long f;
-	unsigned int i;
-	int len = 0;
-
-	if (strlen(name) != 16 + 1 + 8 + 4 ||
-	    strcmp(name + 25, ".tab") != 0)
-		return false;
-	if (sscanf(name, "%16llx.%8x.tab%n", &f, &i, &len) != 2 || len != 29)
-		return false;
-	*fid = f;
-	*idx = i;
-	return true;
-}
-
-/*
- * Walk every object directory; call fn for each table file, and add the
- * disk bytes of every file to *disk if disk is not NULL.
- */
-static int objstore_walk(struct objstore *os, objstore_iter_fn fn, void *arg,
-			 uint64_t *disk, uint64_t *count)
-{
-	char sub[4];
-	struct dirent *de;
-	struct stat st;
-	uint64_t fid;
-	uint32_t idx;
-	DIR *d;
-	int fd;
-	int rc = 0;
-	int i;
-
-	for (i = 0; i < OBJ_SUBDIRS && rc == 0; i++) {
-		snprintf(sub, sizeof(sub), "%02x", i);
-		fd = openat(os->objdirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			rc = -errno;
-			break;
-		}
-		d = fdopendir(fd);
-		if (!d) {
-			rc = -errno;
-			close(fd);
-			break;
-		}
-		while (rc == 0 && (de = readdir(d)) != NULL) {
-			if (de->d_name[0] == '.')
-				continue;
-			if (disk && fstatat(fd, de->d_name, &st,
-					    AT_SYMLINK_NOFOLLOW) == 0)
-				*disk += (uint64_t)st.st_blocks * 512;
-			if (!objstore_parse_name(de->d_name, &fid, &idx))
-				continue;
-			if (count)
-				(*count)++;
-			if (fn)
-				rc = fn(fid, idx, arg);
-		}
-		closedir(d);
-	}
-	return rc;
-}
+/* --- iterate, open, close --- */
 
 int objstore_iterate(struct objstore *os, objstore_iter_fn fn, void *arg)
 {
-	return objstore_walk(os, fn, arg, NULL, NULL);
-}
-
-/* --- superblock, open, close --- */
-
-static void sb_encode(const struct objstore *os, uint8_t out[SB_LEN])
-{
-	memset(out, 0, SB_LEN);
-	memcpy(out, SB_MAGIC, 8);
-	le32_store(out + 8, SB_VERSION);
-	le32_store(out + 12, os->ost_idx);
-	le32_store(out + 16, CHUNK);
-	memcpy(out + 24, os->fsname, strlen(os->fsname));
-	le64_store(out + 88, checksum_xxh3(out, 88));
-}
-
-/* Check an existing superblock against os's identity. */
-static int sb_check(const struct objstore *os, const char *dir)
-{
-	uint8_t sb[SB_LEN + 1];
-	char fsname[OBJSTORE_FSNAME_MAX + 1];
-	ssize_t n;
-	int fd;
-	int rc = 0;
-
-	fd = openat(os->dirfd, OBJSTORE_SUPERBLOCK, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, sb, sizeof(sb), 0);
-	if (n < 0)
-		rc = -errno;
-	close(fd);
-	if (rc < 0)
-		return rc;
-	if (n != SB_LEN || memcmp(sb, SB_MAGIC, 8) ||
-	    le64_load(sb + 88) != checksum_xxh3(sb, 88) ||
-	    le32_load(sb + 8) != SB_VERSION || sb[24 + OBJSTORE_FSNAME_MAX]) {
-		log_msg(LOG_ERROR, "objstore", "%s: corrupt superblock %s",
-			dir, OBJSTORE_SUPERBLOCK);
-		return -EUCLEAN;
-	}
-	memcpy(fsname, sb + 24, sizeof(fsname));
-	if (strcmp(fsname, os->fsname) || le32_load(sb + 12) != os->ost_idx) {
-		log_msg(LOG_ERROR, "objstore",
-			"%s belongs to fsname=%s ost=%u, not fsname=%s ost=%u",
-			dir, fsname, le32_load(sb + 12), os->fsname,
-			os->ost_idx);
-		return -EEXIST;
-	}
-	if (le32_load(sb + 16) != CHUNK) {
-		log_msg(LOG_ERROR, "objstore",
-			"%s: chunk size %u, this build uses %u", dir,
-			le32_load(sb + 16), CHUNK);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* A directory without a superblock must be empty (lost+found aside). */
-static int dir_check_empty(int dirfd)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd;
-	int rc = 0;
-
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    !strcmp(de->d_name, "lost+found"))
-			continue;
-		rc = -ENOTEMPTY;
-		break;
-	}
-	closedir(d);
-	return rc;
-}
-
-static int sb_write(const struct objstore *os)
-{
-	uint8_t sb[SB_LEN];
-	const char *tmp = OBJSTORE_SUPERBLOCK ".tmp";
-	int fd;
-	int rc = 0;
-
-	sb_encode(os, sb);
-	fd = openat(os->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644);
-	if (fd < 0)
-		return -errno;
-	if (pwrite(fd, sb, SB_LEN, 0) != SB_LEN)
-		rc = errno ? -errno : -EIO;
-	else if (fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	if (rc == 0 && renameat(os->dirfd, tmp, os->dirfd,
-				OBJSTORE_SUPERBLOCK) < 0)
-		rc = -errno;
-	if (rc == 0 && fsync(os->dirfd) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlinkat(os->dirfd, tmp, 0);
-	return rc;
-}
-
-static int objstore_layout(struct objstore *os)
-{
-	char sub[4];
-	int i;
-
-	if (mkdirat(os->dirfd, OBJ_DIR, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	os->objdirfd = openat(os->dirfd, OBJ_DIR,
-			      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (os->objdirfd < 0)
-		return -errno;
-	for (i = 0; i < OBJ_SUBDIRS; i++) {
-		snprintf(sub, sizeof(sub), "%02x", i);
-		if (mkdirat(os->objdirfd, sub, 0755) < 0 && errno != EEXIST)
-			return -errno;
-	}
-	return 0;
-}
-
-static bool fsname_ok(const char *s)
-{
-	size_t len = s ? strlen(s) : 0;
-	size_t i;
-
-	if (len == 0 || len > OBJSTORE_FSNAME_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (s[i] == '/' || s[i] <= ' ' || s[i] > '~')
-			return false;
-	return true;
+	return ost_dir_walk(os->objdirfd, fn, arg, NULL, NULL);
 }
 
 int objstore_open(const char *dir, uint64_t capacity_bytes,
 		  const struct objstore_options *opts, struct objstore **out)
 {
+	struct ost_dir_id id;
 	struct objstore *os;
-	struct statvfs vfs;
-	struct stat st;
 	uint64_t count = 0;
-	const char *why = "";
 	int rc;
 	int i;
 
 	*out = NULL;
-	if (!dir || !opts || !fsname_ok(opts->fsname) || capacity_bytes == 0) {
+	if (!dir || !opts || !ost_dir_fsname_ok(opts->fsname) ||
+	    capacity_bytes == 0) {
 		log_msg(LOG_ERROR, "objstore",
 			"bad options: need a directory, an fsname of 1..%d "
 			"printable characters without '/', a capacity > 0",
@@ -1513,62 +1321,16 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	for (i = 0; i < OBJ_LOCKS; i++)
 		pthread_rwlock_init(&os->locks[i], NULL);
 
-	os->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (os->dirfd < 0) {
-		rc = -errno;
-		why = rc == -ENOTDIR ? "not a directory" : "cannot open";
-		goto err;
-	}
-	if (fstatvfs(os->dirfd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) {
-		rc = -EROFS;
-		why = "read-only file system";
-		goto err;
-	}
-	if (faccessat(os->dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
-		rc = -errno;
-		why = "not writable";
-		goto err;
-	}
-	if (fstat(os->dirfd, &st) < 0) {
-		rc = -errno;
-		why = "cannot stat";
-		goto err;
-	}
-	/* Predict allocation in blocks that divide the chunk size. */
-	os->blksize = 4096;
-	if (st.st_blksize >= 512 && st.st_blksize <= (blksize_t)CHUNK &&
-	    CHUNK % st.st_blksize == 0)
-		os->blksize = (uint32_t)st.st_blksize;
-
-	rc = sb_check(os, dir);
-	if (rc == -ENOENT) {
-		rc = dir_check_empty(os->dirfd);
-		if (rc < 0) {
-			why = rc == -ENOTEMPTY
-				      ? "not empty and not an OST (no superblock)"
-				      : "cannot list";
-			goto err;
-		}
-		rc = sb_write(os);
-		if (rc < 0) {
-			why = "cannot write the superblock";
-			goto err;
-		}
-		log_msg(LOG_NOTICE, "objstore",
-			"%s: new OST fsname=%s ost=%u", dir, os->fsname,
-			os->ost_idx);
-	} else if (rc < 0) {
-		why = "refused";
-		goto err;
-	}
-	rc = objstore_layout(os);
+	id.fsname = os->fsname;
+	id.ost_idx = os->ost_idx;
+	id.chunk_size = CHUNK;
+	rc = ost_dir_open(dir, &id, &os->dirfd, &os->objdirfd, &os->blksize);
+	if (rc < 0)
+		goto err; /* logged by ost_dir_open */
+	rc = ost_dir_walk(os->objdirfd, NULL, NULL, &os->used, &count);
 	if (rc < 0) {
-		why = "cannot create the object directories";
-		goto err;
-	}
-	rc = objstore_walk(os, NULL, NULL, &os->used, &count);
-	if (rc < 0) {
-		why = "cannot scan objects";
+		log_msg(LOG_ERROR, "objstore", "%s: cannot scan objects: %s",
+			dir, strerror(-rc));
 		goto err;
 	}
 	atomic_store(&os->objects, count);
@@ -1580,7 +1342,6 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	return 0;
 
 err:
-	log_msg(LOG_ERROR, "objstore", "%s: %s: %s", dir, why, strerror(-rc));
 	objstore_close(os);
 	return rc;
 }

@@ -46,11 +46,10 @@
 struct ring;
 struct objstore;
 
-#define OBJSTORE_CHUNK_SIZE	 (64u * 1024)	 /* logical bytes per chunk */
-#define OBJSTORE_MAX_OBJECT_SIZE (1ull << 43)	 /* 8 TiB per object */
-#define OBJSTORE_MAX_IO		 (16u << 20)	 /* largest read/write call */
-#define OBJSTORE_FSNAME_MAX	 63		 /* longest fsname */
-#define OBJSTORE_SUPERBLOCK	 "glint_ost"	 /* file in the backing dir */
+#define OBJSTORE_CHUNK_SIZE	 (64u * 1024) /* logical bytes per chunk */
+#define OBJSTORE_MAX_OBJECT_SIZE (1ull << 43) /* 8 TiB per object */
+#define OBJSTORE_MAX_IO		 (16u << 20)  /* largest read/write call */
+#define OBJSTORE_FSNAME_MAX	 63	      /* longest fsname */
 
 /* Flags of objstore_write(). */
 #define OBJSTORE_WRITE_COMPRESS 0x1u /* LZ4-compress the chunks written */
@@ -88,10 +87,11 @@ struct objstore_stats {
 };
 
 /*
- * Open (or set up) the OST whose backing directory is dir. A directory with
- * no superblock must be empty (else -ENOTEMPTY); it gets the layout and a
- * superblock recording opts->fsname and opts->ost_idx. A directory with a
- * superblock must match both (else -EEXIST) and the chunk size (else
+ * Open (or set up) the OST whose backing directory is dir (layout and
+ * superblock: oss/ost_dir.h). A directory with no superblock must be empty
+ * (else -ENOTEMPTY); it gets the layout and a superblock recording
+ * opts->fsname and opts->ost_idx. One with a superblock must match both
+ * (else -EEXIST) and the chunk size (else
  * -EINVAL); a corrupt superblock is -EUCLEAN. Other refusals: -ENOENT,
  * -ENOTDIR, -EACCES (not writable), -EROFS, -EINVAL (bad options or a
  * capacity of 0). Scans all objects to compute used bytes. Each refusal is

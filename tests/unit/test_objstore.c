@@ -26,16 +26,17 @@
 
 #include "common/log.h"
 #include "common/ring.h"
+#include "oss/ost_dir.h"
 
 static int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
 			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 #define CHUNK OBJSTORE_CHUNK_SIZE
@@ -57,9 +58,9 @@ static uint64_t rng(void)
 
 static void fill_text(uint8_t *buf, size_t len)
 {
-	static const char *words[] = {"stripe ", "object ", "lustre ",
-				      "checkpoint ", "glint ", "the ",
-				      "metadata ", "server\n"};
+	static const char *words[] = {"stripe ",     "object ", "lustre ",
+				      "checkpoint ", "glint ",	"the ",
+				      "metadata ",   "server\n"};
 	size_t pos = 0;
 
 	while (pos < len) {
@@ -94,8 +95,9 @@ static int object_file(const char *dir, uint64_t fid, uint32_t idx,
 	int i;
 
 	for (i = 0; i < 256; i++) {
-		snprintf(out, len, "%s/objects/%02x/%016" PRIx64 ".%08" PRIx32 ".%s",
-			 dir, i, fid, idx, ext);
+		snprintf(out, len,
+			 "%s/objects/%02x/%016" PRIx64 ".%08" PRIx32 ".%s", dir,
+			 i, fid, idx, ext);
 		if (stat(out, &st) == 0)
 			return 0;
 	}
@@ -172,7 +174,7 @@ static void test_refusals(void)
 	os = NULL;
 
 	/* A damaged superblock is refused, not rewritten. */
-	snprintf(q, sizeof(q), "%s/%s", p, OBJSTORE_SUPERBLOCK);
+	snprintf(q, sizeof(q), "%s/%s", p, OST_DIR_SUPERBLOCK);
 	fd = open(q, O_WRONLY);
 	CHECK(fd >= 0 && pwrite(fd, "X", 1, 30) == 1);
 	close(fd);
@@ -237,8 +239,8 @@ static void test_random(struct objstore *os, struct ring *r)
 			off = rng() % (SHADOW_MAX - 1);
 		if (off >= SHADOW_MAX)
 			off = 0;
-		len = rng() % 4 == 0 ? rng() % (2 * CHUNK + 7)
-				     : rng() % 4096 + 1;
+		len =
+		    rng() % 4 == 0 ? rng() % (2 * CHUNK + 7) : rng() % 4096 + 1;
 		if (rng() % 50 == 0)
 			len = rng() % (1 * MiB);
 		if (len > SHADOW_MAX - off)
@@ -267,9 +269,9 @@ static void test_random(struct objstore *os, struct ring *r)
 			counts[0]++;
 		} else if (kind < 8) {
 			/* read */
-			uint64_t want = off >= size ? 0
-						    : (len < size - off ? len
-									: size - off);
+			uint64_t want =
+			    off >= size ? 0
+					: (len < size - off ? len : size - off);
 
 			n = objstore_read(os, r, fid, 0, off, len, tmp);
 			if (!exists)
@@ -277,8 +279,10 @@ static void test_random(struct objstore *os, struct ring *r)
 			else
 				CHECK(n == (ssize_t)want);
 			if (n > 0 && memcmp(tmp, shadow + off, (size_t)n)) {
-				fprintf(stderr, "op %d: read off=%" PRIu64
-					" len=%" PRIu64 " differs\n", i, off, len);
+				fprintf(stderr,
+					"op %d: read off=%" PRIu64
+					" len=%" PRIu64 " differs\n",
+					i, off, len);
 				failures++;
 			}
 			counts[1]++;
@@ -375,6 +379,7 @@ static void test_compression(struct objstore *os, struct ring *r)
 	const size_t len = 4 * MiB;
 	uint8_t *text = malloc(len), *rnd = malloc(len), *back = malloc(len);
 	struct objstore_attr a, b, c;
+	struct ring *tiny = NULL;
 
 	CHECK(text && rnd && back);
 	if (!text || !rnd || !back)
@@ -406,6 +411,21 @@ static void test_compression(struct objstore *os, struct ring *r)
 	CHECK(memcmp(back, text, len) == 0);
 	CHECK(objstore_read(os, r, 0x3002, 0, 0, len, back) == (ssize_t)len);
 	CHECK(memcmp(back, rnd, len) == 0);
+	/* A tiny ring runs the same 64-chunk batches in rounds. */
+	CHECK(ring_create(2, &tiny) == 0);
+	if (tiny) {
+		memset(back, 0, len);
+		CHECK(objstore_read(os, tiny, 0x3000, 0, 0, len, back) ==
+		      (ssize_t)len);
+		CHECK(memcmp(back, text, len) == 0);
+		CHECK(objstore_write(os, tiny, 0x3003, 0, 1, text, len,
+				     OBJSTORE_WRITE_COMPRESS) == (ssize_t)len);
+		CHECK(objstore_read(os, tiny, 0x3003, 0, 1, len, back) ==
+		      (ssize_t)len);
+		CHECK(memcmp(back, text, len) == 0);
+		CHECK(objstore_destroy(os, tiny, 0x3003, 0) == 0);
+		ring_destroy(tiny);
+	}
 	/* Unaligned partial read of compressed chunks. */
 	CHECK(objstore_read(os, r, 0x3000, 0, CHUNK - 3, CHUNK + 10, back) ==
 	      (ssize_t)(CHUNK + 10));
@@ -556,15 +576,14 @@ static void test_truncate_punch(struct objstore *os, struct ring *r)
 
 	/* Truncate creates; create refuses an existing object. */
 	CHECK(objstore_truncate(os, r, 0x5001, 0, 12345) == 0);
-	CHECK(objstore_getattr(os, r, 0x5001, 0, &a0) == 0 &&
-	      a0.size == 12345);
+	CHECK(objstore_getattr(os, r, 0x5001, 0, &a0) == 0 && a0.size == 12345);
 	CHECK(objstore_create(os, r, 0x5001, 0) == -EEXIST);
 	CHECK(objstore_create(os, r, 0x5002, 0) == 0);
 	CHECK(objstore_getattr(os, r, 0x5002, 0, &a0) == 0 && a0.size == 0);
 	CHECK(objstore_write(os, r, fid, 0, OBJSTORE_MAX_OBJECT_SIZE, data, 1,
 			     0) == -EFBIG);
-	CHECK(objstore_write(os, r, fid, 0, 0, data, OBJSTORE_MAX_IO + 1,
-			     0) == -EINVAL);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, OBJSTORE_MAX_IO + 1, 0) ==
+	      -EINVAL);
 	CHECK(objstore_destroy(os, r, fid, 0) == 0);
 	CHECK(objstore_destroy(os, r, 0x5001, 0) == 0);
 	CHECK(objstore_destroy(os, r, 0x5002, 0) == 0);
@@ -606,6 +625,11 @@ static void test_enospc(struct ring *r)
 	/* An existing object that would grow past capacity is unchanged. */
 	CHECK(objstore_write(os, r, 1, 0, 100, data, MiB - 100, 0) == -ENOSPC);
 	CHECK(objstore_getattr(os, r, 1, 0, &a) == 0 && a.size == MiB / 2);
+	CHECK(objstore_read(os, r, 1, 0, 0, MiB, back) == (ssize_t)(MiB / 2));
+	CHECK(memcmp(back, data, MiB / 2) == 0);
+	/* Growing by truncate allocates nothing: no ENOSPC. */
+	CHECK(objstore_truncate(os, r, 1, 0, 100 * MiB) == 0);
+	CHECK(objstore_truncate(os, r, 1, 0, MiB / 2) == 0);
 	CHECK(objstore_read(os, r, 1, 0, 0, MiB, back) == (ssize_t)(MiB / 2));
 	CHECK(memcmp(back, data, MiB / 2) == 0);
 	/* Overwrites that allocate nothing new still work when full-ish. */
@@ -672,8 +696,8 @@ static void test_reopen(struct ring *r)
 	CHECK(objstore_write(os, r, 7, 0, 0, data, MiB,
 			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)MiB);
 	CHECK(objstore_write(os, r, 7, 1, 5000, data, 70000, 0) == 70000);
-	CHECK(objstore_write(os, r, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFu, 0,
-			     data, 10, 0) == 10);
+	CHECK(objstore_write(os, r, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFu, 0, data,
+			     10, 0) == 10);
 	CHECK(objstore_sync(os, r, 7, 0) == 0);
 	CHECK(objstore_sync(os, r, 8, 0) == -ENOENT);
 	objstore_statfs(os, &st0);
@@ -723,6 +747,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct ring *r = NULL;
 	uint8_t *buf = malloc(4 * CHUNK), *back = malloc(4 * CHUNK);
+	ssize_t n, j;
 	int i;
 
 	if (!buf || !back || ring_create(32, &r) < 0) {
@@ -730,7 +755,8 @@ static void *worker_main(void *arg)
 		goto out;
 	}
 	for (i = 0; i < 100; i++) {
-		size_t len = 1 + (size_t)(i * 7919 + w->id * 104729) % (4 * CHUNK);
+		size_t len =
+		    1 + (size_t)(i * 7919 + w->id * 104729) % (4 * CHUNK);
 		uint64_t off = (uint64_t)((i * 31 + w->id) % 5) * 1000;
 
 		memset(buf, (w->id * 16 + i) & 0xff, len);
@@ -745,10 +771,16 @@ static void *worker_main(void *arg)
 			w->bad++;
 		/* Shared object: own chunk, so the outcome is known. */
 		memset(buf, w->id + 1, CHUNK);
-		if (objstore_write(w->os, r, 0x6100, 0,
-				   (uint64_t)w->id * CHUNK, buf, CHUNK,
-				   0) != (ssize_t)CHUNK)
+		if (objstore_write(w->os, r, 0x6100, 0, (uint64_t)w->id * CHUNK,
+				   buf, CHUNK, 0) != (ssize_t)CHUNK)
 			w->bad++;
+		/* Readers see each chunk whole: one value throughout. */
+		n = objstore_read(w->os, r, 0x6100, 0, 0, 4 * CHUNK, back);
+		if (n < (ssize_t)CHUNK || n % CHUNK)
+			w->bad++;
+		for (j = 0; j < n; j += 512)
+			if (back[j] != back[j / CHUNK * CHUNK])
+				w->bad++;
 	}
 out:
 	ring_destroy(r);
