@@ -91,10 +91,9 @@ struct objstore_stats {
  * superblock: oss/ost_dir.h). A directory with no superblock must be empty
  * (else -ENOTEMPTY); it gets the layout and a superblock recording
  * opts->fsname and opts->ost_idx. One with a superblock must match both
- * (else -EEXIST) and the chunk size (else
- * -EINVAL); a corrupt superblock is -EUCLEAN. Other refusals: -ENOENT,
- * -ENOTDIR, -EACCES (not writable), -EROFS, -EINVAL (bad options or a
- * capacity of 0). Scans all objects to compute used bytes. Each refusal is
+ * (else -EEXIST) and the chunk size (else -EINVAL); a corrupt superblock
+ * is -EUCLEAN. Other refusals: -ENOENT, -ENOTDIR, -EACCES (not writable),
+ * -EROFS, -EINVAL (bad options or a capacity of 0). Scans all objects to compute used bytes. Each refusal is
  * logged with the reason. Returns 0 and *out (caller closes), or -errno.
  */
 int objstore_open(const char *dir, uint64_t capacity_bytes,
