@@ -136,8 +136,8 @@ void ring_op_punch(struct ring_op *op, int fd, uint64_t off, uint64_t len)
 			  off, len);
 }
 
-void ring_op_openat(struct ring_op *op, int dirfd, const char *path,
-		    int flags, unsigned mode)
+void ring_op_openat(struct ring_op *op, int dirfd, const char *path, int flags,
+		    unsigned mode)
 {
 	ring_op_init(op, RING_OP_OPENAT, dirfd);
 	op->path = path;

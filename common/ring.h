@@ -19,7 +19,10 @@
  * Both ways give the same per-operation semantics. Short reads and writes
  * are continued where they stopped; -EAGAIN, -EINTR and -ECANCELED are
  * retried (up to RING_MAX_RETRIES times); a full submission queue is
- * submitted and filling goes on. op->res is the final result:
+ * submitted and filling goes on; at most cq_entries ops are in the kernel
+ * at once, so the CQ never overflows. (-ENOBUFS only concerns provided
+ * buffer rings, which this module does not use.) op->res is the final
+ * result:
  *   read/readv      bytes read; fewer than asked only at end of file
  *   write/writev    bytes asked (all of them), or a negative errno; a write
  *                   that makes no progress is -EIO
@@ -84,26 +87,26 @@ typedef void (*ring_complete_fn)(struct ring_op *op, void *arg);
  */
 struct ring_op {
 	enum ring_op_type type;
-	int fd;			  /* file, or directory fd for path ops */
-	void *buf;		  /* read/write buffer */
-	const struct iovec *iov;  /* readv/writev vector */
-	unsigned iovcnt;	  /* entries in iov */
-	uint64_t len;		  /* bytes to move, fallocate/ftruncate len */
-	uint64_t off;		  /* file offset */
-	int flags;		  /* open/statx/unlinkat flags, fallocate mode */
-	unsigned mode;		  /* openat mode, statx mask */
-	const char *path;	  /* path ops, relative to fd */
-	struct statx *stx;	  /* statx result */
-	int64_t res;		  /* result, see the header comment */
+	int fd;			 /* file, or directory fd for path ops */
+	void *buf;		 /* read/write buffer */
+	const struct iovec *iov; /* readv/writev vector */
+	unsigned iovcnt;	 /* entries in iov */
+	uint64_t len;		 /* bytes to move, fallocate/ftruncate len */
+	uint64_t off;		 /* file offset */
+	int flags;		 /* open/statx/unlinkat flags, fallocate mode */
+	unsigned mode;		 /* openat mode, statx mask */
+	const char *path;	 /* path ops, relative to fd */
+	struct statx *stx;	 /* statx result */
+	int64_t res;		 /* result, see the header comment */
 
 	/* private to the ring */
-	uint64_t done;		  /* bytes already moved */
-	unsigned retries;	  /* transient errors retried so far */
-	struct iovec *iov_rest;	  /* remaining vector after a short transfer */
-	struct ring_op *next;	  /* pending/done list link */
+	uint64_t done;		   /* bytes already moved */
+	unsigned retries;	   /* transient errors retried so far */
+	struct iovec *iov_rest;	   /* remaining vector after a short transfer */
+	struct ring_op *next;	   /* pending/done list link */
 	ring_complete_fn complete; /* async callback; NULL in batches */
-	void *complete_arg;	  /* its argument */
-	uint64_t *batch_left;	  /* batch's count of unfinished ops */
+	void *complete_arg;	   /* its argument */
+	uint64_t *batch_left;	   /* batch's count of unfinished ops */
 };
 
 /* --- initialisers: each zeroes *op and describes one operation --- */
@@ -122,8 +125,8 @@ void ring_op_fdatasync(struct ring_op *op, int fd);
 void ring_op_fallocate(struct ring_op *op, int fd, int mode, uint64_t off,
 		       uint64_t len);
 void ring_op_punch(struct ring_op *op, int fd, uint64_t off, uint64_t len);
-void ring_op_openat(struct ring_op *op, int dirfd, const char *path,
-		    int flags, unsigned mode);
+void ring_op_openat(struct ring_op *op, int dirfd, const char *path, int flags,
+		    unsigned mode);
 void ring_op_close(struct ring_op *op, int fd);
 void ring_op_statx(struct ring_op *op, int dirfd, const char *path, int flags,
 		   unsigned mask, struct statx *stx);
@@ -183,8 +186,8 @@ void ring_ev_stop(struct ring *ring);
  * submitted as completions free room. Returns 0, or the ring's error if it
  * is broken (the callback will then never run).
  */
-int ring_async_start(struct ring *ring, struct ring_op *op,
-		     ring_complete_fn fn, void *arg);
+int ring_async_start(struct ring *ring, struct ring_op *op, ring_complete_fn fn,
+		     void *arg);
 
 /*
  * Drain every available completion without blocking, continue what needs

@@ -16,13 +16,13 @@
 
 static int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
 			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 #define CHUNK 65536
@@ -39,9 +39,9 @@ static uint64_t rng(void)
 
 static void fill_text(char *buf, size_t len)
 {
-	static const char *words[] = {"stripe ", "object ", "lustre ",
-				      "checkpoint ", "glint ", "the ",
-				      "metadata ", "server\n"};
+	static const char *words[] = {"stripe ",     "object ", "lustre ",
+				      "checkpoint ", "glint ",	"the ",
+				      "metadata ",   "server\n"};
 	size_t pos = 0;
 
 	while (pos < len) {
@@ -154,7 +154,8 @@ static void test_checksum(void)
 	b = checksum_xxh3(buf, CHUNK);
 	CHECK(a != b);
 	CHECK(checksum_xxh3(NULL, 0) == checksum_xxh3("", 0));
-	/* Pinned (xxHash spec): the value is stored on disk, it must not move. */
+	/* Pinned (xxHash spec): the value is stored on disk, it must not move.
+	 */
 	CHECK(checksum_xxh3("", 0) == 0x2D06800538D394C2ull);
 }
 

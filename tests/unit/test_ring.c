@@ -17,17 +17,17 @@
 
 static int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
 			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 #define NOPS 100
-#define BLK 4096
+#define BLK  4096
 
 static char tmpdir[] = "/tmp/glint_test_ring.XXXXXX";
 
@@ -220,13 +220,13 @@ static void test_async(struct ring *r, int dirfd)
 		reqs[i].ctx = &ctx;
 		reqs[i].idx = i;
 		ring_op_read(&reqs[i].op, fd, reqs[i].buf, 64, 64 * i);
-		CHECK(ring_async_start(r, &reqs[i].op, async_done,
-				       &reqs[i]) == 0);
+		CHECK(ring_async_start(r, &reqs[i].op, async_done, &reqs[i]) ==
+		      0);
 	}
 	reqs[NREQ].ctx = &ctx;
 	ring_op_ftruncate(&reqs[NREQ].op, fd, sizeof(block));
-	CHECK(ring_async_start(r, &reqs[NREQ].op, async_done,
-			       &reqs[NREQ]) == 0);
+	CHECK(ring_async_start(r, &reqs[NREQ].op, async_done, &reqs[NREQ]) ==
+	      0);
 	CHECK(ring_async_inflight(r) == NREQ + 1);
 
 	/* A batch while async ops are in flight: no callback runs inside. */

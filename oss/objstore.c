@@ -1,0 +1,1363 @@
+/*
+ * objstore.c - chunked, checksummed objects of one OST (objstore.h).
+ *
+ * Each object is two files in the OST's directory (named by ost_dir.c):
+ * .dat holds chunk i in the slot [i * CHUNK, (i + 1) * CHUNK), using the
+ * first stored_len bytes with the rest of the slot punched; .tab is the
+ * chunk table: a header with the size, then one entry per chunk (format
+ * below).
+ *
+ * Invariants: bytes past an object's size are zero (truncate rewrites the
+ * new last chunk and drops the entries past it), so growing the size never
+ * exposes old data; a chunk that would be all zeros is stored as a hole;
+ * every table entry and header carries its own checksum, so damage there
+ * is -EIO too, never a silent hole.
+ *
+ * A modification runs as ordered batches on the caller's ring: open; load
+ * header, entries and statx; read old partial chunks; write data; write
+ * table; free (punch) what it no longer references; statx and close. Data
+ * before table: a torn update leaves an entry that does not match its slot
+ * and reads as -EIO, never as wrong data; freeing last only leaks blocks.
+ *
+ * Not done: caching open fds across calls (each call opens and closes its
+ * two files through the ring), and copy-on-write chunk slots (which would
+ * turn a torn in-place overwrite into the old data instead of -EIO).
+ */
+#include "oss/objstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "common/checksum.h"
+#include "common/compress.h"
+#include "common/log.h"
+#include "common/ring.h"
+#include "oss/ost_dir.h"
+#include "proto/codec.h"
+
+/*
+ * Table file, little-endian. Entries past the end of the file, and all-zero
+ * entries, are holes. Entries never straddle a 4 KiB page (64 + 126 * 32).
+ *   header  OFF SIZE MEANING
+ *             0    8 magic "GLNTOBJ1"
+ *             8    4 format version (1)
+ *            12    4 chunk size
+ *            16    8 logical size of the object
+ *            24    8 fid
+ *            32    4 stripe idx
+ *            36   20 reserved, zero
+ *            56    8 XXH3-64 of bytes 0..55
+ *   entry   OFF SIZE MEANING
+ *             0    8 XXH3-64 of the stored bytes
+ *             8    4 stored_len: bytes in the slot
+ *            12    4 data_len: bytes they decode to (the rest of the chunk
+ *                    is zeros); raw: == stored_len, lz4: > stored_len
+ *            16    4 kind: 0 hole, 1 raw, 2 lz4
+ *            20    4 reserved, zero
+ *            24    8 XXH3-64 of bytes 0..23
+ */
+#define CHUNK	      OBJSTORE_CHUNK_SIZE
+#define OBJ_HDR_LEN   64
+#define OBJ_ENTRY_LEN 32
+#define OBJ_MAGIC     "GLNTOBJ1"
+#define OBJ_VERSION   1
+#define OBJ_LOCKS     256  /* striped object locks */
+#define OBJ_WINDOW    8192 /* entries read at once by getattr */
+
+_Static_assert(OBJSTORE_FSNAME_MAX == OST_DIR_FSNAME_MAX, "fsname limits");
+
+enum chunk_kind {
+	CHUNK_HOLE = 0,
+	CHUNK_RAW = 1,
+	CHUNK_LZ4 = 2,
+};
+
+/* How obj_modify stores the chunks it rewrites. */
+enum obj_enc {
+	OBJ_ENC_RAW,  /* raw */
+	OBJ_ENC_LZ4,  /* LZ4 when it saves a block */
+	OBJ_ENC_KEEP, /* LZ4 if the chunk was LZ4 before */
+};
+
+enum obj_mode {
+	OBJ_RD,	    /* existing object, read only */
+	OBJ_RW,	    /* existing object, read-write */
+	OBJ_CREATE, /* read-write, created if missing */
+};
+
+struct chunk_entry {
+	uint64_t csum;	     /* XXH3 of the stored bytes */
+	uint32_t stored_len; /* bytes in the slot */
+	uint32_t data_len;   /* bytes they decode to */
+	uint32_t kind;	     /* enum chunk_kind */
+};
+
+struct objstore {
+	int dirfd;			      /* backing directory */
+	int objdirfd;			      /* its objects/ */
+	char fsname[OBJSTORE_FSNAME_MAX + 1]; /* for logs */
+	uint32_t ost_idx;		      /* for logs */
+	uint32_t blksize;	      /* allocation unit used for predictions */
+	uint64_t capacity;	      /* configured capacity in bytes */
+	pthread_mutex_t space_lock;   /* guards used and reserved */
+	uint64_t used;		      /* disk bytes of all object files */
+	uint64_t reserved;	      /* predicted growth of running calls */
+	atomic_uint_fast64_t objects; /* object count */
+	atomic_uint_fast64_t csum_errors; /* see objstore_stats */
+	atomic_uint_fast64_t read_ops;
+	atomic_uint_fast64_t read_bytes;
+	atomic_uint_fast64_t write_ops;
+	atomic_uint_fast64_t write_bytes;
+	pthread_rwlock_t locks[OBJ_LOCKS]; /* per-object, striped by hash */
+};
+
+/* One object during one call (lives on the caller's stack). */
+struct obj {
+	uint64_t fid;
+	uint32_t idx;
+	char tab_path[OST_DIR_PATH_LEN]; /* relative to objdirfd */
+	char dat_path[OST_DIR_PATH_LEN];
+	char dir_path[4]; /* "XX" */
+	int tab_fd;	  /* -1 when closed */
+	int dat_fd;
+	bool created;		 /* this call created the files */
+	bool have_header;	 /* the table holds a header */
+	uint64_t size;		 /* logical size from the header */
+	uint64_t tab_size;	 /* table file size */
+	uint64_t dat_size;	 /* data file size */
+	uint64_t disk_before;	 /* blocks of both files at load, bytes */
+	uint64_t reserved;	 /* space reserved by this call */
+	uint64_t win_first;	 /* first chunk in win */
+	uint64_t win_count;	 /* entries in win */
+	struct chunk_entry *win; /* loaded entries */
+};
+
+/* --- small helpers --- */
+
+static uint64_t obj_hash(uint64_t fid, uint32_t idx)
+{
+	uint8_t key[12];
+
+	le64_store(key, fid);
+	le32_store(key + 8, idx);
+	return checksum_xxh3(key, sizeof(key));
+}
+
+static pthread_rwlock_t *obj_lock(struct objstore *os, uint64_t fid,
+				  uint32_t idx)
+{
+	/* High bits: the low ones pick the directory (ost_dir.c). */
+	return &os->locks[(obj_hash(fid, idx) >> 32) % OBJ_LOCKS];
+}
+
+static uint64_t alloc_len(const struct objstore *os, uint64_t len)
+{
+	return (len + os->blksize - 1) / os->blksize * os->blksize;
+}
+
+static uint64_t entry_disk(const struct objstore *os,
+			   const struct chunk_entry *e)
+{
+	return e->kind == CHUNK_HOLE ? 0 : alloc_len(os, e->stored_len);
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+static bool is_zero(const uint8_t *p, size_t len)
+{
+	static const uint8_t zeros[256];
+	size_t n;
+
+	while (len) {
+		n = len < sizeof(zeros) ? len : sizeof(zeros);
+		if (memcmp(p, zeros, n))
+			return false;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+static void obj_init(struct obj *o, uint64_t fid, uint32_t idx)
+{
+	memset(o, 0, sizeof(*o));
+	o->fid = fid;
+	o->idx = idx;
+	o->tab_fd = -1;
+	o->dat_fd = -1;
+	ost_dir_object_paths(fid, idx, o->dir_path, o->tab_path, o->dat_path);
+}
+
+/* --- on-disk encoding --- */
+
+static void entry_encode(const struct chunk_entry *e,
+			 uint8_t out[OBJ_ENTRY_LEN])
+{
+	memset(out, 0, OBJ_ENTRY_LEN);
+	if (e->kind == CHUNK_HOLE)
+		return;
+	le64_store(out, e->csum);
+	le32_store(out + 8, e->stored_len);
+	le32_store(out + 12, e->data_len);
+	le32_store(out + 16, e->kind);
+	le64_store(out + 24, checksum_xxh3(out, 24));
+}
+
+static int entry_decode(const uint8_t in[OBJ_ENTRY_LEN], struct chunk_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (is_zero(in, OBJ_ENTRY_LEN))
+		return 0;
+	if (le64_load(in + 24) != checksum_xxh3(in, 24))
+		return -EIO;
+	e->csum = le64_load(in);
+	e->stored_len = le32_load(in + 8);
+	e->data_len = le32_load(in + 12);
+	e->kind = le32_load(in + 16);
+	if (e->stored_len == 0 || e->stored_len > CHUNK || e->data_len > CHUNK)
+		return -EIO;
+	if (e->kind == CHUNK_RAW && e->stored_len == e->data_len)
+		return 0;
+	if (e->kind == CHUNK_LZ4 && e->stored_len < e->data_len)
+		return 0;
+	return -EIO;
+}
+
+static void header_encode(const struct obj *o, uint8_t out[OBJ_HDR_LEN])
+{
+	memset(out, 0, OBJ_HDR_LEN);
+	memcpy(out, OBJ_MAGIC, 8);
+	le32_store(out + 8, OBJ_VERSION);
+	le32_store(out + 12, CHUNK);
+	le64_store(out + 16, o->size);
+	le64_store(out + 24, o->fid);
+	le32_store(out + 32, o->idx);
+	le64_store(out + 56, checksum_xxh3(out, 56));
+}
+
+static int header_decode(struct obj *o, const uint8_t in[OBJ_HDR_LEN])
+{
+	if (memcmp(in, OBJ_MAGIC, 8) ||
+	    le64_load(in + 56) != checksum_xxh3(in, 56) ||
+	    le32_load(in + 8) != OBJ_VERSION || le32_load(in + 12) != CHUNK ||
+	    le64_load(in + 24) != o->fid || le32_load(in + 32) != o->idx ||
+	    le64_load(in + 16) > OBJSTORE_MAX_OBJECT_SIZE)
+		return -EIO;
+	o->size = le64_load(in + 16);
+	return 0;
+}
+
+static void objstore_count_csum_error(struct objstore *os, const struct obj *o,
+				      uint64_t chunk, const char *what)
+{
+	atomic_fetch_add(&os->csum_errors, 1);
+	LOG_RATELIMITED(LOG_ERROR, "objstore",
+			"ost=%u fid=%#" PRIx64 " idx=%u chunk=%" PRIu64
+			": %s checksum mismatch",
+			os->ost_idx, o->fid, o->idx, chunk, what);
+}
+
+/* --- space accounting --- */
+
+static int objstore_reserve(struct objstore *os, struct obj *o, uint64_t bytes)
+{
+	int rc = 0;
+
+	if (bytes == 0)
+		return 0;
+	pthread_mutex_lock(&os->space_lock);
+	if (os->used + os->reserved + bytes > os->capacity)
+		rc = -ENOSPC;
+	else
+		os->reserved += bytes;
+	pthread_mutex_unlock(&os->space_lock);
+	if (rc == 0)
+		o->reserved += bytes;
+	return rc;
+}
+
+/* Release o's reservation and apply the measured change of its disk use. */
+static void objstore_account(struct objstore *os, struct obj *o,
+			     uint64_t before, uint64_t after)
+{
+	pthread_mutex_lock(&os->space_lock);
+	os->reserved -= o->reserved;
+	if (after >= before)
+		os->used += after - before;
+	else if (os->used >= before - after)
+		os->used -= before - after;
+	else
+		os->used = 0;
+	pthread_mutex_unlock(&os->space_lock);
+	o->reserved = 0;
+}
+
+/* --- object open/load/close --- */
+
+/* Close o's files through the ring; with account, measure the change. */
+static void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
+		      bool account)
+{
+	struct ring_op ops[4];
+	struct statx stx[2];
+	uint64_t after = 0;
+	size_t n = 0;
+
+	if (account) {
+		ring_op_statx(&ops[n++], os->objdirfd, o->tab_path, 0,
+			      STATX_BLOCKS, &stx[0]);
+		ring_op_statx(&ops[n++], os->objdirfd, o->dat_path, 0,
+			      STATX_BLOCKS, &stx[1]);
+	}
+	if (o->tab_fd >= 0)
+		ring_op_close(&ops[n++], o->tab_fd);
+	if (o->dat_fd >= 0)
+		ring_op_close(&ops[n++], o->dat_fd);
+	if (n)
+		ring_run(ring, ops, n);
+	o->tab_fd = -1;
+	o->dat_fd = -1;
+	if (account) {
+		if (ops[0].res == 0)
+			after += stx[0].stx_blocks * 512;
+		if (ops[1].res == 0)
+			after += stx[1].stx_blocks * 512;
+		objstore_account(os, o, o->disk_before, after);
+	}
+	free(o->win);
+	o->win = NULL;
+}
+
+/* Undo the creation of an object this call created (after a failure). */
+static void obj_discard(struct objstore *os, struct ring *ring, struct obj *o)
+{
+	struct ring_op ops[2];
+
+	obj_close(os, ring, o, false);
+	ring_op_unlinkat(&ops[0], os->objdirfd, o->tab_path, 0);
+	ring_op_unlinkat(&ops[1], os->objdirfd, o->dat_path, 0);
+	ring_run(ring, ops, 2);
+	atomic_fetch_sub(&os->objects, 1);
+	objstore_account(os, o, 0, 0);
+}
+
+/*
+ * Open o's two files. OBJ_CREATE creates a missing object (table first,
+ * O_EXCL; a data file left without a table by a crash is truncated and
+ * reused). A table without a data file is -EIO for readers and repaired
+ * (an empty data file) for writers.
+ */
+static int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
+		    enum obj_mode mode)
+{
+	int flags = (mode == OBJ_RD ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct ring_op ops[2];
+	int rc;
+
+	ring_op_openat(&ops[0], os->objdirfd, o->tab_path, flags, 0);
+	ring_op_openat(&ops[1], os->objdirfd, o->dat_path, flags, 0);
+	rc = ring_run(ring, ops, 2);
+	if (rc < 0)
+		return rc;
+	if (ops[0].res >= 0)
+		o->tab_fd = (int)ops[0].res;
+	if (ops[1].res >= 0)
+		o->dat_fd = (int)ops[1].res;
+	if (o->tab_fd < 0 && (ops[0].res != -ENOENT || mode != OBJ_CREATE)) {
+		rc = (int)ops[0].res;
+		goto err;
+	}
+	if (o->tab_fd < 0) {
+		obj_close(os, ring, o, false);
+		ring_op_openat(&ops[0], os->objdirfd, o->tab_path,
+			       flags | O_CREAT | O_EXCL, 0644);
+		rc = ring_run(ring, ops, 1);
+		if (rc == 0)
+			rc = ops[0].res < 0 ? (int)ops[0].res : 0;
+		if (rc < 0)
+			goto err;
+		o->tab_fd = (int)ops[0].res;
+		o->created = true;
+		atomic_fetch_add(&os->objects, 1);
+	}
+	if (o->dat_fd < 0 || o->created) {
+		if (o->dat_fd < 0 && mode == OBJ_RD) {
+			rc = (int)ops[1].res;
+			if (rc == -ENOENT) {
+				log_msg(LOG_ERROR, "objstore",
+					"ost=%u fid=%#" PRIx64
+					" idx=%u: data file missing",
+					os->ost_idx, o->fid, o->idx);
+				rc = -EIO;
+			}
+			goto err;
+		}
+		ring_op_openat(&ops[0], os->objdirfd, o->dat_path,
+			       flags | O_CREAT | (o->created ? O_TRUNC : 0),
+			       0644);
+		rc = ring_run(ring, ops, 1);
+		if (rc == 0)
+			rc = ops[0].res < 0 ? (int)ops[0].res : 0;
+		if (rc < 0)
+			goto err;
+		o->dat_fd = (int)ops[0].res;
+	}
+	return 0;
+
+err:
+	if (o->created)
+		obj_discard(os, ring, o);
+	else
+		obj_close(os, ring, o, false);
+	return rc;
+}
+
+static int obj_decode_window(struct objstore *os, struct obj *o,
+			     const uint8_t *raw, uint64_t raw_len)
+{
+	uint8_t zero[OBJ_ENTRY_LEN] = {0};
+	uint64_t i;
+	int rc;
+
+	for (i = 0; i < o->win_count; i++) {
+		const uint8_t *p = zero;
+
+		if ((i + 1) * OBJ_ENTRY_LEN <= raw_len)
+			p = raw + i * OBJ_ENTRY_LEN;
+		rc = entry_decode(p, &o->win[i]);
+		if (rc < 0) {
+			objstore_count_csum_error(os, o, o->win_first + i,
+						  "chunk table entry");
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Read the entries of chunks [first, first + count) into o->win, and with
+ * meta also the header and both files' sizes and allocation. A missing or
+ * empty table is an empty object (size 0, all holes).
+ */
+static int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
+		    uint64_t first, uint64_t count, bool meta)
+{
+	uint8_t hdr[OBJ_HDR_LEN];
+	struct ring_op ops[4];
+	struct statx stx[2];
+	uint8_t *raw = NULL;
+	uint64_t raw_len = count * OBJ_ENTRY_LEN;
+	size_t n = 0;
+	int rc;
+
+	free(o->win);
+	o->win = NULL;
+	o->win_first = first;
+	o->win_count = count;
+	if (count) {
+		o->win = calloc(count, sizeof(*o->win));
+		raw = malloc(raw_len);
+		if (!o->win || !raw) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ring_op_read(&ops[n++], o->tab_fd, raw, raw_len,
+			     OBJ_HDR_LEN + first * OBJ_ENTRY_LEN);
+	}
+	if (meta) {
+		ring_op_read(&ops[n++], o->tab_fd, hdr, OBJ_HDR_LEN, 0);
+		ring_op_statx(&ops[n++], o->tab_fd, "", AT_EMPTY_PATH,
+			      STATX_SIZE | STATX_BLOCKS, &stx[0]);
+		ring_op_statx(&ops[n++], o->dat_fd, "", AT_EMPTY_PATH,
+			      STATX_SIZE | STATX_BLOCKS, &stx[1]);
+	}
+	rc = ring_run(ring, ops, n);
+	if (rc < 0)
+		goto out;
+	rc = (int)ring_first_error(ops, n);
+	if (rc < 0)
+		goto out;
+	if (meta) {
+		int64_t hres = ops[n - 3].res;
+
+		o->tab_size = stx[0].stx_size;
+		o->dat_size = stx[1].stx_size;
+		o->disk_before = (stx[0].stx_blocks + stx[1].stx_blocks) * 512;
+		o->size = 0;
+		o->have_header = hres == OBJ_HDR_LEN;
+		if (hres == OBJ_HDR_LEN)
+			rc = header_decode(o, hdr);
+		else if (hres != 0)
+			rc = -EIO;
+		if (rc < 0) {
+			objstore_count_csum_error(os, o, 0,
+						  "chunk table header");
+			goto out;
+		}
+	}
+	if (count)
+		rc = obj_decode_window(os, o, raw, (uint64_t)ops[0].res);
+out:
+	free(raw);
+	return rc;
+}
+
+/* Read, verify and decode one stored chunk: out gets CHUNK bytes. */
+static int chunk_decode(struct objstore *os, const struct obj *o, uint64_t c,
+			const struct chunk_entry *e, const uint8_t *stored,
+			int64_t got, uint8_t *out)
+{
+	if (got != (int64_t)e->stored_len ||
+	    checksum_xxh3(stored, e->stored_len) != e->csum) {
+		objstore_count_csum_error(os, o, c, "chunk data");
+		return -EIO;
+	}
+	if (e->kind == CHUNK_LZ4) {
+		if (compress_decode(stored, e->stored_len, out, e->data_len)) {
+			objstore_count_csum_error(os, o, c, "lz4 chunk");
+			return -EIO;
+		}
+	} else if (out != stored) {
+		memcpy(out, stored, e->data_len);
+	}
+	memset(out + e->data_len, 0, CHUNK - e->data_len);
+	return 0;
+}
+
+/* --- modification: the one path of write, punch and truncate --- */
+
+struct chunk_plan {
+	uint64_t c;		/* chunk index */
+	struct chunk_entry old; /* entry before */
+	struct chunk_entry new; /* entry after */
+	uint8_t *content;	/* CHUNK scratch for the new content */
+	uint8_t *oldbuf;	/* stored bytes of the old chunk */
+	uint8_t *cbuf;		/* LZ4 output */
+	const uint8_t *store;	/* bytes to write (stored_len) */
+	bool need_old;		/* old content must be merged */
+	bool changed;		/* entry or data changes */
+};
+
+static void plans_free(struct chunk_plan *plans, size_t n)
+{
+	size_t i;
+
+	for (i = 0; plans && i < n; i++) {
+		free(plans[i].content);
+		free(plans[i].oldbuf);
+		free(plans[i].cbuf);
+	}
+	free(plans);
+}
+
+/* Encode the new content of one chunk (content_len bytes at src). */
+static int plan_encode(struct objstore *os, struct chunk_plan *p,
+		       const uint8_t *src, uint64_t content_len,
+		       enum obj_enc enc)
+{
+	uint64_t alloc = alloc_len(os, content_len);
+	bool lz4 = enc == OBJ_ENC_LZ4 ||
+		   (enc == OBJ_ENC_KEEP && p->old.kind == CHUNK_LZ4);
+	ssize_t clen = 0;
+
+	memset(&p->new, 0, sizeof(p->new));
+	if (content_len == 0 || is_zero(src, content_len))
+		return 0; /* a hole */
+	if (lz4 && alloc > os->blksize) {
+		p->cbuf = malloc(CHUNK);
+		if (!p->cbuf)
+			return -ENOMEM;
+		/* Worth it only if it saves at least one block. */
+		clen = compress_encode(src, content_len, p->cbuf,
+				       alloc - os->blksize);
+		if (clen < 0)
+			return (int)clen;
+	}
+	if (clen > 0) {
+		p->new.kind = CHUNK_LZ4;
+		p->new.stored_len = (uint32_t)clen;
+		p->store = p->cbuf;
+	} else {
+		p->new.kind = CHUNK_RAW;
+		p->new.stored_len = (uint32_t)content_len;
+		p->store = src;
+	}
+	p->new.data_len = (uint32_t)content_len;
+	p->new.csum = checksum_xxh3(p->store, p->new.stored_len);
+	return 0;
+}
+
+/*
+ * Replace [off, off + len) of o with data (NULL: zeros), set its size to
+ * new_size, and with drop_from != UINT64_MAX free every chunk from that
+ * index on (truncate). The window must hold the chunks of [off, off + len).
+ * Nothing changes on -ENOSPC or when an old chunk fails its checksum.
+ */
+static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
+		      uint64_t off, uint64_t len, const uint8_t *data,
+		      uint64_t new_size, enum obj_enc enc, uint64_t drop_from)
+{
+	uint64_t c0 = off / CHUNK;
+	size_t n = len ? (size_t)((off + len - 1) / CHUNK - c0 + 1) : 0;
+	struct chunk_plan *plans = NULL;
+	struct ring_op *ops = NULL;
+	uint8_t *tab = NULL;
+	uint8_t hdr[OBJ_HDR_LEN];
+	uint64_t old_disk = 0, new_disk = 0, tab_end, tab_keep, growth = 0;
+	size_t i, nops;
+	int rc = 0;
+
+	if (n) {
+		plans = calloc(n, sizeof(*plans));
+		if (!plans)
+			return -ENOMEM;
+	}
+	ops = calloc(2 * n + 4, sizeof(*ops));
+	if (!ops) {
+		rc = -ENOMEM;
+		goto out;
+	}
+
+	/* 1. Which chunks need their old content; read those. */
+	nops = 0;
+	for (i = 0; i < n; i++) {
+		struct chunk_plan *p = &plans[i];
+		uint64_t cs, a, b, content_len;
+
+		p->c = c0 + i;
+		p->old = o->win[p->c - o->win_first];
+		cs = p->c * CHUNK;
+		a = max_u64(off, cs);
+		b = min_u64(off + len, cs + CHUNK);
+		content_len = new_size > cs ? min_u64(CHUNK, new_size - cs) : 0;
+		p->need_old = p->old.kind != CHUNK_HOLE &&
+			      (a > cs || b < cs + content_len);
+		if (!p->need_old)
+			continue;
+		p->oldbuf = malloc(CHUNK);
+		if (!p->oldbuf) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		ring_op_read(&ops[nops++], o->dat_fd, p->oldbuf,
+			     p->old.stored_len, cs);
+	}
+	if (nops) {
+		rc = ring_run(ring, ops, nops);
+		if (rc < 0)
+			goto out;
+	}
+
+	/* 2. Build and encode the new content of each chunk. */
+	nops = 0;
+	for (i = 0; i < n; i++) {
+		struct chunk_plan *p = &plans[i];
+		uint64_t cs = p->c * CHUNK;
+		uint64_t a = max_u64(off, cs);
+		uint64_t b = min_u64(off + len, cs + CHUNK);
+		uint64_t content_len =
+		    new_size > cs ? min_u64(CHUNK, new_size - cs) : 0;
+		const uint8_t *src;
+
+		if (!p->need_old && data && a == cs && b - a >= content_len) {
+			/* Fully overwritten: encode straight from data. */
+			src = data + (cs - off);
+		} else {
+			p->content = malloc(CHUNK);
+			if (!p->content) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			if (p->need_old) {
+				rc = chunk_decode(os, o, p->c, &p->old,
+						  p->oldbuf, ops[nops++].res,
+						  p->content);
+				if (rc < 0)
+					goto out;
+			} else {
+				memset(p->content, 0, CHUNK);
+			}
+			if (b > a) {
+				if (data)
+					memcpy(p->content + (a - cs),
+					       data + (a - off), b - a);
+				else
+					memset(p->content + (a - cs), 0, b - a);
+			}
+			/* Past the new size everything is zero. */
+			if (content_len < CHUNK)
+				memset(p->content + content_len, 0,
+				       CHUNK - content_len);
+			src = p->content;
+		}
+		rc = plan_encode(os, p, src, content_len, enc);
+		if (rc < 0)
+			goto out;
+		p->changed =
+		    !(p->old.kind == CHUNK_HOLE && p->new.kind == CHUNK_HOLE);
+		old_disk += entry_disk(os, &p->old);
+		new_disk += entry_disk(os, &p->new);
+	}
+
+	/* 3. Capacity: reserve the predicted growth before changing anything.
+	 */
+	tab_end = max_u64(o->tab_size, OBJ_HDR_LEN);
+	if (n)
+		tab_end =
+		    max_u64(tab_end, OBJ_HDR_LEN + (c0 + n) * OBJ_ENTRY_LEN);
+	if (alloc_len(os, tab_end) > alloc_len(os, o->tab_size))
+		growth += alloc_len(os, tab_end) - alloc_len(os, o->tab_size);
+	if (new_disk > old_disk)
+		growth += new_disk - old_disk;
+	rc = objstore_reserve(os, o, growth);
+	if (rc < 0) {
+		log_msg(LOG_INFO, "objstore",
+			"ost=%u fid=%#" PRIx64 " idx=%u: no space for %" PRIu64
+			" more bytes (capacity %" PRIu64 ")",
+			os->ost_idx, o->fid, o->idx, growth, os->capacity);
+		goto out;
+	}
+
+	/* 4. Data first. */
+	nops = 0;
+	for (i = 0; i < n; i++) {
+		struct chunk_plan *p = &plans[i];
+
+		if (p->changed && p->new.kind != CHUNK_HOLE)
+			ring_op_write(&ops[nops++], o->dat_fd, p->store,
+				      p->new.stored_len, p->c * CHUNK);
+	}
+	if (nops) {
+		rc = ring_run(ring, ops, nops);
+		if (rc == 0)
+			rc = (int)ring_first_error(ops, nops);
+		if (rc < 0) {
+			log_msg(LOG_ERROR, "objstore",
+				"ost=%u fid=%#" PRIx64
+				" idx=%u: data write failed: %s",
+				os->ost_idx, o->fid, o->idx, strerror(-rc));
+			goto out;
+		}
+	}
+
+	/*
+	 * 5. Then the table that describes it. Truncating drops the entries
+	 * past the end before the header shrinks the size, so a crash in
+	 * between can never leave stale chunks past the end that a later
+	 * size increase would expose.
+	 */
+	nops = 0;
+	for (i = 0; i < n && !plans[i].changed; i++)
+		;
+	if (i < n) {
+		tab = malloc(n * OBJ_ENTRY_LEN);
+		if (!tab) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (i = 0; i < n; i++)
+			entry_encode(&plans[i].new, tab + i * OBJ_ENTRY_LEN);
+		ring_op_write(&ops[nops++], o->tab_fd, tab, n * OBJ_ENTRY_LEN,
+			      OBJ_HDR_LEN + c0 * OBJ_ENTRY_LEN);
+	}
+	tab_keep = OBJ_HDR_LEN + drop_from * OBJ_ENTRY_LEN;
+	if (drop_from != UINT64_MAX && o->tab_size > tab_keep)
+		ring_op_ftruncate(&ops[nops++], o->tab_fd, tab_keep);
+	if (nops) {
+		rc = ring_run(ring, ops, nops);
+		if (rc == 0)
+			rc = (int)ring_first_error(ops, nops);
+		if (rc < 0)
+			goto err_table;
+	}
+	if (new_size != o->size || !o->have_header) {
+		o->size = new_size;
+		header_encode(o, hdr);
+		ring_op_write(&ops[0], o->tab_fd, hdr, OBJ_HDR_LEN, 0);
+		rc = ring_run(ring, ops, 1);
+		if (rc == 0)
+			rc = (int)ops[0].res;
+		if (rc < 0)
+			goto err_table;
+		rc = 0;
+		o->have_header = true;
+	}
+
+	/* 6. Free what the new table no longer references. */
+	nops = 0;
+	for (i = 0; i < n; i++) {
+		struct chunk_plan *p = &plans[i];
+		uint64_t keep = entry_disk(os, &p->new);
+
+		if (p->changed && keep < entry_disk(os, &p->old))
+			ring_op_punch(&ops[nops++], o->dat_fd,
+				      p->c * CHUNK + keep, CHUNK - keep);
+	}
+	if (drop_from != UINT64_MAX && o->dat_size > drop_from * CHUNK)
+		ring_op_punch(&ops[nops++], o->dat_fd, drop_from * CHUNK,
+			      o->dat_size - drop_from * CHUNK);
+	if (nops) {
+		rc = ring_run(ring, ops, nops);
+		if (rc == 0)
+			rc = (int)ring_first_error(ops, nops);
+		if (rc < 0)
+			/* The object is correct; only space may leak. */
+			log_msg(LOG_WARNING, "objstore",
+				"ost=%u fid=%#" PRIx64
+				" idx=%u: freeing space failed: %s",
+				os->ost_idx, o->fid, o->idx, strerror(-rc));
+		rc = 0;
+	}
+	goto out;
+
+err_table:
+	log_msg(LOG_ERROR, "objstore",
+		"ost=%u fid=%#" PRIx64 " idx=%u: table write failed: %s",
+		os->ost_idx, o->fid, o->idx, strerror(-rc));
+out:
+	free(tab);
+	free(ops);
+	plans_free(plans, n);
+	return rc;
+}
+
+/* --- public operations --- */
+
+static uint64_t chunk_count(uint64_t off, uint64_t len)
+{
+	return len ? (off + len - 1) / CHUNK - off / CHUNK + 1 : 0;
+}
+
+int objstore_create(struct objstore *os, struct ring *ring, uint64_t fid,
+		    uint32_t stripe_idx)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	struct obj o;
+	int rc;
+
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_wrlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_CREATE);
+	if (rc < 0)
+		goto out;
+	if (!o.created) {
+		obj_close(os, ring, &o, false);
+		rc = -EEXIST;
+		goto out;
+	}
+	rc = obj_load(os, ring, &o, 0, 0, true);
+	if (rc == 0)
+		rc = obj_modify(os, ring, &o, 0, 0, NULL, 0, OBJ_ENC_RAW,
+				UINT64_MAX);
+	if (rc < 0)
+		obj_discard(os, ring, &o);
+	else
+		obj_close(os, ring, &o, true);
+out:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+/* Whether a read of [a, b) of chunk cs can land straight in the buffer. */
+static bool read_direct(const struct chunk_entry *e, uint64_t cs, uint64_t a,
+			uint64_t b)
+{
+	return e->kind == CHUNK_RAW && a == cs && b >= cs + e->data_len;
+}
+
+ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
+		      uint32_t stripe_idx, uint64_t off, uint64_t len,
+		      void *buf)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	uint8_t *out = buf;
+	uint8_t *scratch = NULL;
+	uint8_t *decoded = NULL;
+	struct ring_op *ops = NULL;
+	size_t *slot_of = NULL; /* chunk -> op index, or SIZE_MAX */
+	uint64_t end, c, c0, n, i;
+	struct obj o;
+	size_t nops = 0, nscratch = 0;
+	ssize_t rc;
+
+	if (len > OBJSTORE_MAX_IO)
+		return -EINVAL;
+	if (off >= OBJSTORE_MAX_OBJECT_SIZE)
+		len = 0;
+	else if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
+		len = OBJSTORE_MAX_OBJECT_SIZE - off;
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_rdlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_RD);
+	if (rc < 0)
+		goto out_unlock;
+	c0 = off / CHUNK;
+	rc = obj_load(os, ring, &o, c0, chunk_count(off, len), true);
+	if (rc < 0)
+		goto out;
+	if (off >= o.size || len == 0) {
+		rc = 0;
+		goto out;
+	}
+	end = min_u64(off + len, o.size);
+	n = chunk_count(off, end - off);
+	ops = calloc(n, sizeof(*ops));
+	slot_of = calloc(n, sizeof(*slot_of));
+	if (!ops || !slot_of) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Raw chunks wanted whole are read straight into buf; others aside. */
+	for (i = 0; i < n; i++) {
+		uint64_t cs = (c0 + i) * CHUNK;
+
+		if (o.win[i].kind != CHUNK_HOLE &&
+		    !read_direct(&o.win[i], cs, max_u64(off, cs),
+				 min_u64(end, cs + CHUNK)))
+			nscratch++;
+	}
+	if (nscratch) {
+		scratch = malloc(nscratch * CHUNK);
+		decoded = malloc(CHUNK);
+		if (!scratch || !decoded) {
+			rc = -ENOMEM;
+			goto out;
+		}
+	}
+
+	/* Queue a read of every stored chunk; zero the holes. */
+	nscratch = 0;
+	for (i = 0; i < n; i++) {
+		const struct chunk_entry *e = &o.win[i];
+		uint64_t cs = (c0 + i) * CHUNK;
+		uint64_t a = max_u64(off, cs), b = min_u64(end, cs + CHUNK);
+
+		slot_of[i] = SIZE_MAX;
+		if (e->kind == CHUNK_HOLE) {
+			memset(out + (a - off), 0, b - a);
+			continue;
+		}
+		slot_of[i] = nops;
+		if (read_direct(e, cs, a, b)) {
+			memset(out + (cs + e->data_len - off), 0,
+			       b - (cs + e->data_len));
+			ring_op_read(&ops[nops++], o.dat_fd, out + (cs - off),
+				     e->stored_len, cs);
+		} else {
+			ring_op_read(&ops[nops++], o.dat_fd,
+				     scratch + nscratch++ * CHUNK,
+				     e->stored_len, cs);
+		}
+	}
+	if (nops) {
+		rc = ring_run(ring, ops, nops);
+		if (rc < 0)
+			goto out;
+	}
+
+	/* Verify every chunk; decode and copy the ones read aside. */
+	for (i = 0; i < n; i++) {
+		const struct chunk_entry *e = &o.win[i];
+		const struct ring_op *op;
+		uint64_t cs = (c0 + i) * CHUNK;
+		uint64_t a = max_u64(off, cs), b = min_u64(end, cs + CHUNK);
+
+		if (slot_of[i] == SIZE_MAX)
+			continue;
+		op = &ops[slot_of[i]];
+		c = c0 + i;
+		if (read_direct(e, cs, a, b)) {
+			if (op->res != (int64_t)e->stored_len ||
+			    checksum_xxh3(op->buf, e->stored_len) != e->csum) {
+				objstore_count_csum_error(os, &o, c,
+							  "chunk data");
+				rc = -EIO;
+				goto out;
+			}
+			continue;
+		}
+		rc = chunk_decode(os, &o, c, e, op->buf, op->res, decoded);
+		if (rc < 0)
+			goto out;
+		memcpy(out + (a - off), decoded + (a - cs), b - a);
+	}
+	rc = (ssize_t)(end - off);
+	atomic_fetch_add(&os->read_ops, 1);
+	atomic_fetch_add(&os->read_bytes, (uint64_t)rc);
+out:
+	obj_close(os, ring, &o, false);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	free(decoded);
+	free(scratch);
+	free(slot_of);
+	free(ops);
+	return rc;
+}
+
+ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
+		       uint32_t stripe_idx, uint64_t off, const void *data,
+		       uint64_t len, unsigned flags)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	enum obj_enc enc =
+	    (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4 : OBJ_ENC_RAW;
+	struct obj o;
+	int rc;
+
+	if (len > OBJSTORE_MAX_IO || (flags & ~OBJSTORE_WRITE_COMPRESS) ||
+	    (len && !data))
+		return -EINVAL;
+	if (off > OBJSTORE_MAX_OBJECT_SIZE ||
+	    len > OBJSTORE_MAX_OBJECT_SIZE - off)
+		return -EFBIG;
+	if (len == 0)
+		return 0;
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_wrlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_CREATE);
+	if (rc < 0)
+		goto out_unlock;
+	rc = obj_load(os, ring, &o, off / CHUNK, chunk_count(off, len), true);
+	if (rc == 0)
+		rc = obj_modify(os, ring, &o, off, len, data,
+				max_u64(o.size, off + len), enc, UINT64_MAX);
+	if (rc < 0 && o.created)
+		obj_discard(os, ring, &o);
+	else
+		obj_close(os, ring, &o, true);
+	if (rc == 0) {
+		atomic_fetch_add(&os->write_ops, 1);
+		atomic_fetch_add(&os->write_bytes, len);
+	}
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	return rc < 0 ? rc : (ssize_t)len;
+}
+
+int objstore_truncate(struct objstore *os, struct ring *ring, uint64_t fid,
+		      uint32_t stripe_idx, uint64_t size)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	uint64_t drop_from, last_end;
+	struct obj o;
+	int rc;
+
+	if (size > OBJSTORE_MAX_OBJECT_SIZE)
+		return -EFBIG;
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_wrlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_CREATE);
+	if (rc < 0)
+		goto out_unlock;
+	rc = obj_load(os, ring, &o, 0, 0, true);
+	if (rc < 0)
+		goto out;
+	if (size >= o.size) {
+		/* Growing is a hole: only the header changes. */
+		rc = obj_modify(os, ring, &o, size, 0, NULL, size, OBJ_ENC_KEEP,
+				UINT64_MAX);
+		goto out;
+	}
+	drop_from = (size + CHUNK - 1) / CHUNK;
+	if (size % CHUNK) {
+		/* Zero the tail of the new last chunk. */
+		last_end = min_u64(drop_from * CHUNK, o.size);
+		rc = obj_load(os, ring, &o, size / CHUNK, 1, false);
+		if (rc == 0)
+			rc = obj_modify(os, ring, &o, size, last_end - size,
+					NULL, size, OBJ_ENC_KEEP, drop_from);
+	} else {
+		rc = obj_modify(os, ring, &o, size, 0, NULL, size, OBJ_ENC_KEEP,
+				drop_from);
+	}
+out:
+	if (rc < 0 && o.created)
+		obj_discard(os, ring, &o);
+	else
+		obj_close(os, ring, &o, true);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+int objstore_punch(struct objstore *os, struct ring *ring, uint64_t fid,
+		   uint32_t stripe_idx, uint64_t off, uint64_t len)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	uint64_t end;
+	struct obj o;
+	int rc;
+
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_wrlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_RW);
+	if (rc < 0)
+		goto out_unlock;
+	rc = obj_load(os, ring, &o, 0, 0, true);
+	if (rc < 0 || off >= o.size || len == 0)
+		goto out;
+	end = len > o.size - off ? o.size : off + len;
+	rc = obj_load(os, ring, &o, off / CHUNK, chunk_count(off, end - off),
+		      false);
+	if (rc == 0)
+		rc = obj_modify(os, ring, &o, off, end - off, NULL, o.size,
+				OBJ_ENC_KEEP, UINT64_MAX);
+out:
+	obj_close(os, ring, &o, true);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
+		     uint32_t stripe_idx)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	struct ring_op ops[2];
+	struct statx stx[2];
+	uint64_t before = 0;
+	struct obj o;
+	int rc;
+
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_wrlock(lock);
+	ring_op_statx(&ops[0], os->objdirfd, o.tab_path, 0, STATX_BLOCKS,
+		      &stx[0]);
+	ring_op_statx(&ops[1], os->objdirfd, o.dat_path, 0, STATX_BLOCKS,
+		      &stx[1]);
+	rc = ring_run(ring, ops, 2);
+	if (rc < 0)
+		goto out;
+	rc = (int)ops[0].res;
+	if (rc < 0)
+		goto out;
+	before = stx[0].stx_blocks * 512;
+	if (ops[1].res == 0)
+		before += stx[1].stx_blocks * 512;
+	ring_op_unlinkat(&ops[0], os->objdirfd, o.tab_path, 0);
+	ring_op_unlinkat(&ops[1], os->objdirfd, o.dat_path, 0);
+	rc = ring_run(ring, ops, 2);
+	if (rc < 0)
+		goto out;
+	rc = (int)ops[0].res;
+	if (rc < 0)
+		goto out;
+	if (ops[1].res < 0 && ops[1].res != -ENOENT)
+		log_msg(
+		    LOG_WARNING, "objstore",
+		    "ost=%u fid=%#" PRIx64 " idx=%u: removing data file: %s",
+		    os->ost_idx, fid, stripe_idx, strerror((int)-ops[1].res));
+	atomic_fetch_sub(&os->objects, 1);
+	objstore_account(os, &o, before, 0);
+out:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+int objstore_sync(struct objstore *os, struct ring *ring, uint64_t fid,
+		  uint32_t stripe_idx)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	struct ring_op ops[3];
+	int dir_fd = -1;
+	struct obj o;
+	int rc;
+
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_rdlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_RD);
+	if (rc < 0)
+		goto out_unlock;
+	ring_op_openat(&ops[0], os->objdirfd, o.dir_path,
+		       O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	rc = ring_run(ring, ops, 1);
+	if (rc < 0)
+		goto out;
+	rc = (int)ops[0].res;
+	if (rc < 0)
+		goto out;
+	dir_fd = rc;
+	ring_op_fdatasync(&ops[0], o.dat_fd);
+	ring_op_fdatasync(&ops[1], o.tab_fd);
+	ring_op_fsync(&ops[2], dir_fd);
+	rc = ring_run(ring, ops, 3);
+	if (rc == 0)
+		rc = (int)ring_first_error(ops, 3);
+	ring_op_close(&ops[0], dir_fd);
+	ring_run(ring, ops, 1);
+out:
+	obj_close(os, ring, &o, false);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+int objstore_getattr(struct objstore *os, struct ring *ring, uint64_t fid,
+		     uint32_t stripe_idx, struct objstore_attr *attr)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	uint64_t nchunks, first, i;
+	struct obj o;
+	int rc;
+
+	memset(attr, 0, sizeof(*attr));
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_rdlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_RD);
+	if (rc < 0)
+		goto out_unlock;
+	rc = obj_load(os, ring, &o, 0, 0, true);
+	if (rc < 0)
+		goto out;
+	attr->size = o.size;
+	attr->disk_bytes = o.disk_before;
+	nchunks = (o.size + CHUNK - 1) / CHUNK;
+	for (first = 0; first < nchunks; first += OBJ_WINDOW) {
+		rc = obj_load(os, ring, &o, first,
+			      min_u64(OBJ_WINDOW, nchunks - first), false);
+		if (rc < 0)
+			goto out;
+		for (i = 0; i < o.win_count; i++) {
+			const struct chunk_entry *e = &o.win[i];
+
+			if (e->kind == CHUNK_HOLE)
+				continue;
+			attr->chunks_stored++;
+			attr->logical_bytes += e->data_len;
+			attr->stored_bytes += e->stored_len;
+			if (e->kind == CHUNK_LZ4)
+				attr->chunks_compressed++;
+		}
+	}
+out:
+	obj_close(os, ring, &o, false);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+void objstore_statfs(struct objstore *os, struct objstore_statfs *st)
+{
+	struct statvfs vfs;
+	uint64_t fs_avail;
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&os->space_lock);
+	st->capacity_bytes = os->capacity;
+	st->used_bytes = os->used;
+	pthread_mutex_unlock(&os->space_lock);
+	st->avail_bytes = st->used_bytes < st->capacity_bytes
+			      ? st->capacity_bytes - st->used_bytes
+			      : 0;
+	if (fstatvfs(os->dirfd, &vfs) == 0) {
+		fs_avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+		st->avail_bytes = min_u64(st->avail_bytes, fs_avail);
+	}
+	st->objects = atomic_load(&os->objects);
+}
+
+void objstore_stats(struct objstore *os, struct objstore_stats *stats)
+{
+	stats->checksum_errors = atomic_load(&os->csum_errors);
+	stats->read_ops = atomic_load(&os->read_ops);
+	stats->read_bytes = atomic_load(&os->read_bytes);
+	stats->write_ops = atomic_load(&os->write_ops);
+	stats->write_bytes = atomic_load(&os->write_bytes);
+}
+
+/* --- iterate, open, close --- */
+
+int objstore_iterate(struct objstore *os, objstore_iter_fn fn, void *arg)
+{
+	return ost_dir_walk(os->objdirfd, fn, arg, NULL, NULL);
+}
+
+int objstore_open(const char *dir, uint64_t capacity_bytes,
+		  const struct objstore_options *opts, struct objstore **out)
+{
+	struct ost_dir_id id;
+	struct objstore *os;
+	uint64_t count = 0;
+	int rc;
+	int i;
+
+	*out = NULL;
+	if (!dir || !opts || !ost_dir_fsname_ok(opts->fsname) ||
+	    capacity_bytes == 0) {
+		log_msg(LOG_ERROR, "objstore",
+			"bad options: need a directory, an fsname of 1..%d "
+			"printable characters without '/', a capacity > 0",
+			OBJSTORE_FSNAME_MAX);
+		return -EINVAL;
+	}
+	os = calloc(1, sizeof(*os));
+	if (!os)
+		return -ENOMEM;
+	os->dirfd = -1;
+	os->objdirfd = -1;
+	snprintf(os->fsname, sizeof(os->fsname), "%s", opts->fsname);
+	os->ost_idx = opts->ost_idx;
+	os->capacity = capacity_bytes;
+	pthread_mutex_init(&os->space_lock, NULL);
+	for (i = 0; i < OBJ_LOCKS; i++)
+		pthread_rwlock_init(&os->locks[i], NULL);
+
+	id.fsname = os->fsname;
+	id.ost_idx = os->ost_idx;
+	id.chunk_size = CHUNK;
+	rc = ost_dir_open(dir, &id, &os->dirfd, &os->objdirfd, &os->blksize);
+	if (rc < 0)
+		goto err; /* logged by ost_dir_open */
+	rc = ost_dir_walk(os->objdirfd, NULL, NULL, &os->used, &count);
+	if (rc < 0) {
+		log_msg(LOG_ERROR, "objstore", "%s: cannot scan objects: %s",
+			dir, strerror(-rc));
+		goto err;
+	}
+	atomic_store(&os->objects, count);
+	log_msg(LOG_INFO, "objstore",
+		"%s: fsname=%s ost=%u objects=%" PRIu64 " used=%" PRIu64
+		" capacity=%" PRIu64,
+		dir, os->fsname, os->ost_idx, count, os->used, os->capacity);
+	*out = os;
+	return 0;
+
+err:
+	objstore_close(os);
+	return rc;
+}
+
+void objstore_close(struct objstore *os)
+{
+	int i;
+
+	if (!os)
+		return;
+	if (os->objdirfd >= 0)
+		close(os->objdirfd);
+	if (os->dirfd >= 0)
+		close(os->dirfd);
+	for (i = 0; i < OBJ_LOCKS; i++)
+		pthread_rwlock_destroy(&os->locks[i]);
+	pthread_mutex_destroy(&os->space_lock);
+	free(os);
+}

@@ -1,0 +1,175 @@
+/*
+ * objstore.h - the object store of one OST: chunked, checksummed,
+ * optionally LZ4-compressed objects in a backing directory.
+ *
+ * An object is one stripe of one file, named by (fid, stripe_idx). Its data
+ * is kept in OBJSTORE_CHUNK_SIZE chunks; each stored chunk carries an XXH3
+ * checksum that every read verifies (a mismatch is -EIO, logged with
+ * fid/idx/chunk and counted in objstore_stats, never returned as data) and
+ * may be LZ4-compressed (OBJSTORE_WRITE_COMPRESS; a chunk that does not save
+ * at least one disk block is stored raw). A chunk never written, or written
+ * as all zeros, is a hole: it reads as zeros and uses no disk. The on-disk
+ * format is described in objstore.c.
+ *
+ * Threading: one struct objstore is shared by all worker threads. Every
+ * call takes the calling thread's own ring (common/ring.h), through which
+ * all its disk I/O goes, so the ring must belong to the calling thread.
+ * Calls on different objects run in parallel; calls on one object are
+ * serialised by a striped lock table (reads share, writers exclude). Calls
+ * block the calling thread until their I/O is done: call them from worker
+ * threads, not from an event loop that must stay responsive.
+ * objstore_open/close and objstore_iterate use plain syscalls (directory
+ * scans have no io_uring equivalent; they are not on the data path).
+ *
+ * Capacity: the OST has a configured capacity. Used bytes are the disk
+ * blocks of all object files, scanned at open and updated after every
+ * change. A write, truncate or punch whose predicted new allocation would
+ * take used past capacity fails with -ENOSPC before anything changes.
+ *
+ * Errors: 0 or a negative errno, sizes as ssize_t. Common ones: -ENOENT
+ * (no such object, for calls that do not create), -EIO (checksum mismatch,
+ * corrupt metadata, missing data file), -ENOSPC, -EFBIG (beyond
+ * OBJSTORE_MAX_OBJECT_SIZE), -EINVAL (bad arguments, I/O larger than
+ * OBJSTORE_MAX_IO), -ENOMEM. A failed write never leaves wrong data: chunks
+ * it touched read either as before or as -EIO until rewritten.
+ *
+ * Durability: changes reach the page cache; objstore_sync() makes one
+ * object durable (data, chunk table, directory entry). Within a write,
+ * chunk data is written before the chunk table that describes it.
+ */
+#ifndef GLINT_OSS_OBJSTORE_H
+#define GLINT_OSS_OBJSTORE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ring;
+struct objstore;
+
+#define OBJSTORE_CHUNK_SIZE	 (64u * 1024) /* logical bytes per chunk */
+#define OBJSTORE_MAX_OBJECT_SIZE (1ull << 43) /* 8 TiB per object */
+#define OBJSTORE_MAX_IO		 (16u << 20)  /* largest read/write call */
+#define OBJSTORE_FSNAME_MAX	 63	      /* longest fsname */
+
+/* Flags of objstore_write(). */
+#define OBJSTORE_WRITE_COMPRESS 0x1u /* LZ4-compress the chunks written */
+
+struct objstore_options {
+	const char *fsname; /* file system name, 1..OBJSTORE_FSNAME_MAX chars,
+			       no '/'; required */
+	uint32_t ost_idx;   /* this OST's index in the file system */
+};
+
+struct objstore_attr {
+	uint64_t size;		    /* logical size in bytes */
+	uint64_t disk_bytes;	    /* blocks allocated to the object's files */
+	uint64_t logical_bytes;	    /* bytes of the chunks that are stored */
+	uint64_t stored_bytes;	    /* what those chunks take on disk (before
+				       block rounding): saved = logical - stored */
+	uint64_t chunks_stored;	    /* chunks holding data */
+	uint64_t chunks_compressed; /* of which LZ4-compressed */
+};
+
+struct objstore_statfs {
+	uint64_t capacity_bytes; /* configured capacity */
+	uint64_t used_bytes;	 /* disk blocks of all objects */
+	uint64_t avail_bytes;	 /* capacity - used, and no more than the
+				    backing file system has free */
+	uint64_t objects;	 /* number of objects */
+};
+
+struct objstore_stats {
+	uint64_t checksum_errors; /* chunk or table checksum mismatches seen */
+	uint64_t read_ops;	  /* successful objstore_read calls */
+	uint64_t read_bytes;	  /* bytes they returned */
+	uint64_t write_ops;	  /* successful objstore_write calls */
+	uint64_t write_bytes;	  /* bytes they wrote */
+};
+
+/*
+ * Open (or set up) the OST whose backing directory is dir (layout and
+ * superblock: oss/ost_dir.h). A directory with no superblock must be empty
+ * (else -ENOTEMPTY); it gets the layout and a superblock recording
+ * opts->fsname and opts->ost_idx. One with a superblock must match both
+ * (else -EEXIST) and the chunk size (else -EINVAL); a corrupt superblock
+ * is -EUCLEAN. Other refusals: -ENOENT, -ENOTDIR, -EACCES (not writable),
+ * -EROFS, -EINVAL (bad options or a capacity of 0). Scans all objects to compute used bytes. Each refusal is
+ * logged with the reason. Returns 0 and *out (caller closes), or -errno.
+ */
+int objstore_open(const char *dir, uint64_t capacity_bytes,
+		  const struct objstore_options *opts, struct objstore **out);
+
+/* Close (NULL is fine). No call on os may be running or start later. */
+void objstore_close(struct objstore *os);
+
+/* Create an empty object. Returns 0, -EEXIST, -ENOSPC or -errno. */
+int objstore_create(struct objstore *os, struct ring *ring, uint64_t fid,
+		    uint32_t stripe_idx);
+
+/*
+ * Read up to len bytes at off into buf. Returns the bytes read: len, fewer
+ * at end of object, 0 at or past it. Holes read as zeros. -ENOENT if the
+ * object does not exist, -EIO on a checksum mismatch (buf then holds
+ * garbage), -EINVAL if len > OBJSTORE_MAX_IO.
+ */
+ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
+		      uint32_t stripe_idx, uint64_t off, uint64_t len,
+		      void *buf);
+
+/*
+ * Write len bytes of data at off, creating the object if needed and
+ * growing its size to off + len if smaller. flags: OBJSTORE_WRITE_COMPRESS.
+ * Partial chunks are read, verified, merged and rewritten. Returns len, or
+ * -ENOSPC / -EFBIG / -EINVAL / -EIO (a partial chunk's old data failed its
+ * checksum: nothing was changed) / -errno. data is only read.
+ */
+ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
+		       uint32_t stripe_idx, uint64_t off, const void *data,
+		       uint64_t len, unsigned flags);
+
+/*
+ * Set the object's size, creating it if needed. Growing adds a hole (no
+ * disk). Shrinking frees the chunks past the new end and zeroes the tail of
+ * the new last chunk (rewritten, keeping its compression). -EFBIG, -EIO,
+ * -ENOSPC, -errno.
+ */
+int objstore_truncate(struct objstore *os, struct ring *ring, uint64_t fid,
+		      uint32_t stripe_idx, uint64_t size);
+
+/*
+ * Zero [off, off + len) without changing the size (the part past the end
+ * is ignored). Whole chunks become holes and free their disk; partial
+ * chunks are rewritten. -ENOENT if the object does not exist.
+ */
+int objstore_punch(struct objstore *os, struct ring *ring, uint64_t fid,
+		   uint32_t stripe_idx, uint64_t off, uint64_t len);
+
+/* Remove the object and free its space. -ENOENT if it does not exist. */
+int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
+		     uint32_t stripe_idx);
+
+/* Make the object durable: fdatasync both files, fsync their directory. */
+int objstore_sync(struct objstore *os, struct ring *ring, uint64_t fid,
+		  uint32_t stripe_idx);
+
+/* Size and space use of one object (reads its whole chunk table). */
+int objstore_getattr(struct objstore *os, struct ring *ring, uint64_t fid,
+		     uint32_t stripe_idx, struct objstore_attr *attr);
+
+/* Capacity, used, available bytes and object count. Never fails. */
+void objstore_statfs(struct objstore *os, struct objstore_statfs *st);
+
+/* A snapshot of the counters. Never fails. */
+void objstore_stats(struct objstore *os, struct objstore_stats *stats);
+
+/*
+ * Call fn(fid, stripe_idx, arg) for every object, in no particular order
+ * (for reconciling orphans with the MDS). fn returning nonzero stops the
+ * walk and that value is returned; otherwise 0 or -errno. Objects created
+ * or destroyed during the walk may or may not be seen. fn may call other
+ * objstore functions (no lock is held while it runs).
+ */
+typedef int (*objstore_iter_fn)(uint64_t fid, uint32_t stripe_idx, void *arg);
+int objstore_iterate(struct objstore *os, objstore_iter_fn fn, void *arg);
+
+#endif /* GLINT_OSS_OBJSTORE_H */

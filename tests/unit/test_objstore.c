@@ -1,0 +1,868 @@
+/*
+ * test_objstore.c - unit tests of oss/objstore.c, on temporary directories
+ * under /tmp that are removed afterwards:
+ *   refusal of unusable directories and of another OST's directory;
+ *   thousands of random writes/reads/truncates/punches against a shadow
+ *   buffer; holes (zeros, no disk); LZ4 on text saves disk, random data is
+ *   stored raw; a flipped byte on disk (data, LZ4 data, table) is -EIO and
+ *   counted; ENOSPC leaves the object unchanged and space comes back after a
+ *   destroy; truncate and punch free disk; reopen keeps data, usage and the
+ *   object list; worker threads with their own rings in parallel.
+ * Skips (77) when io_uring is unavailable.
+ */
+#include "oss/objstore.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/ring.h"
+#include "oss/ost_dir.h"
+
+static int failures;
+
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
+	} while (0)
+
+#define CHUNK OBJSTORE_CHUNK_SIZE
+#define MiB   (1024ull * 1024)
+#define GiB   (1024ull * MiB)
+
+static char base[] = "/tmp/glint_test_objstore.XXXXXX";
+static const struct objstore_options opts0 = {.fsname = "testfs", .ost_idx = 0};
+
+static uint64_t rng_state = 0x243F6A8885A308D3ull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void fill_text(uint8_t *buf, size_t len)
+{
+	static const char *words[] = {"stripe ",     "object ", "lustre ",
+				      "checkpoint ", "glint ",	"the ",
+				      "metadata ",   "server\n"};
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *w = words[rng() % 8];
+		size_t n = strlen(w);
+
+		if (n > len - pos)
+			n = len - pos;
+		memcpy(buf + pos, w, n);
+		pos += n;
+	}
+}
+
+static void fill_random(uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (uint8_t)rng();
+}
+
+static void path_of(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s", base, name);
+}
+
+/* Find an object's data or table file by scanning the hashed dirs. */
+static int object_file(const char *dir, uint64_t fid, uint32_t idx,
+		       const char *ext, char *out, size_t len)
+{
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 256; i++) {
+		snprintf(out, len,
+			 "%s/objects/%02x/%016" PRIx64 ".%08" PRIx32 ".%s", dir,
+			 i, fid, idx, ext);
+		if (stat(out, &st) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static uint64_t file_blocks_bytes(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return UINT64_MAX;
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int flag,
+		 struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void rm_rf(const char *path)
+{
+	nftw(path, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* --- refusals --- */
+
+static void test_refusals(void)
+{
+	struct objstore_options o = opts0;
+	struct objstore *os = NULL;
+	char p[256], q[512];
+	int fd;
+
+	path_of(p, sizeof(p), "missing");
+	CHECK(objstore_open(p, GiB, &opts0, &os) == -ENOENT && !os);
+
+	path_of(p, sizeof(p), "afile");
+	fd = open(p, O_CREAT | O_WRONLY, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(objstore_open(p, GiB, &opts0, &os) == -ENOTDIR);
+
+	path_of(p, sizeof(p), "notempty");
+	mkdir(p, 0755);
+	snprintf(q, sizeof(q), "%s/precious", p);
+	fd = open(q, O_CREAT | O_WRONLY, 0644);
+	close(fd);
+	CHECK(objstore_open(p, GiB, &opts0, &os) == -ENOTEMPTY);
+	CHECK(access(q, F_OK) == 0);
+
+	path_of(p, sizeof(p), "ost_refuse");
+	mkdir(p, 0755);
+	CHECK(objstore_open(p, 0, &opts0, &os) == -EINVAL);
+	o.fsname = "";
+	CHECK(objstore_open(p, GiB, &o, &os) == -EINVAL);
+	o.fsname = "a/b";
+	CHECK(objstore_open(p, GiB, &o, &os) == -EINVAL);
+	o.fsname = NULL;
+	CHECK(objstore_open(p, GiB, &o, &os) == -EINVAL);
+
+	CHECK(objstore_open(p, GiB, &opts0, &os) == 0 && os);
+	objstore_close(os);
+	os = NULL;
+	o = opts0;
+	o.fsname = "otherfs";
+	CHECK(objstore_open(p, GiB, &o, &os) == -EEXIST && !os);
+	o = opts0;
+	o.ost_idx = 1;
+	CHECK(objstore_open(p, GiB, &o, &os) == -EEXIST && !os);
+	CHECK(objstore_open(p, GiB, &opts0, &os) == 0);
+	objstore_close(os);
+	os = NULL;
+
+	/* A damaged superblock is refused, not rewritten. */
+	snprintf(q, sizeof(q), "%s/%s", p, OST_DIR_SUPERBLOCK);
+	fd = open(q, O_WRONLY);
+	CHECK(fd >= 0 && pwrite(fd, "X", 1, 30) == 1);
+	close(fd);
+	CHECK(objstore_open(p, GiB, &opts0, &os) == -EUCLEAN && !os);
+
+	if (geteuid() != 0) {
+		path_of(p, sizeof(p), "readonly");
+		mkdir(p, 0500);
+		CHECK(objstore_open(p, GiB, &opts0, &os) == -EACCES);
+	} else {
+		printf("running as root: skipping the not-writable check\n");
+	}
+}
+
+/* --- random operations against a shadow buffer --- */
+
+#define SHADOW_MAX (3 * MiB)
+
+static int compare_all(struct objstore *os, struct ring *r, uint64_t fid,
+		       const uint8_t *shadow, uint64_t size, uint8_t *tmp)
+{
+	ssize_t n = objstore_read(os, r, fid, 0, 0, SHADOW_MAX, tmp);
+
+	if (n != (ssize_t)size) {
+		fprintf(stderr, "full read: %zd, want %" PRIu64 "\n", n, size);
+		return -1;
+	}
+	if (memcmp(tmp, shadow, size)) {
+		fprintf(stderr, "full read: content differs\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void test_random(struct objstore *os, struct ring *r)
+{
+	const uint64_t fid = 0x1000;
+	uint8_t *shadow = calloc(1, SHADOW_MAX);
+	uint8_t *data = malloc(SHADOW_MAX);
+	uint8_t *tmp = malloc(SHADOW_MAX);
+	struct objstore_attr attr;
+	uint64_t size = 0;
+	bool exists = false;
+	int counts[4] = {0};
+	int i;
+
+	CHECK(shadow && data && tmp);
+	if (!shadow || !data || !tmp)
+		goto out;
+	CHECK(objstore_read(os, r, fid, 0, 0, 10, tmp) == -ENOENT);
+	CHECK(objstore_getattr(os, r, fid, 0, &attr) == -ENOENT);
+	CHECK(objstore_punch(os, r, fid, 0, 0, 10) == -ENOENT);
+	for (i = 0; i < 4000 && !failures; i++) {
+		unsigned kind = (unsigned)(rng() % 10);
+		uint64_t off, len;
+		ssize_t n;
+
+		/* Offsets near chunk boundaries are the interesting ones. */
+		if (rng() % 3 == 0)
+			off = (rng() % 40) * CHUNK + (rng() % 3) - 1;
+		else
+			off = rng() % (SHADOW_MAX - 1);
+		if (off >= SHADOW_MAX)
+			off = 0;
+		len =
+		    rng() % 4 == 0 ? rng() % (2 * CHUNK + 7) : rng() % 4096 + 1;
+		if (rng() % 50 == 0)
+			len = rng() % (1 * MiB);
+		if (len > SHADOW_MAX - off)
+			len = SHADOW_MAX - off;
+
+		if (kind < 4) {
+			/* write */
+			switch (rng() % 3) {
+			case 0:
+				fill_text(data, len);
+				break;
+			case 1:
+				fill_random(data, len);
+				break;
+			default:
+				memset(data, 0, len);
+			}
+			n = objstore_write(os, r, fid, 0, off, data, len,
+					   rng() % 2 ? OBJSTORE_WRITE_COMPRESS
+						     : 0);
+			CHECK(n == (ssize_t)len);
+			memcpy(shadow + off, data, len);
+			if (len && off + len > size)
+				size = off + len;
+			exists = exists || len;
+			counts[0]++;
+		} else if (kind < 8) {
+			/* read */
+			uint64_t want =
+			    off >= size ? 0
+					: (len < size - off ? len : size - off);
+
+			n = objstore_read(os, r, fid, 0, off, len, tmp);
+			if (!exists)
+				CHECK(n == -ENOENT);
+			else
+				CHECK(n == (ssize_t)want);
+			if (n > 0 && memcmp(tmp, shadow + off, (size_t)n)) {
+				fprintf(stderr,
+					"op %d: read off=%" PRIu64
+					" len=%" PRIu64 " differs\n",
+					i, off, len);
+				failures++;
+			}
+			counts[1]++;
+		} else if (kind == 8) {
+			/* truncate */
+			uint64_t ns = rng() % 2 ? rng() % SHADOW_MAX
+						: (rng() % 48) * CHUNK;
+
+			if (ns > SHADOW_MAX)
+				ns = SHADOW_MAX;
+			CHECK(objstore_truncate(os, r, fid, 0, ns) == 0);
+			if (ns < size)
+				memset(shadow + ns, 0, size - ns);
+			size = ns;
+			exists = true;
+			counts[2]++;
+		} else {
+			/* punch */
+			int rc = objstore_punch(os, r, fid, 0, off, len);
+
+			if (!exists)
+				CHECK(rc == -ENOENT);
+			else
+				CHECK(rc == 0);
+			if (off < size)
+				memset(shadow + off, 0,
+				       len < size - off ? len : size - off);
+			counts[3]++;
+		}
+		if (i % 250 == 0 && size) {
+			CHECK(compare_all(os, r, fid, shadow, size, tmp) == 0);
+			CHECK(objstore_getattr(os, r, fid, 0, &attr) == 0);
+			CHECK(attr.size == size);
+			CHECK(attr.stored_bytes <= attr.logical_bytes);
+		}
+	}
+	CHECK(compare_all(os, r, fid, shadow, size, tmp) == 0);
+	CHECK(objstore_sync(os, r, fid, 0) == 0);
+	printf("random: %d writes, %d reads, %d truncates, %d punches, "
+	       "final size %" PRIu64 "\n",
+	       counts[0], counts[1], counts[2], counts[3], size);
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+	CHECK(objstore_destroy(os, r, fid, 0) == -ENOENT);
+out:
+	free(shadow);
+	free(data);
+	free(tmp);
+}
+
+/* --- holes, compression, raw storage --- */
+
+static void test_holes(struct objstore *os, struct ring *r, const char *dir)
+{
+	const uint64_t fid = 0x2000;
+	uint8_t *buf = malloc(MiB);
+	struct objstore_attr attr;
+	char path[512];
+	uint64_t i;
+	bool zeros = true;
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	memset(buf, 0xAB, 4096);
+	CHECK(objstore_write(os, r, fid, 3, 10 * MiB, buf, 4096, 0) == 4096);
+	CHECK(objstore_read(os, r, fid, 3, 5 * MiB, MiB, buf) == (ssize_t)MiB);
+	for (i = 0; i < MiB; i++)
+		zeros = zeros && buf[i] == 0;
+	CHECK(zeros);
+	CHECK(objstore_getattr(os, r, fid, 3, &attr) == 0);
+	CHECK(attr.size == 10 * MiB + 4096);
+	CHECK(attr.chunks_stored == 1);
+	CHECK(object_file(dir, fid, 3, "dat", path, sizeof(path)) == 0);
+	CHECK(file_blocks_bytes(path) <= 8192);
+	CHECK(attr.disk_bytes <= 4 * 4096);
+
+	/* Writing zeros stores nothing; truncating up adds only a hole. */
+	memset(buf, 0, MiB);
+	CHECK(objstore_write(os, r, fid, 3, 0, buf, MiB, 0) == (ssize_t)MiB);
+	CHECK(objstore_truncate(os, r, fid, 3, 100 * GiB) == 0);
+	CHECK(objstore_getattr(os, r, fid, 3, &attr) == 0);
+	CHECK(attr.size == 100 * GiB && attr.chunks_stored == 1);
+	CHECK(file_blocks_bytes(path) <= 8192);
+	CHECK(objstore_read(os, r, fid, 3, 100 * GiB - 10, 100, buf) == 10);
+	CHECK(objstore_read(os, r, fid, 3, 100 * GiB, 100, buf) == 0);
+	CHECK(objstore_read(os, r, fid, 3, 10 * MiB + 4090, 10, buf) == 10);
+	CHECK(buf[5] == 0xAB && buf[6] == 0);
+	CHECK(objstore_destroy(os, r, fid, 3) == 0);
+	free(buf);
+}
+
+static void test_compression(struct objstore *os, struct ring *r)
+{
+	const size_t len = 4 * MiB;
+	uint8_t *text = malloc(len), *rnd = malloc(len), *back = malloc(len);
+	struct objstore_attr a, b, c;
+	struct ring *tiny = NULL;
+
+	CHECK(text && rnd && back);
+	if (!text || !rnd || !back)
+		goto out;
+	fill_text(text, len);
+	fill_random(rnd, len);
+
+	CHECK(objstore_write(os, r, 0x3000, 0, 0, text, len,
+			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)len);
+	CHECK(objstore_write(os, r, 0x3001, 0, 0, text, len, 0) ==
+	      (ssize_t)len);
+	CHECK(objstore_write(os, r, 0x3002, 0, 0, rnd, len,
+			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)len);
+	CHECK(objstore_getattr(os, r, 0x3000, 0, &a) == 0);
+	CHECK(objstore_getattr(os, r, 0x3001, 0, &b) == 0);
+	CHECK(objstore_getattr(os, r, 0x3002, 0, &c) == 0);
+	printf("4 MiB text: compressed disk %" PRIu64 " stored %" PRIu64
+	       ", raw disk %" PRIu64 "; random with LZ4 flag: disk %" PRIu64
+	       "\n",
+	       a.disk_bytes, a.stored_bytes, b.disk_bytes, c.disk_bytes);
+	CHECK(a.chunks_compressed == len / CHUNK);
+	CHECK(a.logical_bytes == len && a.stored_bytes < len / 2);
+	CHECK(a.disk_bytes < b.disk_bytes / 2);
+	CHECK(b.chunks_compressed == 0 && b.stored_bytes == len);
+	CHECK(c.chunks_compressed == 0 && c.stored_bytes == len);
+	CHECK(b.disk_bytes >= len);
+
+	CHECK(objstore_read(os, r, 0x3000, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, text, len) == 0);
+	CHECK(objstore_read(os, r, 0x3002, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, rnd, len) == 0);
+	/* A tiny ring runs the same 64-chunk batches in rounds. */
+	CHECK(ring_create(2, &tiny) == 0);
+	if (tiny) {
+		memset(back, 0, len);
+		CHECK(objstore_read(os, tiny, 0x3000, 0, 0, len, back) ==
+		      (ssize_t)len);
+		CHECK(memcmp(back, text, len) == 0);
+		CHECK(objstore_write(os, tiny, 0x3003, 0, 1, text, len,
+				     OBJSTORE_WRITE_COMPRESS) == (ssize_t)len);
+		CHECK(objstore_read(os, tiny, 0x3003, 0, 1, len, back) ==
+		      (ssize_t)len);
+		CHECK(memcmp(back, text, len) == 0);
+		CHECK(objstore_destroy(os, tiny, 0x3003, 0) == 0);
+		ring_destroy(tiny);
+	}
+	/* Unaligned partial read of compressed chunks. */
+	CHECK(objstore_read(os, r, 0x3000, 0, CHUNK - 3, CHUNK + 10, back) ==
+	      (ssize_t)(CHUNK + 10));
+	CHECK(memcmp(back, text + CHUNK - 3, CHUNK + 10) == 0);
+	/* Rewriting raw over compressed grows; back to compressed shrinks. */
+	CHECK(objstore_write(os, r, 0x3000, 0, 0, text, len, 0) ==
+	      (ssize_t)len);
+	CHECK(objstore_getattr(os, r, 0x3000, 0, &b) == 0);
+	CHECK(b.disk_bytes >= len && b.chunks_compressed == 0);
+	CHECK(objstore_write(os, r, 0x3000, 0, 0, text, len,
+			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)len);
+	CHECK(objstore_getattr(os, r, 0x3000, 0, &b) == 0);
+	CHECK(b.disk_bytes == a.disk_bytes);
+	CHECK(objstore_destroy(os, r, 0x3000, 0) == 0);
+	CHECK(objstore_destroy(os, r, 0x3001, 0) == 0);
+	CHECK(objstore_destroy(os, r, 0x3002, 0) == 0);
+out:
+	free(text);
+	free(rnd);
+	free(back);
+}
+
+/* --- corruption --- */
+
+static void flip_byte(const char *path, off_t off)
+{
+	uint8_t b;
+	int fd = open(path, O_RDWR);
+
+	CHECK(fd >= 0);
+	CHECK(pread(fd, &b, 1, off) == 1);
+	b ^= 0x40;
+	CHECK(pwrite(fd, &b, 1, off) == 1);
+	close(fd);
+}
+
+static void test_corruption(struct objstore *os, struct ring *r,
+			    const char *dir)
+{
+	const uint64_t fid = 0x4000;
+	const size_t len = 4 * CHUNK;
+	uint8_t *data = malloc(len), *back = malloc(len);
+	struct objstore_stats s0, s1;
+	char dat[512], tab[512];
+
+	CHECK(data && back);
+	if (!data || !back)
+		goto out;
+	fill_random(data, len);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, len, 0) == (ssize_t)len);
+	CHECK(object_file(dir, fid, 0, "dat", dat, sizeof(dat)) == 0);
+	CHECK(object_file(dir, fid, 0, "tab", tab, sizeof(tab)) == 0);
+
+	objstore_stats(os, &s0);
+	flip_byte(dat, CHUNK + 1000);
+	CHECK(objstore_read(os, r, fid, 0, 0, CHUNK, back) == (ssize_t)CHUNK);
+	CHECK(memcmp(back, data, CHUNK) == 0);
+	CHECK(objstore_read(os, r, fid, 0, CHUNK + 5000, 10, back) == -EIO);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == -EIO);
+	objstore_stats(os, &s1);
+	CHECK(s1.checksum_errors == s0.checksum_errors + 2);
+	/* A partial write onto the bad chunk fails and changes nothing. */
+	CHECK(objstore_write(os, r, fid, 0, CHUNK + 10, data, 10, 0) == -EIO);
+	/* A full overwrite heals it. */
+	CHECK(objstore_write(os, r, fid, 0, CHUNK, data + CHUNK, CHUNK, 0) ==
+	      (ssize_t)CHUNK);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, data, len) == 0);
+
+	/* A damaged chunk table entry (chunk 2) is -EIO, never a hole. */
+	flip_byte(tab, 64 + 2 * 32 + 9);
+	objstore_stats(os, &s0);
+	CHECK(objstore_read(os, r, fid, 0, 2 * CHUNK, 100, back) == -EIO);
+	objstore_stats(os, &s1);
+	CHECK(s1.checksum_errors == s0.checksum_errors + 1);
+	flip_byte(tab, 64 + 2 * 32 + 9);
+	CHECK(objstore_read(os, r, fid, 0, 2 * CHUNK, 100, back) == 100);
+
+	/* A damaged header. */
+	flip_byte(tab, 17);
+	CHECK(objstore_read(os, r, fid, 0, 0, 100, back) == -EIO);
+	flip_byte(tab, 17);
+
+	/* A damaged LZ4 chunk. */
+	fill_text(data, len);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, len,
+			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)len);
+	flip_byte(dat, 3 * CHUNK + 20);
+	objstore_stats(os, &s0);
+	CHECK(objstore_read(os, r, fid, 0, 3 * CHUNK, 10, back) == -EIO);
+	CHECK(objstore_read(os, r, fid, 0, 2 * CHUNK, 10, back) == 10);
+	objstore_stats(os, &s1);
+	CHECK(s1.checksum_errors == s0.checksum_errors + 1);
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+out:
+	free(data);
+	free(back);
+}
+
+/* --- truncate and punch free space --- */
+
+static void test_truncate_punch(struct objstore *os, struct ring *r)
+{
+	const uint64_t fid = 0x5000;
+	const size_t len = 8 * CHUNK;
+	uint8_t *data = malloc(len), *back = malloc(len);
+	struct objstore_attr a0, a1;
+	size_t i;
+	bool ok = true;
+
+	CHECK(data && back);
+	if (!data || !back)
+		goto out;
+	fill_random(data, len);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, len, 0) == (ssize_t)len);
+	CHECK(objstore_getattr(os, r, fid, 0, &a0) == 0);
+
+	/* Punch chunks 1-2 wholly and part of 3. */
+	CHECK(objstore_punch(os, r, fid, 0, CHUNK, 2 * CHUNK + 100) == 0);
+	CHECK(objstore_getattr(os, r, fid, 0, &a1) == 0);
+	CHECK(a1.size == len);
+	CHECK(a1.chunks_stored == 6);
+	CHECK(a1.disk_bytes + 2 * CHUNK <= a0.disk_bytes);
+	memset(data + CHUNK, 0, 2 * CHUNK + 100);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, data, len) == 0);
+	/* Punching past the end changes nothing. */
+	CHECK(objstore_punch(os, r, fid, 0, len + 10, 100) == 0);
+
+	/* Down to the middle of chunk 5, then up again: tail reads zeros. */
+	CHECK(objstore_truncate(os, r, fid, 0, 5 * CHUNK + 123) == 0);
+	CHECK(objstore_getattr(os, r, fid, 0, &a0) == 0);
+	CHECK(a0.size == 5 * CHUNK + 123 && a0.chunks_stored == 4);
+	CHECK(a0.disk_bytes < a1.disk_bytes);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) ==
+	      (ssize_t)(5 * CHUNK + 123));
+	CHECK(objstore_truncate(os, r, fid, 0, len) == 0);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, data, 5 * CHUNK + 123) == 0);
+	for (i = 5 * CHUNK + 123; i < len; i++)
+		ok = ok && back[i] == 0;
+	CHECK(ok);
+	CHECK(objstore_truncate(os, r, fid, 0, 0) == 0);
+	CHECK(objstore_getattr(os, r, fid, 0, &a0) == 0);
+	CHECK(a0.size == 0 && a0.chunks_stored == 0);
+	CHECK(a0.disk_bytes <= 8192);
+	CHECK(objstore_read(os, r, fid, 0, 0, 10, back) == 0);
+
+	/* Truncate creates; create refuses an existing object. */
+	CHECK(objstore_truncate(os, r, 0x5001, 0, 12345) == 0);
+	CHECK(objstore_getattr(os, r, 0x5001, 0, &a0) == 0 && a0.size == 12345);
+	CHECK(objstore_create(os, r, 0x5001, 0) == -EEXIST);
+	CHECK(objstore_create(os, r, 0x5002, 0) == 0);
+	CHECK(objstore_getattr(os, r, 0x5002, 0, &a0) == 0 && a0.size == 0);
+	CHECK(objstore_write(os, r, fid, 0, OBJSTORE_MAX_OBJECT_SIZE, data, 1,
+			     0) == -EFBIG);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, OBJSTORE_MAX_IO + 1, 0) ==
+	      -EINVAL);
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+	CHECK(objstore_destroy(os, r, 0x5001, 0) == 0);
+	CHECK(objstore_destroy(os, r, 0x5002, 0) == 0);
+out:
+	free(data);
+	free(back);
+}
+
+/* --- capacity --- */
+
+static void test_enospc(struct ring *r)
+{
+	struct objstore *os = NULL;
+	struct objstore_statfs st;
+	struct objstore_attr a;
+	uint8_t *data = malloc(MiB), *back = malloc(MiB);
+	char dir[512];
+
+	CHECK(data && back);
+	if (!data || !back)
+		goto out;
+	path_of(dir, sizeof(dir), "ost_small");
+	mkdir(dir, 0755);
+	CHECK(objstore_open(dir, MiB, &opts0, &os) == 0);
+	if (!os)
+		goto out;
+	fill_random(data, MiB);
+	CHECK(objstore_write(os, r, 1, 0, 0, data, MiB / 2, 0) ==
+	      (ssize_t)(MiB / 2));
+	objstore_statfs(os, &st);
+	CHECK(st.used_bytes >= MiB / 2 && st.used_bytes < MiB / 2 + 64 * 1024);
+	CHECK(st.avail_bytes == MiB - st.used_bytes && st.objects == 1);
+
+	/* A new object that does not fit is not created. */
+	CHECK(objstore_write(os, r, 2, 0, 0, data, 3 * MiB / 4, 0) == -ENOSPC);
+	CHECK(objstore_getattr(os, r, 2, 0, &a) == -ENOENT);
+	objstore_statfs(os, &st);
+	CHECK(st.objects == 1);
+	/* An existing object that would grow past capacity is unchanged. */
+	CHECK(objstore_write(os, r, 1, 0, 100, data, MiB - 100, 0) == -ENOSPC);
+	CHECK(objstore_getattr(os, r, 1, 0, &a) == 0 && a.size == MiB / 2);
+	CHECK(objstore_read(os, r, 1, 0, 0, MiB, back) == (ssize_t)(MiB / 2));
+	CHECK(memcmp(back, data, MiB / 2) == 0);
+	/* Growing by truncate allocates nothing: no ENOSPC. */
+	CHECK(objstore_truncate(os, r, 1, 0, 100 * MiB) == 0);
+	CHECK(objstore_truncate(os, r, 1, 0, MiB / 2) == 0);
+	CHECK(objstore_read(os, r, 1, 0, 0, MiB, back) == (ssize_t)(MiB / 2));
+	CHECK(memcmp(back, data, MiB / 2) == 0);
+	/* Overwrites that allocate nothing new still work when full-ish. */
+	CHECK(objstore_write(os, r, 1, 0, 0, data, MiB / 2, 0) ==
+	      (ssize_t)(MiB / 2));
+
+	CHECK(objstore_destroy(os, r, 1, 0) == 0);
+	objstore_statfs(os, &st);
+	CHECK(st.used_bytes == 0 && st.objects == 0);
+	CHECK(objstore_write(os, r, 2, 0, 0, data, 3 * MiB / 4, 0) ==
+	      (ssize_t)(3 * MiB / 4));
+	CHECK(objstore_read(os, r, 2, 0, 0, MiB, back) ==
+	      (ssize_t)(3 * MiB / 4));
+	CHECK(memcmp(back, data, 3 * MiB / 4) == 0);
+	objstore_close(os);
+out:
+	free(data);
+	free(back);
+}
+
+/* --- reopen --- */
+
+struct seen {
+	uint64_t fids[16];
+	uint32_t idxs[16];
+	int n;
+};
+
+static int collect(uint64_t fid, uint32_t idx, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n < 16) {
+		s->fids[s->n] = fid;
+		s->idxs[s->n] = idx;
+	}
+	s->n++;
+	return 0;
+}
+
+static int stop_at_first(uint64_t fid, uint32_t idx, void *arg)
+{
+	return 42;
+}
+
+static void test_reopen(struct ring *r)
+{
+	struct objstore *os = NULL;
+	struct objstore_statfs st0, st1;
+	uint8_t *data = malloc(MiB), *back = malloc(MiB);
+	struct seen seen = {0};
+	char dir[512];
+	int i, found = 0;
+
+	CHECK(data && back);
+	if (!data || !back)
+		goto out;
+	path_of(dir, sizeof(dir), "ost_reopen");
+	mkdir(dir, 0755);
+	CHECK(objstore_open(dir, GiB, &opts0, &os) == 0);
+	if (!os)
+		goto out;
+	fill_text(data, MiB);
+	CHECK(objstore_write(os, r, 7, 0, 0, data, MiB,
+			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)MiB);
+	CHECK(objstore_write(os, r, 7, 1, 5000, data, 70000, 0) == 70000);
+	CHECK(objstore_write(os, r, 0xFFFFFFFFFFFFFFFFull, 0xFFFFFFFFu, 0, data,
+			     10, 0) == 10);
+	CHECK(objstore_sync(os, r, 7, 0) == 0);
+	CHECK(objstore_sync(os, r, 8, 0) == -ENOENT);
+	objstore_statfs(os, &st0);
+	CHECK(st0.objects == 3);
+	objstore_close(os);
+	os = NULL;
+
+	CHECK(objstore_open(dir, GiB, &opts0, &os) == 0);
+	if (!os)
+		goto out;
+	objstore_statfs(os, &st1);
+	printf("reopen: used %" PRIu64 " before, %" PRIu64 " after scan\n",
+	       st0.used_bytes, st1.used_bytes);
+	CHECK(st1.objects == 3);
+	/* Writeback may add a metadata block or two per file; no more. */
+	CHECK(st1.used_bytes + 6 * 4096 >= st0.used_bytes &&
+	      st1.used_bytes <= st0.used_bytes + 6 * 4096);
+	CHECK(objstore_read(os, r, 7, 0, 0, MiB, back) == (ssize_t)MiB);
+	CHECK(memcmp(back, data, MiB) == 0);
+	CHECK(objstore_read(os, r, 7, 1, 5000, 70000, back) == 70000);
+	CHECK(memcmp(back, data, 70000) == 0);
+	CHECK(objstore_iterate(os, collect, &seen) == 0);
+	CHECK(seen.n == 3);
+	for (i = 0; i < seen.n && i < 16; i++)
+		if ((seen.fids[i] == 7 && seen.idxs[i] <= 1) ||
+		    (seen.fids[i] == 0xFFFFFFFFFFFFFFFFull &&
+		     seen.idxs[i] == 0xFFFFFFFFu))
+			found++;
+	CHECK(found == 3);
+	CHECK(objstore_iterate(os, stop_at_first, NULL) == 42);
+	objstore_close(os);
+out:
+	free(data);
+	free(back);
+}
+
+/* --- threads: each with its own ring --- */
+
+struct worker {
+	struct objstore *os;
+	int id;
+	int bad;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct ring *r = NULL;
+	uint8_t *buf = malloc(4 * CHUNK), *back = malloc(4 * CHUNK);
+	ssize_t n, j;
+	int i;
+
+	if (!buf || !back || ring_create(32, &r) < 0) {
+		w->bad++;
+		goto out;
+	}
+	for (i = 0; i < 100; i++) {
+		size_t len =
+		    1 + (size_t)(i * 7919 + w->id * 104729) % (4 * CHUNK);
+		uint64_t off = (uint64_t)((i * 31 + w->id) % 5) * 1000;
+
+		memset(buf, (w->id * 16 + i) & 0xff, len);
+		/* Own object: write then read back. */
+		if (objstore_write(w->os, r, 0x6000 + w->id, 0, off, buf, len,
+				   i % 2 ? OBJSTORE_WRITE_COMPRESS : 0) !=
+		    (ssize_t)len)
+			w->bad++;
+		if (objstore_read(w->os, r, 0x6000 + w->id, 0, off, len,
+				  back) != (ssize_t)len ||
+		    memcmp(buf, back, len))
+			w->bad++;
+		/* Shared object: own chunk, so the outcome is known. */
+		memset(buf, w->id + 1, CHUNK);
+		if (objstore_write(w->os, r, 0x6100, 0, (uint64_t)w->id * CHUNK,
+				   buf, CHUNK, 0) != (ssize_t)CHUNK)
+			w->bad++;
+		/* Readers see each chunk whole: one value throughout. */
+		n = objstore_read(w->os, r, 0x6100, 0, 0, 4 * CHUNK, back);
+		if (n < (ssize_t)CHUNK || n % CHUNK)
+			w->bad++;
+		for (j = 0; j < n; j += 512)
+			if (back[j] != back[j / CHUNK * CHUNK])
+				w->bad++;
+	}
+out:
+	ring_destroy(r);
+	free(buf);
+	free(back);
+	return NULL;
+}
+
+static void test_threads(struct objstore *os, struct ring *r)
+{
+	enum { N = 4 };
+	struct worker w[N];
+	pthread_t t[N];
+	uint8_t *back = malloc(N * CHUNK);
+	int i, j;
+
+	CHECK(back != NULL);
+	if (!back)
+		return;
+	for (i = 0; i < N; i++) {
+		w[i] = (struct worker){.os = os, .id = i};
+		CHECK(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
+	}
+	for (i = 0; i < N; i++) {
+		pthread_join(t[i], NULL);
+		CHECK(w[i].bad == 0);
+	}
+	CHECK(objstore_read(os, r, 0x6100, 0, 0, N * CHUNK, back) ==
+	      (ssize_t)(N * CHUNK));
+	for (i = 0; i < N; i++)
+		for (j = 0; j < (int)CHUNK; j += 4096)
+			CHECK(back[i * CHUNK + j] == i + 1);
+	for (i = 0; i < N; i++)
+		CHECK(objstore_destroy(os, r, 0x6000 + i, 0) == 0);
+	CHECK(objstore_destroy(os, r, 0x6100, 0) == 0);
+	free(back);
+}
+
+int main(void)
+{
+	struct objstore *os = NULL;
+	struct objstore_statfs st;
+	struct ring *r = NULL;
+	char dir[512];
+	int rc;
+
+	log_init("test_objstore", LOG_WARNING, NULL);
+	rc = ring_create(64, &r);
+	if (rc == -ENOSYS || rc == -EPERM) {
+		fprintf(stderr, "io_uring unavailable: skip\n");
+		return 77;
+	}
+	if (rc < 0 || !mkdtemp(base)) {
+		fprintf(stderr, "setup failed\n");
+		return 1;
+	}
+	test_refusals();
+
+	path_of(dir, sizeof(dir), "ost0");
+	mkdir(dir, 0755);
+	CHECK(objstore_open(dir, 64 * GiB, &opts0, &os) == 0);
+	if (os) {
+		test_random(os, r);
+		test_holes(os, r, dir);
+		test_compression(os, r);
+		test_corruption(os, r, dir);
+		test_truncate_punch(os, r);
+		test_threads(os, r);
+		objstore_statfs(os, &st);
+		CHECK(st.objects == 0);
+		CHECK(st.used_bytes == 0);
+		objstore_close(os);
+	}
+	test_enospc(r);
+	test_reopen(r);
+
+	ring_destroy(r);
+	rm_rf(base);
+	if (failures) {
+		fprintf(stderr, "%d check(s) failed\n", failures);
+		return 1;
+	}
+	printf("test_objstore: ok\n");
+	return 0;
+}
