@@ -1024,13 +1024,15 @@ static int ns_rename_prepare(struct store_txn *t, const struct ns_cred *cred,
 		if (rc)
 			return rc == -ENOENT ? -EIO : rc;
 	}
+	/* Same inode (hard links, or one name): nothing to do. Linux
+	 * answers this before its delete permission checks. */
+	if (r->d_exists && r->dde.ino == r->sde.ino)
+		return 1;
 	rc = inode_permission(r->sp, cred, W_OK | X_OK);
 	if (!rc)
 		rc = inode_permission(r->dp, cred, W_OK | X_OK);
 	if (rc)
 		return rc;
-	if (r->d_exists && r->dde.ino == r->sde.ino)
-		return 1; /* same inode: rename does nothing */
 	if ((flags & NS_RENAME_EXCHANGE) && !r->d_exists)
 		return -ENOENT;
 	if ((flags & NS_RENAME_NOREPLACE) && r->d_exists)
@@ -1294,12 +1296,23 @@ static enum ns_xattr_class ns_xattr_class(const char *name, size_t len)
 	return NS_XATTR_OTHER;
 }
 
+static bool ns_xattr_is_acl(const char *name, size_t len)
+{
+	static const char acl[] = "system.posix_acl_";
+
+	return len >= sizeof(acl) - 1 && !memcmp(name, acl, sizeof(acl) - 1);
+}
+
+/* Names: length and no NUL. POSIX ACLs are refused (-EOPNOTSUPP) rather
+ * than stored, because nothing would enforce them. */
 static int ns_xattr_name_check(const char *name, size_t len)
 {
 	if (!len || len > NS_XATTR_NAME_MAX)
 		return -ERANGE;
 	if (memchr(name, '\0', len))
 		return -EINVAL;
+	if (ns_xattr_is_acl(name, len))
+		return -EOPNOTSUPP;
 	return 0;
 }
 

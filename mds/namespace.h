@@ -317,7 +317,7 @@ int ns_statfs(struct ns *ns, struct store_txn *txn, struct ns_statfs *out);
  * user.* exists only on regular files and directories (set: -EPERM, get:
  * -ENODATA elsewhere) and needs read (get) or write (set, remove) access.
  * Any other name is accepted; setting or removing it needs the owner or
- * root (-EPERM). getxattr/listxattr with size 0 return the size needed;
+ * root (-EPERM), except system.posix_acl_* (-EOPNOTSUPP: no ACLs). getxattr/listxattr with size 0 return the size needed;
  * with a buffer too small -ERANGE. A missing attribute is -ENODATA.
  * listxattr writes NUL-terminated names, hiding trusted.* from non-root.
  */

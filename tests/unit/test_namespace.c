@@ -14,6 +14,7 @@
  * entry readdir (timed, printed, never asserted on time).
  */
 #include <errno.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -856,6 +857,8 @@ static void test_rename(void)
 	h = create_as(&alice, d1, "h", 0644);
 	CHECK_RC(ns_link(ns, tx, &alice, h, d1, N("h2"), &a), 0);
 	CHECK_RC(ns_rename(ns, tx, &alice, d1, N("h"), d1, N("h2"), 0), 0);
+	/* ... even for someone who may not write d1, as on Linux */
+	CHECK_RC(ns_rename(ns, tx, &carol, d1, N("h"), d1, N("h2"), 0), 0);
 	CHECK(lookup_ino(d1, "h") == h && lookup_ino(d1, "h2") == h);
 	CHECK(nlink_of(h) == 2);
 	/* renaming over a hard link of another file drops one link */
@@ -1057,6 +1060,12 @@ static void test_xattr(void)
 	CHECK_RC(ns_getxattr(ns, tx, &bob, f, N("security.s"), buf,
 			     sizeof(buf)),
 		 1);
+	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("system.posix_acl_access"),
+			     "a", 1, 0),
+		 -EOPNOTSUPP);
+	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("system.posix_acl_default"),
+			     buf, sizeof(buf)),
+		 -EOPNOTSUPP);
 	CHECK_RC(ns_symlink(ns, tx, &alice, NS_ROOT_INO, N("s"), N("f"), &a),
 		 0);
 	s = a.ino;
@@ -1458,6 +1467,70 @@ static void test_readdir_large(void)
 	teardown();
 }
 
+static int fail_fill(void *arg, const struct ns_dirent *de)
+{
+	(void)arg;
+	return de->cookie == NS_COOKIE_FIRST ? -EIO : 0;
+}
+
+static void test_readdir_small(void)
+{
+	struct rd_ent ents[8];
+	struct rd r = { ents, 0, 8 };
+	bool eof = true;
+	uint64_t d, f;
+
+	setup();
+	d = mkdir_as(&alice, NS_ROOT_INO, "d", 0755);
+	f = create_as(&alice, d, "f", 0644);
+	mkdir_as(&alice, d, "sub", 0755);
+	CHECK(list_all(d, ents, 8) == 4);
+	CHECK(!strcmp(ents[0].name, ".") && ents[0].ino == d &&
+	      ents[0].type == DT_DIR && ents[0].cookie == NS_COOKIE_DOT);
+	CHECK(!strcmp(ents[1].name, "..") && ents[1].ino == NS_ROOT_INO);
+	CHECK(!strcmp(ents[2].name, "f") && ents[2].ino == f &&
+	      ents[2].type == DT_REG);
+	CHECK(!strcmp(ents[3].name, "sub") && ents[3].type == DT_DIR);
+	/* stop after two: not eof; resume after ".." */
+	r.max = 2;
+	CHECK_RC(ns_readdir(ns, tx, d, 0, rd_fill, &r, &eof), 0);
+	CHECK(r.n == 2 && !eof);
+	r.n = 0;
+	r.max = 8;
+	CHECK_RC(ns_readdir(ns, tx, d, NS_COOKIE_DOTDOT, rd_fill, &r, &eof),
+		 0);
+	CHECK(r.n == 2 && eof && !strcmp(ents[0].name, "f"));
+	/* past the end, and errors */
+	r.n = 0;
+	CHECK_RC(ns_readdir(ns, tx, d, ents[1].cookie, rd_fill, &r, &eof), 0);
+	CHECK(r.n == 0 && eof);
+	CHECK_RC(ns_readdir(ns, tx, d, 0, fail_fill, NULL, &eof), -EIO);
+	CHECK_RC(ns_readdir(ns, tx, f, 0, rd_fill, &r, &eof), -ENOTDIR);
+	CHECK_RC(ns_readdir(ns, tx, 999999, 0, rd_fill, &r, &eof), -ENOENT);
+	teardown();
+}
+
+static void test_link_max(void)
+{
+	struct ns_attr a;
+	uint64_t f;
+	int i, rc = 0;
+
+	setup();
+	f = create_as(&alice, NS_ROOT_INO, "f", 0644);
+	for (i = 1; i < NS_LINK_MAX && !rc; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "l%d", i);
+		rc = ns_link(ns, tx, &alice, f, NS_ROOT_INO, N(name), &a);
+	}
+	CHECK_RC(rc, 0);
+	CHECK(nlink_of(f) == NS_LINK_MAX);
+	CHECK_RC(ns_link(ns, tx, &alice, f, NS_ROOT_INO, N("one-more"), &a),
+		 -EMLINK);
+	teardown();
+}
+
 /* Entries added and removed between calls do not make others vanish or
  * repeat. */
 static void test_readdir_stable(void)
@@ -1578,6 +1651,8 @@ int main(void)
 	test_statfs();
 	test_group_commit();
 	test_reopen();
+	test_readdir_small();
+	test_link_max();
 	test_readdir_stable();
 	test_readdir_large();
 	if (failures) {
