@@ -63,8 +63,8 @@ static int dentry_put_both(struct store_txn *txn, uint64_t parent,
 	le64_store(val, de->ino);
 	le64_store(val + 8, de->cookie);
 	val[16] = de->type;
-	rc = store_put(txn, STORE_DB_DENTRY, key, klen, val, sizeof(val),
-		       flags);
+	rc =
+	    store_put(txn, STORE_DB_DENTRY, key, klen, val, sizeof(val), flags);
 	if (rc)
 		return rc;
 	dirindex_key(ikey, parent, de->cookie);
@@ -159,8 +159,8 @@ int dentry_dir_empty(struct store_txn *txn, uint64_t parent)
 	if (rc == -ENOENT)
 		rc = 1;
 	else if (!rc)
-		rc = !(k.len == DIRINDEX_KEY_LEN &&
-		       le64_load(k.data) == parent);
+		rc =
+		    !(k.len == DIRINDEX_KEY_LEN && le64_load(k.data) == parent);
 	store_cursor_close(c);
 	return rc;
 }

@@ -73,7 +73,8 @@ int inode_load(struct store_txn *txn, uint64_t ino, struct inode *out)
 		return rc;
 	rc = inode_decode(ino, &v, out);
 	if (rc) {
-		log_msg(LOG_ERROR, "inode", "ino=%llu: malformed record (%zu bytes)",
+		log_msg(LOG_ERROR, "inode",
+			"ino=%llu: malformed record (%zu bytes)",
 			(unsigned long long)ino, v.len);
 		return -EIO;
 	}

@@ -46,10 +46,10 @@ int layout_check(const struct layout *l)
 void layout_resolve(const struct layout *req, const struct layout *dflt,
 		    struct layout *out)
 {
-	uint32_t stripe_size = req->stripe_size ? req->stripe_size :
-						  dflt->stripe_size;
-	int32_t stripe_count = req->stripe_count ? req->stripe_count :
-						   dflt->stripe_count;
+	uint32_t stripe_size =
+	    req->stripe_size ? req->stripe_size : dflt->stripe_size;
+	int32_t stripe_count =
+	    req->stripe_count ? req->stripe_count : dflt->stripe_count;
 	int32_t first_ost = req->first_ost;
 	uint32_t pattern = req->pattern;
 	uint32_t gen = req->gen;
@@ -62,8 +62,8 @@ void layout_resolve(const struct layout *req, const struct layout *dflt,
 	out->nstripes = 0;
 }
 
-int layout_place(struct layout *l, const struct layout_ost *osts,
-		 size_t nosts, struct layout_rr *rr, uint64_t object_id)
+int layout_place(struct layout *l, const struct layout_ost *osts, size_t nosts,
+		 struct layout_rr *rr, uint64_t object_id)
 {
 	size_t usable = 0, want, start = nosts, i, pos;
 	bool use_rr = false;

@@ -39,15 +39,15 @@
 #include <sys/types.h>
 
 #define LAYOUT_ENCODING_VERSION	    1
-#define LAYOUT_MAX_STRIPES	    256	/* stripes a file may have */
-#define LAYOUT_DEFAULT_STRIPE_SIZE  (1u << 20)	/* 1 MiB, as Lustre */
+#define LAYOUT_MAX_STRIPES	    256	       /* stripes a file may have */
+#define LAYOUT_DEFAULT_STRIPE_SIZE  (1u << 20) /* 1 MiB, as Lustre */
 #define LAYOUT_DEFAULT_STRIPE_COUNT 1
 #define LAYOUT_STRIPE_SIZE_ALIGN    (64u << 10) /* stripe_size granularity */
 #define LAYOUT_STRIPE_COUNT_ALL	    (-1)
 #define LAYOUT_OST_ANY		    (-1)
 #define LAYOUT_HEADER_LEN	    28
 #define LAYOUT_STRIPE_LEN	    12
-#define LAYOUT_MAX_ENCODED_LEN                                               \
+#define LAYOUT_MAX_ENCODED_LEN                                                 \
 	(LAYOUT_HEADER_LEN + LAYOUT_STRIPE_LEN * LAYOUT_MAX_STRIPES)
 
 /* Pattern flags. Unknown bits are refused by layout_check(). */
@@ -101,8 +101,8 @@ void layout_resolve(const struct layout *req, const struct layout *dflt,
  * otherwise at the round-robin position rr, which is advanced. Unusable
  * OSTs are skipped. Returns 0, or -ENOSPC when no OST is usable.
  */
-int layout_place(struct layout *l, const struct layout_ost *osts,
-		 size_t nosts, struct layout_rr *rr, uint64_t object_id);
+int layout_place(struct layout *l, const struct layout_ost *osts, size_t nosts,
+		 struct layout_rr *rr, uint64_t object_id);
 
 /* Bytes layout_encode() writes for l. */
 size_t layout_encoded_len(const struct layout *l);

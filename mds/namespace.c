@@ -4,9 +4,9 @@
  *
  * Every public mutating function is a thin wrapper: it begins a child txn
  * of the caller's txn, runs the static do_<op>() on it, and commits the
- * child on success or aborts it on error (ns_begin/ns_end). So a do_<op>()
- * may fail halfway without cleaning up: the abort does it. Read-only
- * operations run directly on the caller's txn.
+ * child on success or aborts it on error (store_child_begin/store_child_end).
+ * So a do_<op>() may fail halfway without cleaning up: the abort does it.
+ * Read-only operations run directly on the caller's txn.
  *
  * An operation loads the inodes it needs into struct inode copies,
  * checks, then changes and saves them. When two names refer to the same
@@ -17,8 +17,9 @@
  * search on the path, then existence (-EEXIST/-ENOENT), then write on the
  * parent (-EACCES), then sticky (-EPERM), then type (-EISDIR/-ENOTDIR).
  *
- * Not here: locks, open file state (there is none: see ns_unlink), quota,
- * ACLs, and anything about networking or OSTs beyond choosing them.
+ * Extended attributes are in xattr.c. Not here: locks, open file state
+ * (there is none: see ns_unlink), quota, ACLs, and anything about networking or
+ * OSTs beyond choosing them.
  */
 #include "mds/namespace.h"
 
@@ -34,32 +35,15 @@
 #include "mds/orphan.h"
 #include "proto/codec.h"
 
-#define NS_META_FORMAT	    "format"
-#define NS_BYTES_PER_INODE  512 /* statfs: map bytes one more inode costs */
-#define NS_XATTR_KEY_MAX    (8 + NS_XATTR_NAME_MAX)
+#define NS_META_FORMAT	   "format"
+#define NS_BYTES_PER_INODE 512 /* statfs: map bytes one more inode costs */
 
 struct ns {
-	struct store *st;     /* borrowed from the caller */
-	struct layout_rr rr;  /* round-robin position for new files */
+	struct store *st;    /* borrowed from the caller */
+	struct layout_rr rr; /* round-robin position for new files */
 };
 
 /* --- helpers --- */
-
-static int ns_begin(struct store_txn *txn, struct store_txn **child)
-{
-	if (store_txn_rdonly(txn))
-		return -EINVAL;
-	return store_txn_begin(store_txn_store(txn), txn, false, child);
-}
-
-static int ns_end(struct store_txn *child, int rc)
-{
-	if (rc) {
-		store_txn_abort(child);
-		return rc;
-	}
-	return store_txn_commit(child);
-}
 
 static int ns_name_check(const char *name, size_t len)
 {
@@ -273,9 +257,9 @@ static int ns_add_entry(struct store_txn *t, struct inode *p, const char *name,
 			size_t len, const struct inode *child)
 {
 	struct dentry de = {
-		.ino = child->ino,
-		.cookie = p->next_cookie,
-		.type = inode_dtype(child->mode),
+	    .ino = child->ino,
+	    .cookie = p->next_cookie,
+	    .type = inode_dtype(child->mode),
 	};
 	int rc;
 
@@ -611,11 +595,11 @@ int ns_setattr(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 	       uint64_t ino, const struct ns_setattr *sa, struct ns_attr *attr)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_setattr(t, cred, ino, sa, attr));
+	return store_child_end(t, do_setattr(t, cred, ino, sa, attr));
 }
 
 /* --- create, mkdir, mknod, symlink --- */
@@ -677,18 +661,18 @@ static int do_create(struct ns *ns, struct store_txn *t,
 }
 
 int ns_create(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
-	      uint64_t parent, const char *name, size_t name_len,
-	      uint32_t mode, unsigned flags, const struct layout_ost *osts,
-	      size_t nosts, struct ns_attr *attr, struct layout *layout,
-	      bool *created)
+	      uint64_t parent, const char *name, size_t name_len, uint32_t mode,
+	      unsigned flags, const struct layout_ost *osts, size_t nosts,
+	      struct ns_attr *attr, struct layout *layout, bool *created)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_create(ns, t, cred, parent, name, name_len, mode,
-				   flags, osts, nosts, attr, layout, created));
+	return store_child_end(t, do_create(ns, t, cred, parent, name, name_len,
+					    mode, flags, osts, nosts, attr,
+					    layout, created));
 }
 
 /* Common front of mkdir, mknod and symlink: name checks and path walk. */
@@ -710,8 +694,8 @@ static int do_make(struct ns *ns, struct store_txn *t,
 	rc = ns_walk(t, cred, parent, &p);
 	if (rc)
 		return rc;
-	rc = ns_make(ns, t, cred, &p, name, len, mode, rdev, target,
-		     target_len, osts, nosts, &c);
+	rc = ns_make(ns, t, cred, &p, name, len, mode, rdev, target, target_len,
+		     osts, nosts, &c);
 	if (!rc && attr)
 		inode_to_attr(&c, attr);
 	return rc;
@@ -722,13 +706,13 @@ int ns_mkdir(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 	     struct ns_attr *attr)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_make(ns, t, cred, parent, name, name_len,
-				 S_IFDIR | (mode & 07777), 0, NULL, 0, NULL, 0,
-				 attr));
+	return store_child_end(t, do_make(ns, t, cred, parent, name, name_len,
+					  S_IFDIR | (mode & 07777), 0, NULL, 0,
+					  NULL, 0, attr));
 }
 
 int ns_mknod(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
@@ -758,12 +742,12 @@ int ns_mknod(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 	}
 	if (type != S_IFCHR && type != S_IFBLK)
 		rdev = 0;
-	rc = ns_begin(txn, &t);
+	rc = store_child_begin(txn, &t);
 	if (rc)
 		return rc;
-	return ns_end(t, do_make(ns, t, cred, parent, name, name_len,
-				 type | (mode & 07777), rdev, NULL, 0, osts,
-				 nosts, attr));
+	return store_child_end(t, do_make(ns, t, cred, parent, name, name_len,
+					  type | (mode & 07777), rdev, NULL, 0,
+					  osts, nosts, attr));
 }
 
 int ns_symlink(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
@@ -777,12 +761,12 @@ int ns_symlink(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 		return -ENOENT;
 	if (target_len > NS_SYMLINK_MAX)
 		return -ENAMETOOLONG;
-	rc = ns_begin(txn, &t);
+	rc = store_child_begin(txn, &t);
 	if (rc)
 		return rc;
-	return ns_end(t, do_make(ns, t, cred, parent, name, name_len,
-				 S_IFLNK | 0777, 0, target, target_len, NULL,
-				 0, attr));
+	return store_child_end(t, do_make(ns, t, cred, parent, name, name_len,
+					  S_IFLNK | 0777, 0, target, target_len,
+					  NULL, 0, attr));
 }
 
 ssize_t ns_readlink(struct ns *ns, struct store_txn *txn, uint64_t ino,
@@ -854,11 +838,12 @@ int ns_link(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 	    struct ns_attr *attr)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_link(t, cred, ino, parent, name, name_len, attr));
+	return store_child_end(
+	    t, do_link(t, cred, ino, parent, name, name_len, attr));
 }
 
 /* Look up name in walked directory p, load it into *v and apply
@@ -920,11 +905,11 @@ int ns_unlink(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 	      uint64_t parent, const char *name, size_t name_len)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_unlink(t, cred, parent, name, name_len));
+	return store_child_end(t, do_unlink(t, cred, parent, name, name_len));
 }
 
 static int do_rmdir(struct store_txn *t, const struct ns_cred *cred,
@@ -971,11 +956,11 @@ int ns_rmdir(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 	     uint64_t parent, const char *name, size_t name_len)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_rmdir(t, cred, parent, name, name_len));
+	return store_child_end(t, do_rmdir(t, cred, parent, name, name_len));
 }
 
 /* --- rename --- */
@@ -1083,9 +1068,8 @@ static int ns_rename_prepare(struct store_txn *t, const struct ns_cred *cred,
 }
 
 static int ns_rename_exchange(struct store_txn *t, struct ns_rename *r,
-			      const char *sname, size_t slen,
-			      const char *dname, size_t dlen,
-			      const struct ns_time *now)
+			      const char *sname, size_t slen, const char *dname,
+			      size_t dlen, const struct ns_time *now)
 {
 	int rc;
 
@@ -1214,12 +1198,13 @@ int ns_rename(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
 	      unsigned flags)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_rename(t, cred, src_parent, src_name, src_len,
-				   dst_parent, dst_name, dst_len, flags));
+	return store_child_end(t,
+			       do_rename(t, cred, src_parent, src_name, src_len,
+					 dst_parent, dst_name, dst_len, flags));
 }
 
 /* --- readdir, statfs --- */
@@ -1279,243 +1264,11 @@ int ns_statfs(struct ns *ns, struct store_txn *txn, struct ns_statfs *out)
 	return 0;
 }
 
-/* --- xattrs --- */
-
-enum ns_xattr_class {
-	NS_XATTR_USER,	  /* user.* */
-	NS_XATTR_TRUSTED, /* trusted.*: root only */
-	NS_XATTR_OTHER,	  /* anything else the client passes */
-};
-
-static enum ns_xattr_class ns_xattr_class(const char *name, size_t len)
-{
-	if (len >= 5 && !memcmp(name, "user.", 5))
-		return NS_XATTR_USER;
-	if (len >= 8 && !memcmp(name, "trusted.", 8))
-		return NS_XATTR_TRUSTED;
-	return NS_XATTR_OTHER;
-}
-
-static bool ns_xattr_is_acl(const char *name, size_t len)
-{
-	static const char acl[] = "system.posix_acl_";
-
-	return len >= sizeof(acl) - 1 && !memcmp(name, acl, sizeof(acl) - 1);
-}
-
-/* Names: length and no NUL. POSIX ACLs are refused (-EOPNOTSUPP) rather
- * than stored, because nothing would enforce them. */
-static int ns_xattr_name_check(const char *name, size_t len)
-{
-	if (!len || len > NS_XATTR_NAME_MAX)
-		return -ERANGE;
-	if (memchr(name, '\0', len))
-		return -EINVAL;
-	if (ns_xattr_is_acl(name, len))
-		return -EOPNOTSUPP;
-	return 0;
-}
-
-/* May cred read (write = false) or change xattr name of in? */
-static int ns_xattr_perm(const struct inode *in, const struct ns_cred *cred,
-			 const char *name, size_t len, bool write)
-{
-	switch (ns_xattr_class(name, len)) {
-	case NS_XATTR_TRUSTED:
-		return cred->uid == 0 ? 0 : -EPERM;
-	case NS_XATTR_USER:
-		if (!S_ISREG(in->mode) && !S_ISDIR(in->mode))
-			return write ? -EPERM : -ENODATA;
-		if (write && S_ISDIR(in->mode) && (in->mode & S_ISVTX) &&
-		    !inode_owner_or_root(in, cred))
-			return -EPERM;
-		return inode_permission(in, cred, write ? W_OK : R_OK);
-	case NS_XATTR_OTHER:
-	default:
-		if (write && !inode_owner_or_root(in, cred))
-			return -EPERM;
-		return 0;
-	}
-}
-
-static size_t ns_xattr_key(uint8_t *key, uint64_t ino, const char *name,
-			   size_t len)
-{
-	le64_store(key, ino);
-	memcpy(key + 8, name, len);
-	return 8 + len;
-}
-
-ssize_t ns_getxattr(struct ns *ns, struct store_txn *txn,
-		    const struct ns_cred *cred, uint64_t ino, const char *name,
-		    size_t name_len, void *buf, size_t size)
-{
-	uint8_t key[NS_XATTR_KEY_MAX];
-	struct store_val v;
-	struct inode in;
-	size_t klen;
-	int rc;
-
-	rc = ns_xattr_name_check(name, name_len);
-	if (rc)
-		return rc;
-	rc = inode_load(txn, ino, &in);
-	if (rc)
-		return rc;
-	rc = ns_xattr_perm(&in, cred, name, name_len, false);
-	if (rc)
-		return rc;
-	klen = ns_xattr_key(key, ino, name, name_len);
-	rc = store_get(txn, STORE_DB_XATTR, key, klen, &v);
-	if (rc)
-		return rc == -ENOENT ? -ENODATA : rc;
-	if (!size)
-		return (ssize_t)v.len;
-	if (size < v.len)
-		return -ERANGE;
-	memcpy(buf, v.data, v.len);
-	return (ssize_t)v.len;
-}
-
-static int do_setxattr(struct store_txn *t, const struct ns_cred *cred,
-		       uint64_t ino, const char *name, size_t len,
-		       const void *value, size_t value_len, unsigned flags)
-{
-	uint8_t key[NS_XATTR_KEY_MAX];
-	struct store_val v;
-	struct inode in;
-	size_t klen;
-	int rc;
-
-	rc = inode_load(t, ino, &in);
-	if (rc)
-		return rc;
-	rc = ns_xattr_perm(&in, cred, name, len, true);
-	if (rc)
-		return rc;
-	klen = ns_xattr_key(key, ino, name, len);
-	rc = store_get(t, STORE_DB_XATTR, key, klen, &v);
-	if (rc && rc != -ENOENT)
-		return rc;
-	if (!rc && (flags & NS_XATTR_CREATE))
-		return -EEXIST;
-	if (rc == -ENOENT && (flags & NS_XATTR_REPLACE))
-		return -ENODATA;
-	rc = store_put(t, STORE_DB_XATTR, key, klen, value, value_len, 0);
-	if (rc)
-		return rc;
-	inode_now(&in.ctime);
-	return inode_save(t, &in);
-}
-
-int ns_setxattr(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
-		uint64_t ino, const char *name, size_t name_len,
-		const void *value, size_t value_len, unsigned flags)
-{
-	struct store_txn *t;
-	int rc;
-
-	if (flags & ~(NS_XATTR_CREATE | NS_XATTR_REPLACE) ||
-	    (flags & NS_XATTR_CREATE && flags & NS_XATTR_REPLACE))
-		return -EINVAL;
-	rc = ns_xattr_name_check(name, name_len);
-	if (rc)
-		return rc;
-	if (value_len > NS_XATTR_VALUE_MAX)
-		return -E2BIG;
-	rc = ns_begin(txn, &t);
-	if (rc)
-		return rc;
-	return ns_end(t, do_setxattr(t, cred, ino, name, name_len, value,
-				     value_len, flags));
-}
-
-ssize_t ns_listxattr(struct ns *ns, struct store_txn *txn,
-		     const struct ns_cred *cred, uint64_t ino, char *buf,
-		     size_t size)
-{
-	struct store_cursor *c;
-	struct store_val k;
-	struct inode in;
-	uint8_t key[8];
-	const char *name;
-	size_t total = 0, len;
-	int rc;
-
-	rc = inode_load(txn, ino, &in);
-	if (rc)
-		return rc;
-	le64_store(key, ino);
-	rc = store_cursor_open(txn, STORE_DB_XATTR, &c);
-	if (rc)
-		return rc;
-	rc = store_cursor_seek(c, key, sizeof(key), &k, NULL);
-	while (!rc && k.len > 8 && !memcmp(k.data, key, 8)) {
-		name = (const char *)k.data + 8;
-		len = k.len - 8;
-		if (ns_xattr_class(name, len) != NS_XATTR_TRUSTED ||
-		    cred->uid == 0) {
-			if (size && total + len + 1 > size) {
-				rc = -ERANGE;
-				break;
-			}
-			if (size) {
-				memcpy(buf + total, name, len);
-				buf[total + len] = '\0';
-			}
-			total += len + 1;
-		}
-		rc = store_cursor_next(c, &k, NULL);
-	}
-	store_cursor_close(c);
-	if (rc && rc != -ENOENT)
-		return rc;
-	return (ssize_t)total;
-}
-
-static int do_removexattr(struct store_txn *t, const struct ns_cred *cred,
-			  uint64_t ino, const char *name, size_t len)
-{
-	uint8_t key[NS_XATTR_KEY_MAX];
-	struct inode in;
-	size_t klen;
-	int rc;
-
-	rc = inode_load(t, ino, &in);
-	if (rc)
-		return rc;
-	rc = ns_xattr_perm(&in, cred, name, len, true);
-	if (rc)
-		return rc;
-	klen = ns_xattr_key(key, ino, name, len);
-	rc = store_del(t, STORE_DB_XATTR, key, klen);
-	if (rc)
-		return rc == -ENOENT ? -ENODATA : rc;
-	inode_now(&in.ctime);
-	return inode_save(t, &in);
-}
-
-int ns_removexattr(struct ns *ns, struct store_txn *txn,
-		   const struct ns_cred *cred, uint64_t ino, const char *name,
-		   size_t name_len)
-{
-	struct store_txn *t;
-	int rc;
-
-	rc = ns_xattr_name_check(name, name_len);
-	if (rc)
-		return rc;
-	rc = ns_begin(txn, &t);
-	if (rc)
-		return rc;
-	return ns_end(t, do_removexattr(t, cred, ino, name, name_len));
-}
-
 /* --- size/mtime reports --- */
 
-static int do_update_size_mtime(struct store_txn *t,
-				const struct ns_cred *cred, uint64_t ino,
-				uint64_t size, const struct ns_time *mtime,
+static int do_update_size_mtime(struct store_txn *t, const struct ns_cred *cred,
+				uint64_t ino, uint64_t size,
+				const struct ns_time *mtime,
 				struct ns_attr *attr)
 {
 	struct inode in;
@@ -1551,12 +1304,12 @@ int ns_update_size_mtime(struct ns *ns, struct store_txn *txn,
 			 struct ns_attr *attr)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_update_size_mtime(t, cred, ino, size, mtime,
-					      attr));
+	return store_child_end(
+	    t, do_update_size_mtime(t, cred, ino, size, mtime, attr));
 }
 
 /* --- layouts --- */
@@ -1652,12 +1405,12 @@ int ns_set_layout(struct ns *ns, struct store_txn *txn,
 		  size_t nosts, struct layout *out)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_set_layout(ns, t, cred, ino, req, osts, nosts,
-				       out));
+	return store_child_end(
+	    t, do_set_layout(ns, t, cred, ino, req, osts, nosts, out));
 }
 
 int ns_get_dir_layout(struct ns *ns, struct store_txn *txn, uint64_t dir,
@@ -1710,9 +1463,9 @@ int ns_set_dir_layout(struct ns *ns, struct store_txn *txn,
 		      const struct layout *req)
 {
 	struct store_txn *t;
-	int rc = ns_begin(txn, &t);
+	int rc = store_child_begin(txn, &t);
 
 	if (rc)
 		return rc;
-	return ns_end(t, do_set_dir_layout(t, cred, dir, req));
+	return store_child_end(t, do_set_dir_layout(t, cred, dir, req));
 }

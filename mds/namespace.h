@@ -10,9 +10,10 @@
  * remains, so one failing request never spoils the others in the group. A
  * reply may only be sent after the top-level commit succeeds; if that
  * commit fails, every request of the group failed. Read-only functions
- * (lookup, getattr, access, readdir, readlink, getxattr, listxattr, layouts
- * get, statfs) also accept a read-only txn. Mutating ones need a write txn
- * (-EINVAL otherwise).
+ * (lookup, getattr, access, readdir, readlink, layout gets, statfs) also
+ * accept a read-only txn; mutating ones need a write txn (-EINVAL
+ * otherwise). Extended attributes follow the same rules in xattr.h; the
+ * object destroy queue is orphan.h.
  *
  * Conventions for every function: returns 0 or a negative errno (sizes as
  * ssize_t). Names are (pointer, length), not NUL-terminated, borrowed for
@@ -78,8 +79,7 @@
  * NS_COOKIE_FIRST), so an entry keeps its place while others come and go;
  * a rename inside one directory keeps the cookie.
  *
- * STORE_DB_XATTR: key = u64 ino, then the name bytes. Value: the raw value.
- * STORE_DB_ORPHAN: see orphan.h.
+ * STORE_DB_XATTR: see xattr.h. STORE_DB_ORPHAN: see orphan.h.
  */
 #ifndef GLINT_MDS_NAMESPACE_H
 #define GLINT_MDS_NAMESPACE_H
@@ -92,17 +92,15 @@
 #include "mds/layout.h"
 #include "mds/store.h"
 
-#define NS_FORMAT_VERSION  1
-#define NS_ROOT_INO	   1
-#define NS_NAME_MAX	   255
-#define NS_SYMLINK_MAX	   4095	   /* target bytes */
-#define NS_LINK_MAX	   65000   /* hard links per inode */
-#define NS_XATTR_NAME_MAX  255
-#define NS_XATTR_VALUE_MAX 65536
-#define NS_MAX_DEPTH	   4096	   /* directory nesting (guards '..' walks) */
-#define NS_COOKIE_DOT	   1	   /* readdir cookie of "." */
-#define NS_COOKIE_DOTDOT   2	   /* readdir cookie of ".." */
-#define NS_COOKIE_FIRST	   3	   /* first cookie of a real entry */
+#define NS_FORMAT_VERSION 1
+#define NS_ROOT_INO	  1
+#define NS_NAME_MAX	  255
+#define NS_SYMLINK_MAX	  4095	/* target bytes */
+#define NS_LINK_MAX	  65000 /* hard links per inode */
+#define NS_MAX_DEPTH	  4096	/* directory nesting (guards '..' walks) */
+#define NS_COOKIE_DOT	  1	/* readdir cookie of "." */
+#define NS_COOKIE_DOTDOT  2	/* readdir cookie of ".." */
+#define NS_COOKIE_FIRST	  3	/* first cookie of a real entry */
 
 struct ns; /* opaque: the namespace over one store */
 
@@ -122,11 +120,11 @@ struct ns_time {
 /* Attributes, as a reply carries them. */
 struct ns_attr {
 	uint64_t ino;
-	uint32_t mode;	/* type and permission bits */
+	uint32_t mode; /* type and permission bits */
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t nlink;
-	uint32_t gen;	/* inode generation (for FUSE) */
+	uint32_t gen; /* inode generation (for FUSE) */
 	uint64_t size;
 	uint64_t blocks; /* 512-byte units */
 	uint64_t rdev;
@@ -144,8 +142,9 @@ struct ns_attr {
 #define NS_SET_MTIME	 0x020u /* mtime = sa->mtime */
 #define NS_SET_ATIME_NOW 0x040u /* atime = now */
 #define NS_SET_MTIME_NOW 0x080u /* mtime = now */
-#define NS_SET_FROM_OPEN 0x100u /* size change through an open file (ftruncate,
-				   O_TRUNC): open checked write access */
+#define NS_SET_FROM_OPEN                                                       \
+	0x100u /* size change through an open file (ftruncate,                 \
+		  O_TRUNC): open checked write access */
 
 struct ns_setattr {
 	uint32_t valid; /* NS_SET_* */
@@ -160,8 +159,6 @@ struct ns_setattr {
 #define NS_CREATE_EXCL	    0x1u /* O_EXCL: -EEXIST if the name exists */
 #define NS_RENAME_NOREPLACE 0x1u /* as Linux RENAME_NOREPLACE */
 #define NS_RENAME_EXCHANGE  0x2u /* as Linux RENAME_EXCHANGE */
-#define NS_XATTR_CREATE	    0x1u /* as Linux XATTR_CREATE */
-#define NS_XATTR_REPLACE    0x2u /* as Linux XATTR_REPLACE */
 
 /* One directory entry handed to a readdir callback. name is borrowed for
  * the callback only. */
@@ -231,10 +228,9 @@ int ns_access(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
  * ns_setattr). layout may be NULL.
  */
 int ns_create(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
-	      uint64_t parent, const char *name, size_t name_len,
-	      uint32_t mode, unsigned flags, const struct layout_ost *osts,
-	      size_t nosts, struct ns_attr *attr, struct layout *layout,
-	      bool *created);
+	      uint64_t parent, const char *name, size_t name_len, uint32_t mode,
+	      unsigned flags, const struct layout_ost *osts, size_t nosts,
+	      struct ns_attr *attr, struct layout *layout, bool *created);
 
 /* mkdir: the new directory inherits the parent's default layout (not the
  * root's: that one is the file system default and applies anyway).
@@ -310,29 +306,6 @@ int ns_readdir(struct ns *ns, struct store_txn *txn, uint64_t dir,
 	       uint64_t after, ns_readdir_fill_fn fill, void *arg, bool *eof);
 
 int ns_statfs(struct ns *ns, struct store_txn *txn, struct ns_statfs *out);
-
-/*
- * Extended attributes. Names 1..NS_XATTR_NAME_MAX bytes (-ERANGE), values
- * up to NS_XATTR_VALUE_MAX (-E2BIG). trusted.* is root's only (-EPERM).
- * user.* exists only on regular files and directories (set: -EPERM, get:
- * -ENODATA elsewhere) and needs read (get) or write (set, remove) access.
- * Any other name is accepted; setting or removing it needs the owner or
- * root (-EPERM), except system.posix_acl_* (-EOPNOTSUPP: no ACLs). getxattr/listxattr with size 0 return the size needed;
- * with a buffer too small -ERANGE. A missing attribute is -ENODATA.
- * listxattr writes NUL-terminated names, hiding trusted.* from non-root.
- */
-ssize_t ns_getxattr(struct ns *ns, struct store_txn *txn,
-		    const struct ns_cred *cred, uint64_t ino, const char *name,
-		    size_t name_len, void *buf, size_t size);
-int ns_setxattr(struct ns *ns, struct store_txn *txn, const struct ns_cred *cred,
-		uint64_t ino, const char *name, size_t name_len,
-		const void *value, size_t value_len, unsigned flags);
-ssize_t ns_listxattr(struct ns *ns, struct store_txn *txn,
-		     const struct ns_cred *cred, uint64_t ino, char *buf,
-		     size_t size);
-int ns_removexattr(struct ns *ns, struct store_txn *txn,
-		   const struct ns_cred *cred, uint64_t ino, const char *name,
-		   size_t name_len);
 
 /*
  * Close/flush/fsync report from a client: its size and mtime of ino.

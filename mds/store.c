@@ -26,14 +26,14 @@
 #include "proto/codec.h"
 
 struct store {
-	MDB_env *env;			  /* the environment */
-	MDB_dbi dbi[STORE_DB_COUNT];	  /* one handle per enum store_db */
+	MDB_env *env;		     /* the environment */
+	MDB_dbi dbi[STORE_DB_COUNT]; /* one handle per enum store_db */
 };
 
 struct store_txn {
-	struct store *st;   /* the store this txn belongs to */
-	MDB_txn *txn;	    /* the LMDB txn */
-	bool rdonly;	    /* began read-only */
+	struct store *st; /* the store this txn belongs to */
+	MDB_txn *txn;	  /* the LMDB txn */
+	bool rdonly;	  /* began read-only */
 };
 
 struct store_cursor {
@@ -41,9 +41,9 @@ struct store_cursor {
 };
 
 static const char *const store_db_names[STORE_DB_COUNT] = {
-	[STORE_DB_META] = "meta",	  [STORE_DB_INODE] = "inode",
-	[STORE_DB_DENTRY] = "dentry",	  [STORE_DB_DIRINDEX] = "dirindex",
-	[STORE_DB_XATTR] = "xattr",	  [STORE_DB_ORPHAN] = "orphan",
+    [STORE_DB_META] = "meta",	  [STORE_DB_INODE] = "inode",
+    [STORE_DB_DENTRY] = "dentry", [STORE_DB_DIRINDEX] = "dirindex",
+    [STORE_DB_XATTR] = "xattr",	  [STORE_DB_ORPHAN] = "orphan",
 };
 
 /* Map an LMDB return code (or a positive errno it passed through) to a
@@ -127,7 +127,7 @@ int store_open(const struct store_options *opt, struct store **out)
 	if (rc)
 		goto err_env;
 	rc = store_errno(mdb_env_set_mapsize(
-		st->env, opt->map_size ? opt->map_size : STORE_DEFAULT_MAP_SIZE));
+	    st->env, opt->map_size ? opt->map_size : STORE_DEFAULT_MAP_SIZE));
 	if (rc)
 		goto err_env;
 	if (opt->nosync)
@@ -215,6 +215,22 @@ void store_txn_abort(struct store_txn *txn)
 	free(txn);
 }
 
+int store_child_begin(struct store_txn *txn, struct store_txn **child)
+{
+	if (txn->rdonly)
+		return -EINVAL;
+	return store_txn_begin(txn->st, txn, false, child);
+}
+
+int store_child_end(struct store_txn *child, int rc)
+{
+	if (rc) {
+		store_txn_abort(child);
+		return rc;
+	}
+	return store_txn_commit(child);
+}
+
 bool store_txn_rdonly(const struct store_txn *txn)
 {
 	return txn->rdonly;
@@ -227,7 +243,7 @@ struct store *store_txn_store(const struct store_txn *txn)
 
 static MDB_val store_mval(const void *p, size_t len)
 {
-	MDB_val v = { .mv_size = len, .mv_data = (void *)p };
+	MDB_val v = {.mv_size = len, .mv_data = (void *)p};
 
 	return v;
 }
@@ -255,10 +271,9 @@ int store_put(struct store_txn *txn, enum store_db db, const void *key,
 
 	if (!klen || klen > STORE_MAX_KEY)
 		return -EINVAL;
-	return store_errno(mdb_put(txn->txn, txn->st->dbi[db], &k, &v,
-				   (flags & STORE_PUT_NOOVERWRITE) ?
-					   MDB_NOOVERWRITE :
-					   0));
+	return store_errno(
+	    mdb_put(txn->txn, txn->st->dbi[db], &k, &v,
+		    (flags & STORE_PUT_NOOVERWRITE) ? MDB_NOOVERWRITE : 0));
 }
 
 int store_del(struct store_txn *txn, enum store_db db, const void *key,
@@ -358,7 +373,7 @@ int store_cursor_seek(struct store_cursor *c, const void *key, size_t klen,
 int store_cursor_next(struct store_cursor *c, struct store_val *k,
 		      struct store_val *v)
 {
-	MDB_val mk = { 0 };
+	MDB_val mk = {0};
 
 	return store_cursor_get(c, &mk, MDB_NEXT, k, v);
 }

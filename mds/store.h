@@ -47,7 +47,7 @@ enum store_db {
 };
 
 #define STORE_DEFAULT_MAP_SIZE (1ull << 30) /* 1 GiB of address space */
-#define STORE_MAX_KEY	       511	      /* LMDB's default key limit */
+#define STORE_MAX_KEY	       511	    /* LMDB's default key limit */
 
 struct store_options {
 	const char *path;  /* directory of the environment; created if absent */
@@ -84,6 +84,15 @@ int store_txn_commit(struct store_txn *txn);
 
 /* Discard txn's changes and free it. NULL is a no-op. */
 void store_txn_abort(struct store_txn *txn);
+
+/*
+ * One operation's child txn: store_child_begin() begins a child of write
+ * txn (-EINVAL for a read-only one); store_child_end() commits it when rc
+ * is 0, else aborts it, and returns rc or the commit's error. Modules use
+ * the pair to make each operation all-or-nothing inside a group.
+ */
+int store_child_begin(struct store_txn *txn, struct store_txn **child);
+int store_child_end(struct store_txn *child, int rc);
 
 bool store_txn_rdonly(const struct store_txn *txn);
 struct store *store_txn_store(const struct store_txn *txn);

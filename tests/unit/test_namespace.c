@@ -1,6 +1,6 @@
 /*
  * test_namespace.c - unit tests of the MDS namespace (mds/namespace.c,
- * inode.c, dentry.c, orphan.c) over a real LMDB store in a temporary
+ * inode.c, dentry.c, orphan.c, xattr.c) over a real LMDB store in a temporary
  * directory.
  *
  * One write txn (tx) is open during each test; ops that fail abort only
@@ -28,41 +28,41 @@
 #include "mds/namespace.h"
 #include "mds/orphan.h"
 #include "mds/store.h"
+#include "mds/xattr.h"
 
 static int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,  \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
-#define CHECK_RC(expr, want)                                                 \
-	do {                                                                 \
-		long rc_ = (long)(expr);                                     \
-		if (rc_ != (long)(want)) {                                   \
-			fprintf(stderr, "%s:%d: %s = %ld (%s), want %ld\n",  \
-				__FILE__, __LINE__, #expr, rc_,              \
-				rc_ < 0 ? strerror((int)-rc_) : "", (long)(want)); \
-			failures++;                                          \
-		}                                                            \
+#define CHECK_RC(expr, want)                                                   \
+	do {                                                                   \
+		long rc_ = (long)(expr);                                       \
+		if (rc_ != (long)(want)) {                                     \
+			fprintf(stderr, "%s:%d: %s = %ld (%s), want %ld\n",    \
+				__FILE__, __LINE__, #expr, rc_,                \
+				rc_ < 0 ? strerror((int)-rc_) : "",            \
+				(long)(want));                                 \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 /* A name argument pair. */
 #define N(s) (s), strlen(s)
 
-static const uint32_t bob_groups[] = { 1000 };
-static const struct ns_cred root = { 0, 0, NULL, 0 };
-static const struct ns_cred alice = { 1000, 1000, NULL, 0 };
-static const struct ns_cred bob = { 1001, 1001, bob_groups, 1 };
-static const struct ns_cred carol = { 1002, 1002, NULL, 0 };
+static const uint32_t bob_groups[] = {1000};
+static const struct ns_cred root = {0, 0, NULL, 0};
+static const struct ns_cred alice = {1000, 1000, NULL, 0};
+static const struct ns_cred bob = {1001, 1001, bob_groups, 1};
+static const struct ns_cred carol = {1002, 1002, NULL, 0};
 
-static struct layout_ost osts[4] = {
-	{ 0, true }, { 1, true }, { 2, true }, { 3, true }
-};
+static struct layout_ost osts[4] = {{0, true}, {1, true}, {2, true}, {3, true}};
 
 static char tmpdir[256];
 static struct store *st;
@@ -103,7 +103,7 @@ static void commit(void)
 
 static void open_ns(void)
 {
-	struct store_options opt = { .path = tmpdir, .nosync = true };
+	struct store_options opt = {.path = tmpdir, .nosync = true};
 	int rc;
 
 	rc = store_open(&opt, &st);
@@ -131,7 +131,7 @@ static void reopen(void)
 /* Fresh store with a world-writable root, and a txn open. */
 static void setup(void)
 {
-	struct ns_setattr sa = { .valid = NS_SET_MODE, .mode = 0777 };
+	struct ns_setattr sa = {.valid = NS_SET_MODE, .mode = 0777};
 
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/glint_test_ns.XXXXXX");
 	if (!mkdtemp(tmpdir)) {
@@ -258,7 +258,7 @@ static int rd_fill(void *arg, const struct ns_dirent *de)
 /* All entries of dir in one go (at most max). */
 static size_t list_all(uint64_t dir, struct rd_ent *ents, size_t max)
 {
-	struct rd r = { ents, 0, max };
+	struct rd r = {ents, 0, max};
 	bool eof = false;
 
 	CHECK_RC(ns_readdir(ns, tx, dir, 0, rd_fill, &r, &eof), 0);
@@ -281,8 +281,8 @@ static void test_root_lookup_getattr(void)
 	f = create_as(&alice, d, "f", 0644);
 	CHECK(d > 1 && f > d);
 	CHECK_RC(ns_lookup(ns, tx, &bob, d, N("f"), &a), 0);
-	CHECK(a.ino == f && S_ISREG(a.mode) && a.uid == 1000 &&
-	      a.gid == 1000 && a.nlink == 1 && a.size == 0);
+	CHECK(a.ino == f && S_ISREG(a.mode) && a.uid == 1000 && a.gid == 1000 &&
+	      a.nlink == 1 && a.size == 0);
 	CHECK_RC(ns_getattr(ns, tx, f, &b), 0);
 	CHECK(attr_eq(&a, &b));
 	CHECK_RC(ns_lookup(ns, tx, &bob, d, N("."), &a), 0);
@@ -319,7 +319,7 @@ static void test_create(void)
 	struct ns_attr a, p0, p1;
 	struct layout l;
 	bool created = false;
-	struct layout_ost none[2] = { { 0, false }, { 1, false } };
+	struct layout_ost none[2] = {{0, false}, {1, false}};
 	uint64_t f, d;
 	uint32_t first[4];
 	int i;
@@ -350,8 +350,8 @@ static void test_create(void)
 	CHECK_RC(ns_create(ns, tx, &alice, d, N("sub"), 0600, 0, osts, 4, &a,
 			   &l, &created),
 		 -EISDIR);
-	CHECK_RC(ns_create(ns, tx, &alice, d, N("."), 0600, 0, osts, 4, &a,
-			   &l, &created),
+	CHECK_RC(ns_create(ns, tx, &alice, d, N("."), 0600, 0, osts, 4, &a, &l,
+			   &created),
 		 -EISDIR);
 	/* no usable OST: -ENOSPC, nothing created */
 	CHECK_RC(ns_create(ns, tx, &alice, d, N("g"), 0600, 0, none, 2, &a, &l,
@@ -362,19 +362,19 @@ static void test_create(void)
 		 -ENOSPC);
 	CHECK_RC(ns_lookup(ns, tx, &alice, d, N("g"), &a), -ENOENT);
 	/* no permission in d for carol; ENOTDIR for a file parent */
-	CHECK_RC(ns_create(ns, tx, &carol, d, N("g"), 0600, 0, osts, 4, &a,
-			   &l, &created),
+	CHECK_RC(ns_create(ns, tx, &carol, d, N("g"), 0600, 0, osts, 4, &a, &l,
+			   &created),
 		 -EACCES);
-	CHECK_RC(ns_create(ns, tx, &alice, f, N("g"), 0600, 0, osts, 4, &a,
-			   &l, &created),
+	CHECK_RC(ns_create(ns, tx, &alice, f, N("g"), 0600, 0, osts, 4, &a, &l,
+			   &created),
 		 -ENOTDIR);
 	/* round robin spreads consecutive files over the four OSTs */
 	for (i = 0; i < 4; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "rr%d", i);
-		CHECK_RC(ns_create(ns, tx, &alice, d, N(name), 0600, 0, osts,
-				   4, &a, &l, NULL),
+		CHECK_RC(ns_create(ns, tx, &alice, d, N(name), 0600, 0, osts, 4,
+				   &a, &l, NULL),
 			 0);
 		first[i] = l.stripes[0].ost_idx;
 	}
@@ -484,8 +484,7 @@ static void test_unlink_orphans(void)
 	CHECK_RC(orphan_list(tx, &after, o + 4, 4, &n), 0);
 	CHECK(n == 2);
 	for (i = 0; i < 6; i++)
-		CHECK_RC(orphan_remove(tx, o[i].object_id, o[i].stripe_idx),
-			 0);
+		CHECK_RC(orphan_remove(tx, o[i].object_id, o[i].stripe_idx), 0);
 	CHECK_RC(orphan_remove(tx, o[0].object_id, o[0].stripe_idx), -ENOENT);
 	CHECK_RC(orphan_list(tx, NULL, o, 8, &n), 0);
 	CHECK(n == 0);
@@ -546,8 +545,8 @@ static void test_setattr(void)
 	sa.gid = 1002;
 	CHECK_RC(ns_setattr(ns, tx, &alice, f, &sa, &a), -EPERM);
 	{
-		const uint32_t groups[] = { 7, 1002 };
-		struct ns_cred alice2 = { 1000, 1000, groups, 2 };
+		const uint32_t groups[] = {7, 1002};
+		struct ns_cred alice2 = {1000, 1000, groups, 2};
 
 		CHECK_RC(ns_setattr(ns, tx, &alice2, f, &sa, &a), 0);
 		CHECK(a.gid == 1002);
@@ -591,8 +590,8 @@ static void test_setattr(void)
 	sa.mtime.nsec = 999999999;
 	CHECK_RC(ns_setattr(ns, tx, &bob, f, &sa, &a), -EPERM);
 	CHECK_RC(ns_setattr(ns, tx, &alice, f, &sa, &a), 0);
-	CHECK(a.atime.sec == 1000 && a.atime.nsec == 5 &&
-	      a.mtime.sec == 2000 && a.mtime.nsec == 999999999);
+	CHECK(a.atime.sec == 1000 && a.atime.nsec == 5 && a.mtime.sec == 2000 &&
+	      a.mtime.nsec == 999999999);
 	CHECK(a.ctime.sec > 2000);
 	sa.valid = NS_SET_ATIME_NOW | NS_SET_MTIME_NOW;
 	CHECK_RC(ns_setattr(ns, tx, &bob, f, &sa, &a), 0);
@@ -638,8 +637,8 @@ static void test_permissions(void)
 			   NULL, NULL),
 		 0);
 	/* write on the parent */
-	CHECK_RC(ns_create(ns, tx, &carol, open_, N("y"), 0644, 0, osts, 4,
-			   &a, NULL, NULL),
+	CHECK_RC(ns_create(ns, tx, &carol, open_, N("y"), 0644, 0, osts, 4, &a,
+			   NULL, NULL),
 		 -EACCES);
 	f = create_as(&alice, open_, "y", 0640);
 	CHECK_RC(ns_unlink(ns, tx, &carol, open_, N("y")), -EACCES);
@@ -660,7 +659,7 @@ static void test_permissions(void)
 	CHECK_RC(ns_access(ns, tx, &root, f, R_OK | W_OK), 0);
 	CHECK_RC(ns_access(ns, tx, &root, f, X_OK), -EACCES);
 	{
-		struct ns_setattr sa = { .valid = NS_SET_MODE, .mode = 0010 };
+		struct ns_setattr sa = {.valid = NS_SET_MODE, .mode = 0010};
 
 		CHECK_RC(ns_setattr(ns, tx, &alice, f, &sa, &a), 0);
 		CHECK_RC(ns_access(ns, tx, &root, f, X_OK), 0);
@@ -720,8 +719,8 @@ static void test_sticky_setgid(void)
 	/* alice is not in group 500: S_ISGID of the file dropped */
 	CHECK(a.gid == 500 && (a.mode & 07777) == 0755);
 	{
-		const uint32_t groups[] = { 500 };
-		struct ns_cred alice500 = { 1000, 1000, groups, 1 };
+		const uint32_t groups[] = {500};
+		struct ns_cred alice500 = {1000, 1000, groups, 1};
 
 		CHECK_RC(ns_create(ns, tx, &alice500, sg, N("g"), 02755, 0,
 				   osts, 4, &a, NULL, NULL),
@@ -794,8 +793,7 @@ static void test_rename(void)
 
 	/* a directory over an empty one, across parents: link counts */
 	CHECK(nlink_of(d1) == 3 && nlink_of(d2) == 3);
-	CHECK_RC(ns_rename(ns, tx, &alice, d1, N("sub"), d2, N("empty"), 0),
-		 0);
+	CHECK_RC(ns_rename(ns, tx, &alice, d1, N("sub"), d2, N("empty"), 0), 0);
 	CHECK_RC(ns_getattr(ns, tx, e, &a), -ENOENT);
 	CHECK(lookup_ino(d2, "empty") == sub);
 	CHECK(nlink_of(d1) == 2 && nlink_of(d2) == 3);
@@ -810,13 +808,13 @@ static void test_rename(void)
 		 -EINVAL);
 	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("empty"), sub, N("x"), 0),
 		 -EINVAL);
-	CHECK_RC(ns_rename(ns, tx, &alice, NS_ROOT_INO, N("d2"), deep, N("x"),
-			   0),
-		 -EINVAL);
+	CHECK_RC(
+	    ns_rename(ns, tx, &alice, NS_ROOT_INO, N("d2"), deep, N("x"), 0),
+	    -EINVAL);
 	/* a parent over its non-empty child's ancestor */
-	CHECK_RC(ns_rename(ns, tx, &alice, sub, N("deep"), NS_ROOT_INO,
-			   N("d2"), 0),
-		 -ENOTEMPTY);
+	CHECK_RC(
+	    ns_rename(ns, tx, &alice, sub, N("deep"), NS_ROOT_INO, N("d2"), 0),
+	    -ENOTEMPTY);
 	/* moving a directory up is fine */
 	CHECK_RC(ns_rename(ns, tx, &alice, sub, N("deep"), NS_ROOT_INO,
 			   N("deep"), 0),
@@ -832,8 +830,7 @@ static void test_rename(void)
 	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("f"), d2, N("q"),
 			   NS_RENAME_EXCHANGE),
 		 -ENOENT);
-	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("."), d2, N("q"), 0),
-		 -EINVAL);
+	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("."), d2, N("q"), 0), -EINVAL);
 	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("f"), d2, N(".."), 0),
 		 -EINVAL);
 	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("f"), d2, N("q"),
@@ -841,16 +838,17 @@ static void test_rename(void)
 		 0);
 
 	/* exchange a file and a directory across parents */
-	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("q"), NS_ROOT_INO,
-			   N("deep"), NS_RENAME_EXCHANGE),
+	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("q"), NS_ROOT_INO, N("deep"),
+			   NS_RENAME_EXCHANGE),
 		 0);
-	CHECK(lookup_ino(d2, "q") == deep && lookup_ino(NS_ROOT_INO, "deep") == g);
+	CHECK(lookup_ino(d2, "q") == deep &&
+	      lookup_ino(NS_ROOT_INO, "deep") == g);
 	CHECK(nlink_of(d2) == 4 && nlink_of(NS_ROOT_INO) == 4);
 	CHECK_RC(ns_lookup(ns, tx, &alice, deep, N(".."), &a), 0);
 	CHECK(a.ino == d2);
 	/* exchange a directory with its own ancestor */
-	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("empty"), NS_ROOT_INO,
-			   N("d2"), NS_RENAME_EXCHANGE),
+	CHECK_RC(ns_rename(ns, tx, &alice, d2, N("empty"), NS_ROOT_INO, N("d2"),
+			   NS_RENAME_EXCHANGE),
 		 -EINVAL);
 
 	/* hard links to one inode: nothing happens */
@@ -868,25 +866,24 @@ static void test_rename(void)
 
 	/* permissions: write on both parents; moving a directory elsewhere
 	 * needs write on it ('..' changes) */
-	CHECK_RC(ns_rename(ns, tx, &carol, d1, N("h"), d1, N("c"), 0),
-		 -EACCES);
+	CHECK_RC(ns_rename(ns, tx, &carol, d1, N("h"), d1, N("c"), 0), -EACCES);
 	{
 		uint64_t pub = mkdir_as(&root, NS_ROOT_INO, "pub", 0777);
 		uint64_t pub2 = mkdir_as(&root, NS_ROOT_INO, "pub2", 0777);
 
 		mkdir_as(&alice, pub, "ro", 0555);
-		CHECK_RC(ns_rename(ns, tx, &carol, pub, N("ro"), pub2, N("ro"),
-				   0),
-			 -EACCES);
-		CHECK_RC(ns_rename(ns, tx, &carol, pub, N("ro"), pub, N("ro2"),
-				   0),
-			 0);
-		CHECK_RC(ns_rename(ns, tx, &alice, pub, N("ro2"), pub2,
-				   N("ro"), 0),
-			 -EACCES);
-		CHECK_RC(ns_rename(ns, tx, &root, pub, N("ro2"), pub2, N("ro"),
-				   0),
-			 0);
+		CHECK_RC(
+		    ns_rename(ns, tx, &carol, pub, N("ro"), pub2, N("ro"), 0),
+		    -EACCES);
+		CHECK_RC(
+		    ns_rename(ns, tx, &carol, pub, N("ro"), pub, N("ro2"), 0),
+		    0);
+		CHECK_RC(
+		    ns_rename(ns, tx, &alice, pub, N("ro2"), pub2, N("ro"), 0),
+		    -EACCES);
+		CHECK_RC(
+		    ns_rename(ns, tx, &root, pub, N("ro2"), pub2, N("ro"), 0),
+		    0);
 	}
 	/* parents' cookies: the directory's entries are listed in order */
 	n = list_all(d2, ents, 16);
@@ -906,15 +903,13 @@ static void test_link_symlink_mknod(void)
 	f = create_as(&alice, d, "f", 0644);
 	CHECK_RC(ns_link(ns, tx, &alice, f, NS_ROOT_INO, N("f2"), &a), 0);
 	CHECK(a.ino == f && a.nlink == 2);
-	CHECK_RC(ns_link(ns, tx, &alice, f, NS_ROOT_INO, N("f2"), &a),
-		 -EEXIST);
+	CHECK_RC(ns_link(ns, tx, &alice, f, NS_ROOT_INO, N("f2"), &a), -EEXIST);
 	CHECK_RC(ns_link(ns, tx, &alice, d, NS_ROOT_INO, N("d2"), &a), -EPERM);
 	CHECK_RC(ns_link(ns, tx, &carol, f, d, N("f3"), &a), -EACCES);
 	CHECK_RC(ns_link(ns, tx, &alice, 999999, d, N("f3"), &a), -ENOENT);
 	CHECK_RC(ns_link(ns, tx, &alice, f, f, N("f3"), &a), -ENOTDIR);
 
-	CHECK_RC(ns_symlink(ns, tx, &alice, d, N("s"), N("../some/target"),
-			    &a),
+	CHECK_RC(ns_symlink(ns, tx, &alice, d, N("s"), N("../some/target"), &a),
 		 0);
 	s = a.ino;
 	CHECK(S_ISLNK(a.mode) && a.size == strlen("../some/target"));
@@ -925,11 +920,10 @@ static void test_link_symlink_mknod(void)
 	CHECK_RC(ns_symlink(ns, tx, &alice, d, N("s"), N("x"), &a), -EEXIST);
 	CHECK_RC(ns_symlink(ns, tx, &alice, d, N("e"), "", 0, &a), -ENOENT);
 	memset(big, 'a', sizeof(big));
-	CHECK_RC(ns_symlink(ns, tx, &alice, d, N("b"), big, NS_SYMLINK_MAX + 1,
-			    &a),
-		 -ENAMETOOLONG);
-	CHECK_RC(ns_symlink(ns, tx, &alice, d, N("b"), big, NS_SYMLINK_MAX,
-			    &a),
+	CHECK_RC(
+	    ns_symlink(ns, tx, &alice, d, N("b"), big, NS_SYMLINK_MAX + 1, &a),
+	    -ENAMETOOLONG);
+	CHECK_RC(ns_symlink(ns, tx, &alice, d, N("b"), big, NS_SYMLINK_MAX, &a),
 		 0);
 	lnk = a.ino;
 	CHECK_RC(ns_readlink(ns, tx, lnk, buf, sizeof(buf)), NS_SYMLINK_MAX);
@@ -940,8 +934,8 @@ static void test_link_symlink_mknod(void)
 	CHECK_RC(ns_readlink(ns, tx, s, buf, sizeof(buf)), -ENOENT);
 
 	/* mknod */
-	CHECK_RC(ns_mknod(ns, tx, &alice, d, N("fifo"), S_IFIFO | 0644, 0,
-			  osts, 4, &a),
+	CHECK_RC(ns_mknod(ns, tx, &alice, d, N("fifo"), S_IFIFO | 0644, 0, osts,
+			  4, &a),
 		 0);
 	CHECK(S_ISFIFO(a.mode) && a.rdev == 0);
 	CHECK_RC(ns_mknod(ns, tx, &alice, d, N("sock"), S_IFSOCK | 0644, 0,
@@ -974,8 +968,8 @@ static void test_link_symlink_mknod(void)
 	CHECK_RC(ns_mknod(ns, tx, &alice, d, N("lnk"), S_IFLNK | 0644, 0, osts,
 			  4, &a),
 		 -EINVAL);
-	CHECK_RC(ns_mknod(ns, tx, &alice, d, N("fifo"), S_IFIFO | 0644, 0,
-			  osts, 4, &a),
+	CHECK_RC(ns_mknod(ns, tx, &alice, d, N("fifo"), S_IFIFO | 0644, 0, osts,
+			  4, &a),
 		 -EEXIST);
 	/* open O_CREAT of an existing fifo: not a regular file */
 	CHECK_RC(ns_create(ns, tx, &alice, d, N("fifo"), 0644, 0, osts, 4, &a,
@@ -987,124 +981,108 @@ static void test_link_symlink_mknod(void)
 
 static void test_xattr(void)
 {
-	static char big[NS_XATTR_VALUE_MAX + 1];
-	char buf[256], name[NS_XATTR_NAME_MAX + 2];
+	static char big[XATTR_MAX_VALUE_LEN + 1];
+	char buf[256], name[XATTR_MAX_NAME_LEN + 2];
 	uint64_t f, s, cnt;
 	struct ns_attr a;
 
 	setup();
 	f = create_as(&alice, NS_ROOT_INO, "f", 0644);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.a"), "va", 2, 0), 0);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.b"), "", 0, 0), 0);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.a"), buf, sizeof(buf)),
-		 2);
+	CHECK_RC(xattr_set(tx, &alice, f, N("user.a"), "va", 2, 0), 0);
+	CHECK_RC(xattr_set(tx, &alice, f, N("user.b"), "", 0, 0), 0);
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.a"), buf, sizeof(buf)), 2);
 	CHECK(!memcmp(buf, "va", 2));
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.a"), NULL, 0), 2);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.a"), buf, 1), -ERANGE);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.b"), buf, sizeof(buf)),
-		 0);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.none"), buf,
-			     sizeof(buf)),
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.a"), NULL, 0), 2);
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.a"), buf, 1), -ERANGE);
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.b"), buf, sizeof(buf)), 0);
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.none"), buf, sizeof(buf)),
 		 -ENODATA);
 	/* flags */
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.a"), "x", 1,
-			     NS_XATTR_CREATE),
-		 -EEXIST);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.c"), "x", 1,
-			     NS_XATTR_REPLACE),
-		 -ENODATA);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.a"), "new", 3,
-			     NS_XATTR_REPLACE),
-		 0);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.c"), "x", 1,
-			     NS_XATTR_CREATE),
-		 0);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.c"), "x", 1,
-			     NS_XATTR_CREATE | NS_XATTR_REPLACE),
+	CHECK_RC(
+	    xattr_set(tx, &alice, f, N("user.a"), "x", 1, XATTR_SET_CREATE),
+	    -EEXIST);
+	CHECK_RC(
+	    xattr_set(tx, &alice, f, N("user.c"), "x", 1, XATTR_SET_REPLACE),
+	    -ENODATA);
+	CHECK_RC(
+	    xattr_set(tx, &alice, f, N("user.a"), "new", 3, XATTR_SET_REPLACE),
+	    0);
+	CHECK_RC(
+	    xattr_set(tx, &alice, f, N("user.c"), "x", 1, XATTR_SET_CREATE), 0);
+	CHECK_RC(xattr_set(tx, &alice, f, N("user.c"), "x", 1,
+			   XATTR_SET_CREATE | XATTR_SET_REPLACE),
 		 -EINVAL);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.a"), buf, sizeof(buf)),
-		 3);
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.a"), buf, sizeof(buf)), 3);
 	/* limits */
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.big"), big,
-			     NS_XATTR_VALUE_MAX, 0),
+	CHECK_RC(xattr_set(tx, &alice, f, N("user.big"), big,
+			   XATTR_MAX_VALUE_LEN, 0),
 		 0);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.big"), NULL, 0),
-		 NS_XATTR_VALUE_MAX);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("user.big"), big,
-			     NS_XATTR_VALUE_MAX + 1, 0),
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.big"), NULL, 0),
+		 XATTR_MAX_VALUE_LEN);
+	CHECK_RC(xattr_set(tx, &alice, f, N("user.big"), big,
+			   XATTR_MAX_VALUE_LEN + 1, 0),
 		 -E2BIG);
 	memset(name, 'n', sizeof(name) - 1);
 	memcpy(name, "user.", 5);
 	name[sizeof(name) - 1] = '\0';
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N(name), "x", 1, 0), -ERANGE);
-	name[NS_XATTR_NAME_MAX] = '\0';
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N(name), "x", 1, 0), 0);
-	CHECK_RC(ns_removexattr(ns, tx, &alice, f, N(name)), 0);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, "", 0, "x", 1, 0), -ERANGE);
+	CHECK_RC(xattr_set(tx, &alice, f, N(name), "x", 1, 0), -ERANGE);
+	name[XATTR_MAX_NAME_LEN] = '\0';
+	CHECK_RC(xattr_set(tx, &alice, f, N(name), "x", 1, 0), 0);
+	CHECK_RC(xattr_remove(tx, &alice, f, N(name)), 0);
+	CHECK_RC(xattr_set(tx, &alice, f, "", 0, "x", 1, 0), -ERANGE);
 
 	/* namespaces and permissions */
-	CHECK_RC(ns_setxattr(ns, tx, &bob, f, N("user.a"), "x", 1, 0),
-		 -EACCES);
-	CHECK_RC(ns_getxattr(ns, tx, &bob, f, N("user.a"), buf, sizeof(buf)),
-		 3);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("trusted.t"), "x", 1, 0),
+	CHECK_RC(xattr_set(tx, &bob, f, N("user.a"), "x", 1, 0), -EACCES);
+	CHECK_RC(xattr_get(tx, &bob, f, N("user.a"), buf, sizeof(buf)), 3);
+	CHECK_RC(xattr_set(tx, &alice, f, N("trusted.t"), "x", 1, 0), -EPERM);
+	CHECK_RC(xattr_set(tx, &root, f, N("trusted.t"), "tt", 2, 0), 0);
+	CHECK_RC(xattr_get(tx, &alice, f, N("trusted.t"), buf, sizeof(buf)),
 		 -EPERM);
-	CHECK_RC(ns_setxattr(ns, tx, &root, f, N("trusted.t"), "tt", 2, 0), 0);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("trusted.t"), buf,
-			     sizeof(buf)),
-		 -EPERM);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("security.s"), "s", 1, 0),
-		 0);
-	CHECK_RC(ns_setxattr(ns, tx, &bob, f, N("security.s"), "s", 1, 0),
-		 -EPERM);
-	CHECK_RC(ns_getxattr(ns, tx, &bob, f, N("security.s"), buf,
-			     sizeof(buf)),
-		 1);
-	CHECK_RC(ns_setxattr(ns, tx, &alice, f, N("system.posix_acl_access"),
-			     "a", 1, 0),
-		 -EOPNOTSUPP);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("system.posix_acl_default"),
-			     buf, sizeof(buf)),
+	CHECK_RC(xattr_set(tx, &alice, f, N("security.s"), "s", 1, 0), 0);
+	CHECK_RC(xattr_set(tx, &bob, f, N("security.s"), "s", 1, 0), -EPERM);
+	CHECK_RC(xattr_get(tx, &bob, f, N("security.s"), buf, sizeof(buf)), 1);
+	CHECK_RC(
+	    xattr_set(tx, &alice, f, N("system.posix_acl_access"), "a", 1, 0),
+	    -EOPNOTSUPP);
+	CHECK_RC(xattr_get(tx, &alice, f, N("system.posix_acl_default"), buf,
+			   sizeof(buf)),
 		 -EOPNOTSUPP);
 	CHECK_RC(ns_symlink(ns, tx, &alice, NS_ROOT_INO, N("s"), N("f"), &a),
 		 0);
 	s = a.ino;
-	CHECK_RC(ns_setxattr(ns, tx, &alice, s, N("user.a"), "x", 1, 0),
-		 -EPERM);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, s, N("user.a"), buf, sizeof(buf)),
+	CHECK_RC(xattr_set(tx, &alice, s, N("user.a"), "x", 1, 0), -EPERM);
+	CHECK_RC(xattr_get(tx, &alice, s, N("user.a"), buf, sizeof(buf)),
 		 -ENODATA);
 
 	/* list: trusted.* only for root */
 	{
 		static const char want_user[] =
-			"security.s\0user.a\0user.b\0user.big\0user.c";
+		    "security.s\0user.a\0user.b\0user.big\0user.c";
 		static const char want_root[] = "security.s\0trusted.t\0user."
 						"a\0user.b\0user.big\0user.c";
 		char lb[512];
 
-		CHECK_RC(ns_listxattr(ns, tx, &alice, f, NULL, 0),
-			 sizeof(want_user));
-		CHECK_RC(ns_listxattr(ns, tx, &alice, f, lb, sizeof(lb)),
+		CHECK_RC(xattr_list(tx, &alice, f, NULL, 0), sizeof(want_user));
+		CHECK_RC(xattr_list(tx, &alice, f, lb, sizeof(lb)),
 			 sizeof(want_user));
 		CHECK(!memcmp(lb, want_user, sizeof(want_user)));
-		CHECK_RC(ns_listxattr(ns, tx, &root, f, lb, sizeof(lb)),
+		CHECK_RC(xattr_list(tx, &root, f, lb, sizeof(lb)),
 			 sizeof(want_root));
 		CHECK(!memcmp(lb, want_root, sizeof(want_root)));
-		CHECK_RC(ns_listxattr(ns, tx, &alice, f, lb, 5), -ERANGE);
-		CHECK_RC(ns_listxattr(ns, tx, &alice, s, lb, sizeof(lb)), 0);
-		CHECK_RC(ns_listxattr(ns, tx, &alice, 999999, lb, sizeof(lb)),
+		CHECK_RC(xattr_list(tx, &alice, f, lb, 5), -ERANGE);
+		CHECK_RC(xattr_list(tx, &alice, s, lb, sizeof(lb)), 0);
+		CHECK_RC(xattr_list(tx, &alice, 999999, lb, sizeof(lb)),
 			 -ENOENT);
 	}
 	/* remove */
-	CHECK_RC(ns_removexattr(ns, tx, &bob, f, N("user.a")), -EACCES);
-	CHECK_RC(ns_removexattr(ns, tx, &alice, f, N("user.a")), 0);
-	CHECK_RC(ns_removexattr(ns, tx, &alice, f, N("user.a")), -ENODATA);
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.a"), buf, sizeof(buf)),
+	CHECK_RC(xattr_remove(tx, &bob, f, N("user.a")), -EACCES);
+	CHECK_RC(xattr_remove(tx, &alice, f, N("user.a")), 0);
+	CHECK_RC(xattr_remove(tx, &alice, f, N("user.a")), -ENODATA);
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.a"), buf, sizeof(buf)),
 		 -ENODATA);
 	/* they persist, and go with the inode */
 	reopen();
-	CHECK_RC(ns_getxattr(ns, tx, &alice, f, N("user.c"), buf, sizeof(buf)),
-		 1);
+	CHECK_RC(xattr_get(tx, &alice, f, N("user.c"), buf, sizeof(buf)), 1);
 	CHECK_RC(store_count(tx, STORE_DB_XATTR, &cnt), 0);
 	CHECK(cnt == 5);
 	CHECK_RC(ns_unlink(ns, tx, &alice, NS_ROOT_INO, N("f")), 0);
@@ -1206,8 +1184,8 @@ static void test_layouts(void)
 	CHECK(l.nstripes == 2 && l.stripe_size == 128u << 10 &&
 	      l.stripes[0].object_id > g && l.gen == got.gen + 1);
 	CHECK_RC(ns_get_layout(ns, tx, g, &got), 0);
-	CHECK(got.nstripes == 2 && got.stripes[0].object_id ==
-					   l.stripes[0].object_id);
+	CHECK(got.nstripes == 2 &&
+	      got.stripes[0].object_id == l.stripes[0].object_id);
 	CHECK(orphans_of(g) == 1); /* the old single stripe */
 	CHECK_RC(ns_set_layout(ns, tx, &alice, d, &req, osts, 4, &l), -EINVAL);
 	req.stripe_count = -5;
@@ -1215,7 +1193,7 @@ static void test_layouts(void)
 	req.stripe_count = 1;
 	CHECK_RC(ns_set_layout(ns, tx, &alice, g, &req, NULL, 0, &l), -ENOSPC);
 	{
-		struct ns_setattr sa = { .valid = NS_SET_SIZE, .size = 1 };
+		struct ns_setattr sa = {.valid = NS_SET_SIZE, .size = 1};
 
 		CHECK_RC(ns_setattr(ns, tx, &alice, g, &sa, &a), 0);
 		CHECK_RC(ns_set_layout(ns, tx, &alice, g, &req, osts, 4, &l),
@@ -1225,7 +1203,8 @@ static void test_layouts(void)
 	reopen();
 	CHECK_RC(ns_get_layout(ns, tx, f, &got), 0);
 	CHECK(got.nstripes == 2 && got.stripe_size == 4u << 20 &&
-	      got.pattern == LAYOUT_PATTERN_LZ4 && got.stripes[0].object_id == f);
+	      got.pattern == LAYOUT_PATTERN_LZ4 &&
+	      got.stripes[0].object_id == f);
 	CHECK_RC(ns_get_dir_layout(ns, tx, d, &got), 0);
 	CHECK(got.stripe_count == 2);
 	teardown();
@@ -1233,7 +1212,7 @@ static void test_layouts(void)
 
 static void test_update_size_mtime(void)
 {
-	struct ns_time t = { 1700000000, 123456789 };
+	struct ns_time t = {1700000000, 123456789};
 	struct ns_setattr sa;
 	struct ns_attr a;
 	uint64_t f, d;
@@ -1287,7 +1266,7 @@ static void test_statfs(void)
 /* Several ops in one parent txn; the failing ones leave no trace. */
 static void test_group_commit(void)
 {
-	struct layout_ost none[1] = { { 0, false } };
+	struct layout_ost none[1] = {{0, false}};
 	struct ns_attr a;
 	uint64_t d, f, g, h;
 
@@ -1415,8 +1394,8 @@ static void test_readdir_large(void)
 		int rc;
 
 		snprintf(name, sizeof(name), "file-%06d-with-a-longer-name", k);
-		rc = ns_create(ns, tx, &alice, d, N(name), 0644,
-			       NS_CREATE_EXCL, osts, 4, &a, NULL, NULL);
+		rc = ns_create(ns, tx, &alice, d, N(name), 0644, NS_CREATE_EXCL,
+			       osts, 4, &a, NULL, NULL);
 		if (rc) {
 			CHECK_RC(rc, 0);
 			break;
@@ -1476,7 +1455,7 @@ static int fail_fill(void *arg, const struct ns_dirent *de)
 static void test_readdir_small(void)
 {
 	struct rd_ent ents[8];
-	struct rd r = { ents, 0, 8 };
+	struct rd r = {ents, 0, 8};
 	bool eof = true;
 	uint64_t d, f;
 
@@ -1497,8 +1476,7 @@ static void test_readdir_small(void)
 	CHECK(r.n == 2 && !eof);
 	r.n = 0;
 	r.max = 8;
-	CHECK_RC(ns_readdir(ns, tx, d, NS_COOKIE_DOTDOT, rd_fill, &r, &eof),
-		 0);
+	CHECK_RC(ns_readdir(ns, tx, d, NS_COOKIE_DOTDOT, rd_fill, &r, &eof), 0);
 	CHECK(r.n == 2 && eof && !strcmp(ents[0].name, "f"));
 	/* past the end, and errors */
 	r.n = 0;

@@ -21,23 +21,23 @@
 
 static int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,  \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
-#define CHECK_RC(expr, want)                                                 \
-	do {                                                                 \
-		long rc_ = (long)(expr);                                     \
-		if (rc_ != (long)(want)) {                                   \
-			fprintf(stderr, "%s:%d: %s = %ld, want %ld\n",       \
+#define CHECK_RC(expr, want)                                                   \
+	do {                                                                   \
+		long rc_ = (long)(expr);                                       \
+		if (rc_ != (long)(want)) {                                     \
+			fprintf(stderr, "%s:%d: %s = %ld, want %ld\n",         \
 				__FILE__, __LINE__, #expr, rc_, (long)(want)); \
-			failures++;                                          \
-		}                                                            \
+			failures++;                                            \
+		}                                                              \
 	} while (0)
 
 static char tmpdir[256];
@@ -68,8 +68,7 @@ static void remove_tmpdir(void)
 static struct store *open_store(uint64_t map_size, bool nosync)
 {
 	struct store_options opt = {
-		.path = tmpdir, .map_size = map_size, .nosync = nosync
-	};
+	    .path = tmpdir, .map_size = map_size, .nosync = nosync};
 	struct store *st = NULL;
 	int rc = store_open(&opt, &st);
 
@@ -140,7 +139,7 @@ static void test_cursor(void)
 	struct store_txn *t;
 	struct store_cursor *c;
 	struct store_val k, v;
-	const char *keys[] = { "k1", "k3", "k5", "k7" };
+	const char *keys[] = {"k1", "k3", "k5", "k7"};
 	int i, n;
 
 	make_tmpdir();
@@ -185,7 +184,7 @@ static void test_dirindex_order(void)
 	struct store_cursor *c;
 	struct store_val k, v;
 	uint8_t key[16];
-	uint64_t cookies[] = { 256, 1, 255, 65536, 2, 4294967296ull };
+	uint64_t cookies[] = {256, 1, 255, 65536, 2, 4294967296ull};
 	uint64_t prev = 0, got;
 	int i, rc, n = 0;
 
@@ -382,12 +381,11 @@ static void test_layout_codec(void)
 static void test_layout_place(void)
 {
 	struct layout_ost osts[4] = {
-		{ 0, true }, { 1, false }, { 2, true }, { 3, true }
-	};
-	struct layout_ost none[2] = { { 0, false }, { 1, false } };
-	struct layout_rr rr = { 0 };
+	    {0, true}, {1, false}, {2, true}, {3, true}};
+	struct layout_ost none[2] = {{0, false}, {1, false}};
+	struct layout_rr rr = {0};
 	struct layout l, d;
-	static const uint32_t expect[4] = { 0, 2, 3, 0 };
+	static const uint32_t expect[4] = {0, 2, 3, 0};
 	int i;
 
 	layout_default(&d);
