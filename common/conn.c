@@ -10,9 +10,14 @@
  *
  * Write side: frames wait in a queue and go out with one sendmsg (a writev)
  * per batch when the socket is writable. Backpressure: while more than
- * CONN_WQ_HIGH bytes are queued or CONN_MAX_UNREPLIED requests await their
- * replies, the conn stops reading (CONN_PAUSED) until the queue drains below
- * CONN_WQ_LOW; a peer that never reads cannot grow our memory without bound.
+ * CONN_WQ_HIGH bytes of replies are queued or CONN_MAX_UNREPLIED requests
+ * await their replies, the conn stops reading (CONN_PAUSED) until the queue
+ * drains below CONN_WQ_LOW; a peer that never reads cannot grow our memory
+ * without bound. Only replies count: requests we send ourselves are bounded
+ * by our callers, and pausing on them would stop us reading the very
+ * replies that drain them (a deadlock between two pausing peers). Two peers
+ * that both flood each other with requests can still stall each other;
+ * Glint's flows are client -> server, so that is not handled.
  *
  * Requests we send wait in a hash table keyed by req_id (ids count up from
  * 1 per conn), each with its own ev_timer; every callback runs exactly once.
@@ -62,6 +67,7 @@ struct conn_out {
 	size_t len;		/* payload bytes */
 	void *owned;		/* malloc'd payload to free, or NULL */
 	size_t sent;		/* bytes of hdr + data already written */
+	int is_reply;		/* counts in wq_reply_bytes */
 	uint8_t inline_data[];	/* copied payload */
 };
 
@@ -460,6 +466,7 @@ void conn_close_status(struct conn *c, const char *reason, int status)
 	}
 	c->wq_head = c->wq_tail = NULL;
 	c->wq_bytes = 0;
+	c->wq_reply_bytes = 0;
 	while ((p = pend_pop_any(c))) {
 		ev_timer_stop(c->loop, &p->timer);
 		p->cb(p->arg, status, NULL, 0);
@@ -512,6 +519,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 	o->len = len;
 	o->owned = owned;
 	o->sent = 0;
+	o->is_reply = !!(flags & FRAME_F_REPLY);
 	if (owned) {
 		o->data = owned;
 	} else {
@@ -527,6 +535,8 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		c->wq_head = o;
 	c->wq_tail = o;
 	c->wq_bytes += FRAME_HEADER_LEN + len;
+	if (o->is_reply)
+		c->wq_reply_bytes += FRAME_HEADER_LEN + len;
 	if (c->state != CONN_CONNECTING) /* else wio already waits */
 		ev_io_start(c->loop, &c->wio);
 	return 0;
@@ -534,7 +544,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 
 static int conn_can_resume(const struct conn *c)
 {
-	return c->wq_bytes <= CONN_WQ_LOW &&
+	return c->wq_reply_bytes <= CONN_WQ_LOW &&
 	       c->in_unreplied < CONN_MAX_UNREPLIED / 2;
 }
 
@@ -592,6 +602,8 @@ static void conn_flush(struct conn *c)
 				break;
 			}
 			w -= (ssize_t)left;
+			if (o->is_reply)
+				c->wq_reply_bytes -= FRAME_HEADER_LEN + o->len;
 			c->wq_head = o->next;
 			if (!c->wq_head)
 				c->wq_tail = NULL;
@@ -869,7 +881,7 @@ static void conn_drive(struct conn *c)
 			ev_io_start(c->loop, &c->rio);
 			break;
 		case CONN_READ_HEADER:
-			if (!c->hdr_got && (c->wq_bytes > CONN_WQ_HIGH ||
+			if (!c->hdr_got && (c->wq_reply_bytes > CONN_WQ_HIGH ||
 					    c->in_unreplied >= CONN_MAX_UNREPLIED)) {
 				c->state = CONN_PAUSED;
 				ev_io_stop(c->loop, &c->rio);
