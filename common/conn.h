@@ -189,9 +189,12 @@ struct netsrv_config {
 int netsrv_start(struct ev_loop *loop, const struct netsrv_config *cfg,
 		 struct netsrv **out, uint16_t *bound_port);
 
-/* Close the listener and every connection, join worker threads and free s.
- * Call on the caller loop's thread (e.g. from an ev_signal callback on
- * SIGTERM), or after that loop stopped running. NULL is fine. */
+/* Close the listener and every connection, join worker threads, destroy
+ * their loops and free s. Call on the caller loop's thread (e.g. from an
+ * ev_signal callback on SIGTERM), or after that loop stopped running. NULL
+ * is fine. Watchers a program started itself on a worker loop (conn_loop())
+ * are abandoned with it: stop them first, e.g. from on_close. Conns a
+ * handler still holds (conn_get) stay valid, closed, until conn_put. */
 void netsrv_stop(struct netsrv *s);
 
 /* --- blocking RPC client (tools, FUSE threads) --- */
