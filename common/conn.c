@@ -10,9 +10,14 @@
  *
  * Write side: frames wait in a queue and go out with one sendmsg (a writev)
  * per batch when the socket is writable. Backpressure: while more than
- * CONN_WQ_HIGH bytes are queued or CONN_MAX_UNREPLIED requests await their
- * replies, the conn stops reading (CONN_PAUSED) until the queue drains below
- * CONN_WQ_LOW; a peer that never reads cannot grow our memory without bound.
+ * CONN_WQ_HIGH bytes of replies are queued or CONN_MAX_UNREPLIED requests
+ * await their replies, the conn stops reading (CONN_PAUSED) until the queue
+ * drains below CONN_WQ_LOW; a peer that never reads cannot grow our memory
+ * without bound. Only replies count: requests we send ourselves are bounded
+ * by our callers, and pausing on them would stop us reading the very
+ * replies that drain them (a deadlock between two pausing peers). Two peers
+ * that both flood each other with requests can still stall each other;
+ * Glint's flows are client -> server, so that is not handled.
  *
  * Requests we send wait in a hash table keyed by req_id (ids count up from
  * 1 per conn), each with its own ev_timer; every callback runs exactly once.
@@ -30,13 +35,10 @@
  */
 #include "common/conn_i.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +64,7 @@ struct conn_out {
 	size_t len;		/* payload bytes */
 	void *owned;		/* malloc'd payload to free, or NULL */
 	size_t sent;		/* bytes of hdr + data already written */
+	int is_reply;		/* counts in wq_reply_bytes */
 	uint8_t inline_data[];	/* copied payload */
 };
 
@@ -108,27 +111,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		     int status, uint64_t req_id, const void *payload,
 		     size_t len, void *owned);
 
-/* --- small socket helpers --- */
-
-void conn_format_addr(const void *sa_, char *buf, size_t len)
-{
-	const struct sockaddr *sa = sa_;
-	char ip[INET6_ADDRSTRLEN] = "?";
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = sa_;
-
-		inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
-		snprintf(buf, len, "%s:%u", ip, ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = sa_;
-
-		inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
-		snprintf(buf, len, "[%s]:%u", ip, ntohs(in6->sin6_port));
-	} else {
-		snprintf(buf, len, "?");
-	}
-}
+/* --- socket setup --- */
 
 static int conn_sock_setup(int fd)
 {
@@ -137,25 +120,8 @@ static int conn_sock_setup(int fd)
 
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
-	/* Fails on non-TCP sockets (tests use socketpairs): harmless. */
+	/* Fails on non-TCP sockets: harmless, TCP_NODELAY is only latency. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return 0;
-}
-
-static int conn_resolve(const char *host, uint16_t port, struct addrinfo **res)
-{
-	struct addrinfo hints = { .ai_family = AF_UNSPEC,
-				  .ai_socktype = SOCK_STREAM };
-	char port_str[8];
-	int rc;
-
-	snprintf(port_str, sizeof(port_str), "%u", port);
-	rc = getaddrinfo(host && *host ? host : "127.0.0.1", port_str, &hints,
-			 res);
-	if (rc == EAI_SYSTEM)
-		return -errno;
-	if (rc)
-		return -EHOSTUNREACH;
 	return 0;
 }
 
@@ -460,6 +426,7 @@ void conn_close_status(struct conn *c, const char *reason, int status)
 	}
 	c->wq_head = c->wq_tail = NULL;
 	c->wq_bytes = 0;
+	c->wq_reply_bytes = 0;
 	while ((p = pend_pop_any(c))) {
 		ev_timer_stop(c->loop, &p->timer);
 		p->cb(p->arg, status, NULL, 0);
@@ -512,6 +479,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 	o->len = len;
 	o->owned = owned;
 	o->sent = 0;
+	o->is_reply = !!(flags & FRAME_F_REPLY);
 	if (owned) {
 		o->data = owned;
 	} else {
@@ -527,6 +495,8 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		c->wq_head = o;
 	c->wq_tail = o;
 	c->wq_bytes += FRAME_HEADER_LEN + len;
+	if (o->is_reply)
+		c->wq_reply_bytes += FRAME_HEADER_LEN + len;
 	if (c->state != CONN_CONNECTING) /* else wio already waits */
 		ev_io_start(c->loop, &c->wio);
 	return 0;
@@ -534,7 +504,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 
 static int conn_can_resume(const struct conn *c)
 {
-	return c->wq_bytes <= CONN_WQ_LOW &&
+	return c->wq_reply_bytes <= CONN_WQ_LOW &&
 	       c->in_unreplied < CONN_MAX_UNREPLIED / 2;
 }
 
@@ -592,6 +562,8 @@ static void conn_flush(struct conn *c)
 				break;
 			}
 			w -= (ssize_t)left;
+			if (o->is_reply)
+				c->wq_reply_bytes -= FRAME_HEADER_LEN + o->len;
 			c->wq_head = o->next;
 			if (!c->wq_head)
 				c->wq_tail = NULL;
@@ -869,7 +841,7 @@ static void conn_drive(struct conn *c)
 			ev_io_start(c->loop, &c->rio);
 			break;
 		case CONN_READ_HEADER:
-			if (!c->hdr_got && (c->wq_bytes > CONN_WQ_HIGH ||
+			if (!c->hdr_got && (c->wq_reply_bytes > CONN_WQ_HIGH ||
 					    c->in_unreplied >= CONN_MAX_UNREPLIED)) {
 				c->state = CONN_PAUSED;
 				ev_io_stop(c->loop, &c->rio);
@@ -1016,91 +988,5 @@ err_conn:
 	free(c);
 err_fd:
 	close(fd);
-	return rc;
-}
-
-/* Start a nonblocking connect to one address: 0 in flight, or -errno. */
-static int conn_connect_addr(const struct addrinfo *ai, int *fdp)
-{
-	int fd, rc;
-
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 &&
-	    errno != EINPROGRESS) {
-		rc = -errno;
-		close(fd);
-		return rc;
-	}
-	*fdp = fd;
-	return 0;
-}
-
-int conn_connect_async(struct ev_loop *loop, const char *host, uint16_t port,
-		       uint32_t timeout_ms, const struct conn_handlers *handlers,
-		       struct conn **out)
-{
-	struct addrinfo *res, *ai;
-	char peer[64];
-	int rc, fd = -1;
-
-	rc = conn_resolve(host, port, &res);
-	if (rc)
-		return rc;
-	for (ai = res; ai; ai = ai->ai_next) {
-		rc = conn_connect_addr(ai, &fd);
-		if (!rc)
-			break;
-	}
-	if (!rc) {
-		conn_format_addr(ai->ai_addr, peer, sizeof(peer));
-		rc = conn_create(loop, fd, peer, handlers, 1,
-				 timeout_ms ? timeout_ms : CONN_DEFAULT_TIMEOUT_MS,
-				 out);
-	}
-	freeaddrinfo(res);
-	return rc;
-}
-
-int conn_connect(struct ev_loop *loop, const char *host, uint16_t port,
-		 uint32_t timeout_ms, const struct conn_handlers *handlers,
-		 struct conn **out)
-{
-	struct addrinfo *res, *ai;
-	char peer[64];
-	int rc = -EHOSTUNREACH, fd = -1;
-
-	rc = conn_resolve(host, port, &res);
-	if (rc)
-		return rc;
-	for (ai = res; ai; ai = ai->ai_next) {
-		struct pollfd pfd;
-		int err = 0;
-		socklen_t len = sizeof(err);
-
-		rc = conn_connect_addr(ai, &fd);
-		if (rc)
-			continue;
-		pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
-		do {
-			rc = poll(&pfd, 1, timeout_ms ? (int)timeout_ms :
-					CONN_DEFAULT_TIMEOUT_MS);
-		} while (rc < 0 && errno == EINTR);
-		if (rc == 0)
-			err = ETIMEDOUT;
-		else if (rc < 0 ||
-			 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			err = errno;
-		rc = -err;
-		if (!rc)
-			break;
-		close(fd);
-	}
-	if (!rc) {
-		conn_format_addr(ai->ai_addr, peer, sizeof(peer));
-		rc = conn_create(loop, fd, peer, handlers, 0, 0, out);
-	}
-	freeaddrinfo(res);
 	return rc;
 }

@@ -12,9 +12,15 @@
  *
  * Bad input closes that one connection with a rate-limited log line naming
  * the peer and the reason: bad magic/checksum/version, oversized length, an
- * unknown opcode, a request shorter than its opcode's min_len, a reply to no
- * pending request, or a handler returning CONN_CLOSE. Everyone else is
+ * unknown opcode, a request shorter than its opcode's min_len, a reply to a
+ * req_id never issued on this conn (a late reply to a request that timed out
+ * is dropped quietly), or a handler returning CONN_CLOSE. Everyone else is
  * unaffected.
+ *
+ * Backpressure: a conn stops reading while more than a few MiB of replies
+ * wait to be sent or 1024 requests wait for their handler's reply, so a peer
+ * that never reads cannot grow our memory. Handlers must therefore reply
+ * exactly once to every request they accept.
  *
  * Threading: every function here must be called on the conn's loop thread,
  * except conn_reply_threadsafe(), conn_get()/conn_put() and the rpc_* client
@@ -183,9 +189,12 @@ struct netsrv_config {
 int netsrv_start(struct ev_loop *loop, const struct netsrv_config *cfg,
 		 struct netsrv **out, uint16_t *bound_port);
 
-/* Close the listener and every connection, join worker threads and free s.
- * Call on the caller loop's thread (e.g. from an ev_signal callback on
- * SIGTERM), or after that loop stopped running. NULL is fine. */
+/* Close the listener and every connection, join worker threads, destroy
+ * their loops and free s. Call on the caller loop's thread (e.g. from an
+ * ev_signal callback on SIGTERM), or after that loop stopped running. NULL
+ * is fine. Watchers a program started itself on a worker loop (conn_loop())
+ * are abandoned with it: stop them first, e.g. from on_close. Conns a
+ * handler still holds (conn_get) stay valid, closed, until conn_put. */
 void netsrv_stop(struct netsrv *s);
 
 /* --- blocking RPC client (tools, FUSE threads) --- */

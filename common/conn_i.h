@@ -68,6 +68,7 @@ struct conn {
 	/* Write side. */
 	struct conn_out *wq_head, *wq_tail; /* frames to send, in order */
 	size_t wq_bytes;		/* unsent bytes in the queue */
+	size_t wq_reply_bytes;		/* of which replies (backpressure) */
 
 	/* Requests we sent, by req_id. */
 	struct conn_pending **pend;	/* hash buckets */
