@@ -11,10 +11,54 @@
 
 #include <errno.h>
 
+#include "proto/msg_fs.h"
+
+/* Sizes of the smallest fields of msg_fs.h, for the minimum lengths. */
+#define MIN_CRED   (4 + 4 + 2)	  /* no groups */
+#define MIN_NAME   CODEC_STR_LEN(1)
+#define MIN_BLOB   CODEC_BLOB_LEN(0)
+#define MIN_TIME   (8 + 4)
+#define MIN_LAYOUT (6 * 4)	  /* no stripes */
+#define MIN_LOCK   (8 + 4 + 1 + 1 + 1 + 8 + 8) /* after the ino */
+
 static const struct proto_op_desc proto_ops[PROTO_OP_MAX] = {
 	[PROTO_OP_HELLO] = { "HELLO", 2 + 1 + 4 + 2 + 2 + 2 },
 	[PROTO_OP_PING] = { "PING", 8 },
 	[PROTO_OP_STATFS] = { "STATFS", 0 },
+
+	[PROTO_OP_LOOKUP] = { "LOOKUP", MIN_CRED + 8 + MIN_NAME },
+	[PROTO_OP_GETATTR] = { "GETATTR", MIN_CRED + 8 },
+	[PROTO_OP_SETATTR] = { "SETATTR", MIN_CRED + 8 + 4 * 4 + 8 +
+						  2 * MIN_TIME },
+	[PROTO_OP_CREATE] = { "CREATE", MIN_CRED + 8 + MIN_NAME + 4 + 4 + 8 +
+						MIN_LAYOUT },
+	[PROTO_OP_MKDIR] = { "MKDIR", MIN_CRED + 8 + MIN_NAME + 4 },
+	[PROTO_OP_UNLINK] = { "UNLINK", MIN_CRED + 8 + MIN_NAME },
+	[PROTO_OP_RMDIR] = { "RMDIR", MIN_CRED + 8 + MIN_NAME },
+	[PROTO_OP_RENAME] = { "RENAME", MIN_CRED + 8 + MIN_NAME + 8 +
+						MIN_NAME + 4 },
+	[PROTO_OP_LINK] = { "LINK", MIN_CRED + 8 + 8 + MIN_NAME },
+	[PROTO_OP_SYMLINK] = { "SYMLINK", MIN_CRED + 8 + MIN_NAME + MIN_NAME },
+	[PROTO_OP_READLINK] = { "READLINK", MIN_CRED + 8 },
+	[PROTO_OP_READDIR] = { "READDIR", MIN_CRED + 8 + 8 + 4 },
+	[PROTO_OP_GETXATTR] = { "GETXATTR", MIN_CRED + 8 + MIN_NAME + 4 },
+	[PROTO_OP_SETXATTR] = { "SETXATTR", MIN_CRED + 8 + MIN_NAME +
+						    MIN_BLOB + 4 },
+	[PROTO_OP_LISTXATTR] = { "LISTXATTR", MIN_CRED + 8 + 4 },
+	[PROTO_OP_REMOVEXATTR] = { "REMOVEXATTR", MIN_CRED + 8 + MIN_NAME },
+	[PROTO_OP_ACCESS] = { "ACCESS", MIN_CRED + 8 + 4 },
+	[PROTO_OP_CLOSE] = { "CLOSE", MIN_CRED + 8 + 4 + 8 + MIN_TIME },
+	[PROTO_OP_SETSTRIPE] = { "SETSTRIPE", MIN_CRED + 8 + MIN_LAYOUT },
+	[PROTO_OP_GETSTRIPE] = { "GETSTRIPE", MIN_CRED + 8 },
+	[PROTO_OP_LOCK] = { "LOCK", MIN_CRED + 8 + MIN_LOCK },
+
+	[PROTO_OP_OBJ_READ] = { "OBJ_READ", 8 + 4 + 8 + 4 },
+	[PROTO_OP_OBJ_WRITE] = { "OBJ_WRITE", 8 + 4 + 8 + 4 + MIN_BLOB },
+	[PROTO_OP_OBJ_TRUNCATE] = { "OBJ_TRUNCATE", 8 + 4 + 8 },
+	[PROTO_OP_OBJ_PUNCH] = { "OBJ_PUNCH", 8 + 4 + 8 + 8 },
+	[PROTO_OP_OBJ_DESTROY] = { "OBJ_DESTROY", 8 + 4 },
+	[PROTO_OP_OBJ_SYNC] = { "OBJ_SYNC", 8 + 4 },
+	[PROTO_OP_OBJ_GETATTR] = { "OBJ_GETATTR", 8 + 4 },
 };
 
 const struct proto_op_desc *proto_op_lookup(uint16_t opcode)

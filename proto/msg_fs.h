@@ -6,6 +6,19 @@
  * check every length, cap every count before walking it, return -EBADMSG on
  * anything malformed, and leave borrowed pointers into the payload for
  * names and data. Replies with a nonzero status carry an ERROR payload.
+ * Encoders check the same rules as decoders and refuse to write what a peer
+ * would refuse to read: -EMSGSIZE for a length or count over its cap (or a
+ * buffer too small), -EINVAL for a value out of range. msg_md_req_decode and
+ * msg_obj_req_decode zero the struct first: fields the opcode lacks are 0.
+ * Beyond the caps below, decoders refuse (msg_fs.c lists them all): '/' or
+ * NUL in entry names, NUL in xattr names and symlink targets, unknown flag
+ * or valid bits, CREATE modes of other types than the ones listed, sizes
+ * and off + len past INT64_MAX, stripes in a layout request, stripes in the
+ * entry of a non-regular file, dirent types that are not DT_* values.
+ *
+ * Dispatch minimum lengths (proto_op_lookup) of these opcodes are the
+ * smallest valid request: cred without groups, 1-byte names, empty blobs,
+ * layouts without stripes.
  *
  * Protocol changelog:
  *   1  metadata and object operations below (same PROTO_VERSION as msg.h).
@@ -304,4 +317,35 @@ int msg_obj_attr_decode(struct cursor *c, struct msg_obj_attr *m);
 /* Helpers for the small replies: a u64 (OBJ_WRITE), a str (READLINK), a
  * u32-length blob with its total length (GETXATTR, LISTXATTR). */
 int msg_u64_decode(struct cursor *c, uint64_t *v);
+ssize_t msg_u64_encode(uint64_t v, void *buf, size_t len);
+
+/* READLINK reply: str target, 1..PROTO_SYMLINK_MAX bytes, no NUL. */
+size_t msg_readlink_encoded_len(const struct msg_bytes *target);
+ssize_t msg_readlink_encode(const struct msg_bytes *target, void *buf,
+			    size_t len);
+int msg_readlink_decode(struct cursor *c, struct msg_bytes *target);
+
+/*
+ * GETXATTR and LISTXATTR reply: 4 length | blob value. The opcode picks the
+ * cap (PROTO_XATTR_MAX, PROTO_XATTR_LIST_MAX); value is empty (the request's
+ * size was 0) or exactly length bytes. Any other opcode: -EINVAL on encode,
+ * -EBADMSG on decode.
+ */
+struct msg_xattr_reply {
+	uint32_t length;	/* total length of the value or name list */
+	struct msg_bytes value; /* borrowed */
+};
+size_t msg_xattr_reply_encoded_len(const struct msg_xattr_reply *m);
+ssize_t msg_xattr_reply_encode(uint16_t opcode,
+			       const struct msg_xattr_reply *m, void *buf,
+			       size_t len);
+int msg_xattr_reply_decode(uint16_t opcode, struct cursor *c,
+			   struct msg_xattr_reply *m);
+
+/* OBJ_READ reply: blob data, <= PROTO_MAX_IO bytes. A server that reads
+ * straight into its reply buffer writes the 4-byte length itself. */
+size_t msg_obj_data_encoded_len(const struct msg_bytes *data);
+ssize_t msg_obj_data_encode(const struct msg_bytes *data, void *buf,
+			    size_t len);
+int msg_obj_data_decode(struct cursor *c, struct msg_bytes *data);
 #endif /* GLINT_PROTO_MSG_FS_H */
