@@ -178,7 +178,7 @@ static int worker_write(struct oss *o, struct ring *ring,
 			size_t *out_len)
 {
 	unsigned flags = 0;
-	uint64_t size;
+	uint64_t size = 0;
 	uint8_t *buf;
 	ssize_t n;
 	int rc;
