@@ -60,6 +60,8 @@ static const struct config_option oss_options[] = {
 			  level_names, "least severe level logged") },
 	{ CONFIG_OPT_PATH(struct oss_config, log_file, "log-file", NULL,
 			  "log to this file instead of stderr") },
+	{ CONFIG_OPT_STRING(struct oss_config, fail_loc, "fail-loc", NULL,
+			    "fault injection for tests, comma-separated: oss_write_enospc, oss_read_eio, oss_reply_drop, oss_io_delay") },
 	CONFIG_END,
 };
 
@@ -88,6 +90,7 @@ static int oss_serve(struct oss *o)
 	struct netsrv_config ncfg = { 0 };
 	char host[PROTO_HOST_MAX + 1];
 	ev_signal sigterm, sigint;
+	unsigned fail;
 	uint16_t port;
 	int rc;
 
@@ -100,6 +103,15 @@ static int oss_serve(struct oss *o)
 		 o->cfg.advertise ? o->cfg.advertise :
 		 strcmp(host, "0.0.0.0") && strcmp(host, "::") ? host :
 								 "127.0.0.1");
+	if (worker_fail_loc_parse(o->cfg.fail_loc, &fail)) {
+		fprintf(stderr, "glint-oss: bad --fail-loc '%s' (see --help)\n",
+			o->cfg.fail_loc);
+		return 1;
+	}
+	atomic_store(&o->fail_loc, fail);
+	if (fail)
+		log_msg(LOG_WARNING, "main", "fault injection on: fail_loc=%s",
+			o->cfg.fail_loc);
 	rc = worker_pool_start(o, (unsigned)o->cfg.io_threads, &o->pool);
 	if (rc) {
 		fprintf(stderr, "glint-oss: cannot start %lld I/O threads: %s\n",

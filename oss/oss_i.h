@@ -35,6 +35,7 @@ struct oss_config {
 	char *port_file;       /* where to write the bound port, or NULL */
 	int log_level;	       /* enum log_level */
 	char *log_file;	       /* NULL = stderr */
+	char *fail_loc;	       /* fault injection points (tests), or NULL */
 };
 
 /*
@@ -49,6 +50,16 @@ struct oss_counters {
 	atomic_uint_fast64_t data_write_ops;   /* DataWriteOperations */
 };
 
+/*
+ * Fault injection (Lustre fail_loc): named points in the I/O path that
+ * tests switch on with --fail-loc NAME[,NAME...]. A bit mask in struct oss,
+ * read atomically for every job, so a run-time switch can be added later.
+ */
+#define OSS_FAIL_WRITE_ENOSPC 0x1u /* oss_write_enospc: OBJ_WRITE is -ENOSPC */
+#define OSS_FAIL_READ_EIO     0x2u /* oss_read_eio: OBJ_READ is -EIO */
+#define OSS_FAIL_REPLY_DROP   0x4u /* oss_reply_drop: object replies lost */
+#define OSS_FAIL_IO_DELAY     0x8u /* oss_io_delay: each job waits 200 ms */
+
 struct oss {
 	struct oss_config cfg;
 	struct ev_loop *loop;
@@ -56,6 +67,7 @@ struct oss {
 	struct objstore *store;
 	struct worker_pool *pool;  /* object I/O threads (worker.c) */
 	struct oss_counters counters;
+	atomic_uint fail_loc;	   /* OSS_FAIL_* switched on */
 	struct mds_link *link;
 	char advertise[256];   /* resolved advertised host */
 	uint16_t port;	       /* bound port */
@@ -90,6 +102,10 @@ int worker_pool_start(struct oss *o, unsigned nthreads,
  */
 int worker_submit(struct worker_pool *p, struct conn *c,
 		  const struct frame_header *h, const struct msg_obj_req *req);
+
+/* Parse a comma-separated list of fail_loc names into OSS_FAIL_* bits.
+ * Returns 0, or -EINVAL for an unknown name. */
+int worker_fail_loc_parse(const char *names, unsigned *mask);
 
 /*
  * Stop (NULL is fine): refuse new jobs, drop the queued ones, let each

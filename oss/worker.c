@@ -20,6 +20,7 @@
  * Shutdown (worker_pool_stop, once the network loops are gone): workers
  * finish the job in hand and exit, queued jobs are dropped (their conns are
  * closed: nobody could get the reply), threads joined, rings destroyed.
+ * Fault injection points (OSS_FAIL_*, oss_i.h) are checked in worker_run.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -27,6 +28,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/ring.h"
@@ -37,6 +39,18 @@
 
 #define WORKER_RING_ENTRIES 64	 /* submissions in flight per worker */
 #define WORKER_QUEUE_WARN   4096 /* log when more jobs than this wait */
+#define WORKER_FAIL_DELAY_MS 200 /* OSS_FAIL_IO_DELAY */
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} worker_fail_locs[] = {
+	{ "oss_write_enospc", OSS_FAIL_WRITE_ENOSPC },
+	{ "oss_read_eio", OSS_FAIL_READ_EIO },
+	{ "oss_reply_drop", OSS_FAIL_REPLY_DROP },
+	{ "oss_io_delay", OSS_FAIL_IO_DELAY },
+};
+#define WORKER_NFAIL (sizeof(worker_fail_locs) / sizeof(worker_fail_locs[0]))
 
 /* One decoded object request waiting for a worker. */
 struct worker_job {
@@ -285,11 +299,27 @@ static void worker_job_free(struct worker_job *j)
 static void worker_run(struct oss *o, struct ring *ring, struct worker_job *j)
 {
 	const struct proto_op_desc *d = proto_op_lookup(j->opcode);
-	void *payload;
-	size_t len;
+	unsigned fail = atomic_load(&o->fail_loc);
+	struct timespec delay = { 0, WORKER_FAIL_DELAY_MS * 1000000L };
+	void *payload = NULL;
+	size_t len = 0;
 	int rc;
 
-	rc = worker_exec(o, ring, j, &payload, &len);
+	if (fail & OSS_FAIL_IO_DELAY)
+		nanosleep(&delay, NULL);
+	if ((fail & OSS_FAIL_WRITE_ENOSPC) && j->opcode == PROTO_OP_OBJ_WRITE)
+		rc = -ENOSPC;
+	else if ((fail & OSS_FAIL_READ_EIO) && j->opcode == PROTO_OP_OBJ_READ)
+		rc = -EIO;
+	else
+		rc = worker_exec(o, ring, j, &payload, &len);
+	if (fail & OSS_FAIL_REPLY_DROP) {
+		log_msg(LOG_DEBUG, "worker", "fail_loc: reply to req_id=%" PRIu64
+			" dropped", j->req_id);
+		free(payload);
+		worker_job_free(j);
+		return;
+	}
 	if (rc < 0) {
 		free(payload);
 		if (rc == -EIO)
@@ -304,6 +334,27 @@ static void worker_run(struct oss *o, struct ring *ring, struct worker_job *j)
 	/* Fails only when the conn is gone: the reply is dropped then. */
 	conn_reply_threadsafe(j->c, j->opcode, j->req_id, rc, payload, len);
 	worker_job_free(j);
+}
+
+int worker_fail_loc_parse(const char *names, unsigned *mask)
+{
+	const char *p = names, *end;
+	size_t i, n;
+
+	*mask = 0;
+	while (p && *p) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < WORKER_NFAIL; i++)
+			if (strlen(worker_fail_locs[i].name) == n &&
+			    !memcmp(worker_fail_locs[i].name, p, n))
+				break;
+		if (i == WORKER_NFAIL)
+			return -EINVAL;
+		*mask |= worker_fail_locs[i].bit;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
 }
 
 /* --- the pool --- */

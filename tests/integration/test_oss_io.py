@@ -5,6 +5,8 @@ Numbered like Lustre's sanity.sh: one line of purpose per test. Each test
 starts its own MDS and OSS (ephemeral ports, temporary directory) and checks
 that they exit cleanly."""
 import errno
+import socket
+import subprocess
 import glob
 import os
 import random
@@ -346,3 +348,38 @@ def test_4a_counters_logged_at_stop(ost):
         log = f.read()
     assert "DataReadBytes=1500 DataWriteBytes=1500" in log
     assert "DataReadOperations=1 DataWriteOperations=2" in log
+
+
+def test_5a_fail_loc_errors(ost):
+    """--fail-loc oss_write_enospc,oss_read_eio fails those calls on purpose."""
+    p = ost("1G", "--fail-loc", "oss_write_enospc,oss_read_eio")
+    c = client(p.port)
+    r = c.call(wire.OP_OBJ_WRITE, wire.obj_write(1, 0, 0, b"x"))
+    assert r["status"] == -errno.ENOSPC
+    r = c.call(wire.OP_OBJ_READ, wire.obj_read(1, 0, 0, 1))
+    assert r["status"] == -errno.EIO
+    r = c.call(wire.OP_OBJ_TRUNCATE, wire.obj_truncate(1, 0, 10))
+    assert r["status"] == 0
+    assert "fault injection on" in p.read_log()
+    c.close()
+
+
+def test_5b_fail_loc_reply_drop(ost):
+    """--fail-loc oss_reply_drop: object replies never come; PING still does."""
+    p = ost("1G", "--fail-loc", "oss_reply_drop")
+    c = client(p.port)
+    c.send(wire.frame(wire.OP_OBJ_GETATTR, 50, wire.obj_ref(1, 0)))
+    c.s.settimeout(1.0)
+    with pytest.raises(socket.timeout):
+        c.recv_frame()
+    c.s.settimeout(5.0)
+    check_alive(c)
+    c.close()
+
+
+def test_5c_fail_loc_unknown_name(bindir, workdir):
+    """An unknown --fail-loc name stops startup with a clear line."""
+    r = subprocess.run([os.path.join(bindir, "oss/glint-oss"), "--dir", workdir,
+                        "--listen", "127.0.0.1:0", "--fail-loc", "oss_nope"],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "bad --fail-loc" in r.stderr
