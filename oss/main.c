@@ -4,12 +4,16 @@
  * Parses the option table (below), opens the backing directory (refusing
  * one that is not a usable directory or belongs to another OST), listens
  * (default port 1018, the first of Lustre's six ports per host), registers
- * with the MDS, and serves until SIGTERM or SIGINT, then stops the
- * registration thread, closes every connection and the object store, and
- * exits 0. Startup failures print one clear line and exit 1.
+ * with the MDS, and serves until SIGTERM or SIGINT. Shutdown order: the
+ * registration thread, then the network (every connection closed, loop
+ * threads joined, so no object request can arrive), then the I/O workers
+ * (queued requests dropped, threads joined), then the object store; the
+ * data counters are logged and it exits 0. Startup failures print one
+ * clear line and exit 1.
  */
 #include <errno.h>
 #include <ev.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +60,8 @@ static const struct config_option oss_options[] = {
 			  level_names, "least severe level logged") },
 	{ CONFIG_OPT_PATH(struct oss_config, log_file, "log-file", NULL,
 			  "log to this file instead of stderr") },
+	{ CONFIG_OPT_STRING(struct oss_config, fail_loc, "fail-loc", NULL,
+			    "fault injection for tests, comma-separated: oss_write_enospc, oss_read_eio, oss_reply_drop, oss_io_delay") },
 	CONFIG_END,
 };
 
@@ -65,12 +71,26 @@ static void oss_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static void oss_log_counters(struct oss *o)
+{
+	log_msg(LOG_NOTICE, "main",
+		"ost_idx=%lld DataReadBytes=%" PRIuFAST64
+		" DataWriteBytes=%" PRIuFAST64 " DataReadOperations=%" PRIuFAST64
+		" DataWriteOperations=%" PRIuFAST64,
+		(long long)o->cfg.index,
+		atomic_load(&o->counters.data_read_bytes),
+		atomic_load(&o->counters.data_write_bytes),
+		atomic_load(&o->counters.data_read_ops),
+		atomic_load(&o->counters.data_write_ops));
+}
+
 static int oss_serve(struct oss *o)
 {
 	struct conn_handlers handlers;
 	struct netsrv_config ncfg = { 0 };
 	char host[PROTO_HOST_MAX + 1];
 	ev_signal sigterm, sigint;
+	unsigned fail;
 	uint16_t port;
 	int rc;
 
@@ -83,6 +103,21 @@ static int oss_serve(struct oss *o)
 		 o->cfg.advertise ? o->cfg.advertise :
 		 strcmp(host, "0.0.0.0") && strcmp(host, "::") ? host :
 								 "127.0.0.1");
+	if (worker_fail_loc_parse(o->cfg.fail_loc, &fail)) {
+		fprintf(stderr, "glint-oss: bad --fail-loc '%s' (see --help)\n",
+			o->cfg.fail_loc);
+		return 1;
+	}
+	atomic_store(&o->fail_loc, fail);
+	if (fail)
+		log_msg(LOG_WARNING, "main", "fault injection on: fail_loc=%s",
+			o->cfg.fail_loc);
+	rc = worker_pool_start(o, (unsigned)o->cfg.io_threads, &o->pool);
+	if (rc) {
+		fprintf(stderr, "glint-oss: cannot start %lld I/O threads: %s\n",
+			(long long)o->cfg.io_threads, strerror(-rc));
+		return 1;
+	}
 	o->loop = ev_default_loop(EVFLAG_AUTO);
 	oss_rpc_handlers(o, &handlers);
 	ncfg.host = host;
@@ -95,6 +130,7 @@ static int oss_serve(struct oss *o)
 		fprintf(stderr, "glint-oss: cannot listen on %s: %s%s\n",
 			o->cfg.listen, strerror(-rc),
 			rc == -EADDRINUSE ? " (is another server running?)" : "");
+		worker_pool_stop(o->pool);
 		return 1;
 	}
 	rc = mds_link_start(o, &o->link);
@@ -102,6 +138,7 @@ static int oss_serve(struct oss *o)
 		fprintf(stderr, "glint-oss: bad --mds '%s': %s\n", o->cfg.mds,
 			strerror(-rc));
 		netsrv_stop(o->srv);
+		worker_pool_stop(o->pool);
 		return 1;
 	}
 	rc = daemon_write_port_file(o->cfg.port_file, o->port);
@@ -110,6 +147,7 @@ static int oss_serve(struct oss *o)
 			o->cfg.port_file, strerror(-rc));
 		mds_link_stop(o->link);
 		netsrv_stop(o->srv);
+		worker_pool_stop(o->pool);
 		return 1;
 	}
 	log_msg(LOG_NOTICE, "main",
@@ -123,6 +161,8 @@ static int oss_serve(struct oss *o)
 	ev_run(o->loop, 0);
 	mds_link_stop(o->link);
 	netsrv_stop(o->srv);
+	worker_pool_stop(o->pool);
+	oss_log_counters(o);
 	log_msg(LOG_NOTICE, "main", "stopped");
 	return 0;
 }

@@ -11,12 +11,15 @@
 #ifndef GLINT_OSS_OSS_I_H
 #define GLINT_OSS_OSS_I_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "common/conn.h"
 
 struct objstore;
 struct mds_link;
+struct worker_pool;
+struct msg_obj_req;
 
 struct oss_config {
 	char *listen;	       /* HOST:PORT to serve on */
@@ -32,13 +35,39 @@ struct oss_config {
 	char *port_file;       /* where to write the bound port, or NULL */
 	int log_level;	       /* enum log_level */
 	char *log_file;	       /* NULL = stderr */
+	char *fail_loc;	       /* fault injection points (tests), or NULL */
 };
+
+/*
+ * What FSx publishes to CloudWatch for a file server, counted by the I/O
+ * workers (successful calls only). Updated and read with atomics from any
+ * thread; logged when the OSS stops.
+ */
+struct oss_counters {
+	atomic_uint_fast64_t data_read_bytes;  /* DataReadBytes */
+	atomic_uint_fast64_t data_write_bytes; /* DataWriteBytes */
+	atomic_uint_fast64_t data_read_ops;    /* DataReadOperations */
+	atomic_uint_fast64_t data_write_ops;   /* DataWriteOperations */
+};
+
+/*
+ * Fault injection (Lustre fail_loc): named points in the I/O path that
+ * tests switch on with --fail-loc NAME[,NAME...]. A bit mask in struct oss,
+ * read atomically for every job, so a run-time switch can be added later.
+ */
+#define OSS_FAIL_WRITE_ENOSPC 0x1u /* oss_write_enospc: OBJ_WRITE is -ENOSPC */
+#define OSS_FAIL_READ_EIO     0x2u /* oss_read_eio: OBJ_READ is -EIO */
+#define OSS_FAIL_REPLY_DROP   0x4u /* oss_reply_drop: object replies lost */
+#define OSS_FAIL_IO_DELAY     0x8u /* oss_io_delay: each job waits 200 ms */
 
 struct oss {
 	struct oss_config cfg;
 	struct ev_loop *loop;
 	struct netsrv *srv;
 	struct objstore *store;
+	struct worker_pool *pool;  /* object I/O threads (worker.c) */
+	struct oss_counters counters;
+	atomic_uint fail_loc;	   /* OSS_FAIL_* switched on */
 	struct mds_link *link;
 	char advertise[256];   /* resolved advertised host */
 	uint16_t port;	       /* bound port */
@@ -54,5 +83,35 @@ void oss_rpc_handlers(struct oss *o, struct conn_handlers *h);
  */
 int mds_link_start(struct oss *o, struct mds_link **out);
 void mds_link_stop(struct mds_link *l);
+
+/*
+ * The I/O worker pool (worker.c): nthreads threads, each with its own ring,
+ * run the objstore call of each submitted object request and reply with
+ * conn_reply_threadsafe(). Start before serving, after objstore_open;
+ * returns 0 and *out, or -errno (-ENOMEM, ring_create's error).
+ */
+int worker_pool_start(struct oss *o, unsigned nthreads,
+		      struct worker_pool **out);
+
+/*
+ * Queue a decoded object request (h->opcode one of PROTO_OP_OBJ_*) from c's
+ * loop thread. Copies what it keeps (OBJ_WRITE's data included: req's
+ * borrowed pointers may go when this returns) and takes a reference on c
+ * until the reply is queued. Returns 0 (a worker will reply exactly once),
+ * -ENOMEM or -ESHUTDOWN (the pool is stopping): then the caller replies.
+ */
+int worker_submit(struct worker_pool *p, struct conn *c,
+		  const struct frame_header *h, const struct msg_obj_req *req);
+
+/* Parse a comma-separated list of fail_loc names into OSS_FAIL_* bits.
+ * Returns 0, or -EINVAL for an unknown name. */
+int worker_fail_loc_parse(const char *names, unsigned *mask);
+
+/*
+ * Stop (NULL is fine): refuse new jobs, drop the queued ones, let each
+ * worker finish its current job, join the threads, free p. Call once the
+ * network loops have stopped, before objstore_close().
+ */
+void worker_pool_stop(struct worker_pool *p);
 
 #endif /* GLINT_OSS_OSS_I_H */

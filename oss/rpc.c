@@ -5,6 +5,12 @@
  * with this OST's index. PING echoes. STATFS reports the OST's configured
  * capacity, the bytes its objects occupy on disk and its object count.
  * Every other request needs a successful HELLO first (-EPROTO otherwise).
+ *
+ * Object requests (OBJ_*) are decoded and checked here, on the loop: a
+ * request that does not decode, or whose lengths break the protocol's
+ * limits, closes the connection; unknown OBJ_WRITE flags are -EINVAL. A
+ * valid one is queued to the I/O workers (worker.c), which run it and
+ * reply from their thread.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +21,9 @@
 #include "oss/objstore.h"
 #include "oss/oss_i.h"
 #include "proto/msg.h"
+#include "proto/msg_fs.h"
+
+#define OSS_OBJ_WRITE_FLAGS (PROTO_OBJ_LZ4 | PROTO_OBJ_SYNC)
 
 /* conn_user() is nonzero once the peer's HELLO was accepted. */
 static int peer_ready(struct conn *c)
@@ -104,6 +113,40 @@ static int oss_statfs(struct conn *c, const struct frame_header *h,
 	return conn_reply(c, h, 0, buf, (size_t)n);
 }
 
+/* Limits the decoder may not check itself (it is not ours): 0 or -EBADMSG. */
+static int oss_obj_check(uint16_t opcode, const struct msg_obj_req *r)
+{
+	if (opcode == PROTO_OP_OBJ_READ && r->len > PROTO_MAX_IO)
+		return -EBADMSG;
+	if (opcode == PROTO_OP_OBJ_WRITE && r->data.len > PROTO_MAX_IO)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Every OBJ_* opcode: decode, check, queue for an I/O worker. */
+static int oss_obj(struct conn *c, const struct frame_header *h,
+		   const uint8_t *payload, size_t len)
+{
+	struct oss *o = conn_ctx(c);
+	struct msg_obj_req req;
+	struct cursor cur;
+
+	if (!peer_ready(c))
+		return conn_reply_error(c, h, -EPROTO, "HELLO first");
+	cursor_init(&cur, payload, len);
+	if (msg_obj_req_decode(h->opcode, &cur, &req) ||
+	    oss_obj_check(h->opcode, &req)) {
+		LOG_RATELIMITED(LOG_NOTICE, "rpc",
+				"peer=%s req_id=%llu malformed object request",
+				conn_peer(c), (unsigned long long)h->req_id);
+		return CONN_CLOSE;
+	}
+	if (h->opcode == PROTO_OP_OBJ_WRITE &&
+	    (req.flags & ~OSS_OBJ_WRITE_FLAGS))
+		return conn_reply_error(c, h, -EINVAL, "unknown write flags");
+	return worker_submit(o->pool, c, h, &req);
+}
+
 void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -111,4 +154,11 @@ void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
 	h->fn[PROTO_OP_HELLO] = oss_hello;
 	h->fn[PROTO_OP_PING] = oss_ping;
 	h->fn[PROTO_OP_STATFS] = oss_statfs;
+	h->fn[PROTO_OP_OBJ_READ] = oss_obj;
+	h->fn[PROTO_OP_OBJ_WRITE] = oss_obj;
+	h->fn[PROTO_OP_OBJ_TRUNCATE] = oss_obj;
+	h->fn[PROTO_OP_OBJ_PUNCH] = oss_obj;
+	h->fn[PROTO_OP_OBJ_DESTROY] = oss_obj;
+	h->fn[PROTO_OP_OBJ_SYNC] = oss_obj;
+	h->fn[PROTO_OP_OBJ_GETATTR] = oss_obj;
 }

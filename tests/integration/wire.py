@@ -1,6 +1,7 @@
 """A minimal Python speaker of Glint's wire format, for tests that need to
 send frames the C code would never produce (bad checksums, lies about
-lengths, unknown opcodes). Layouts: proto/frame.h and proto/msg.h."""
+lengths, unknown opcodes). Layouts: proto/frame.h, proto/msg.h and the
+object requests of proto/msg_fs.h."""
 import socket
 import struct
 import time
@@ -14,6 +15,10 @@ F_REPLY = 1
 OP_HELLO, OP_PING, OP_STATFS = 1, 2, 3
 ROLE_CLIENT, ROLE_MDS, ROLE_OSS, ROLE_TOOL = 1, 2, 3, 4
 PROTO_VERSION = 1
+(OP_OBJ_READ, OP_OBJ_WRITE, OP_OBJ_TRUNCATE, OP_OBJ_PUNCH, OP_OBJ_DESTROY,
+ OP_OBJ_SYNC, OP_OBJ_GETATTR) = range(48, 55)
+OBJ_LZ4, OBJ_SYNC = 0x1, 0x2   # OBJ_WRITE flags (PROTO_OBJ_*)
+MAX_IO = 4 << 20               # PROTO_MAX_IO
 
 
 def csum(b):
@@ -45,6 +50,51 @@ def hello(fsname=b"fsx", role=ROLE_TOOL, ident=0, host=b"", port=0):
 
 def ping_payload(t=None):
     return struct.pack("<Q", t if t is not None else time.monotonic_ns())
+
+
+# --- object requests (msg_fs.h): 8 object_id | 4 stripe_idx | ... ---
+
+def obj_read(oid, idx, off, length):
+    return struct.pack("<QIQI", oid, idx, off, length)
+
+
+def obj_write(oid, idx, off, data, flags=0):
+    return struct.pack("<QIQII", oid, idx, off, flags, len(data)) + data
+
+
+def obj_truncate(oid, idx, size):
+    return struct.pack("<QIQ", oid, idx, size)
+
+
+def obj_punch(oid, idx, off, length):
+    return struct.pack("<QIQQ", oid, idx, off, length)
+
+
+def obj_ref(oid, idx):
+    """OBJ_DESTROY, OBJ_SYNC and OBJ_GETATTR requests."""
+    return struct.pack("<QI", oid, idx)
+
+
+def blob(payload):
+    """A u32-length blob (OBJ_READ's reply); checks it fills the payload."""
+    n, = struct.unpack_from("<I", payload)
+    assert len(payload) == 4 + n
+    return payload[4:]
+
+
+def u64(payload):
+    return struct.unpack_from("<Q", payload)[0]
+
+
+def obj_attr(payload):
+    """OBJ_GETATTR reply: (size, disk_bytes, logical_bytes)."""
+    return struct.unpack_from("<QQQ", payload)
+
+
+def error_reason(payload):
+    """The reason of an ERROR payload (a str)."""
+    n, = struct.unpack_from("<H", payload)
+    return payload[2:2 + n].decode()
 
 
 class Conn:

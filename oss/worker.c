@@ -1,0 +1,504 @@
+/*
+ * worker.c - the OSS's I/O worker pool: object requests off the loops.
+ *
+ * Loops must never wait for a disk, so rpc.c decodes each object request
+ * and queues it here (worker_submit). io_threads threads, each with its own
+ * io_uring (created in the thread: a ring belongs to its user, objstore.h),
+ * take jobs from one shared FIFO, run the objstore call and answer with
+ * conn_reply_threadsafe(). A job holds a conn reference until its reply is
+ * queued. The FIFO has no bound of its own: a conn stops reading after
+ * CONN_MAX_UNREPLIED unanswered requests (conn.c); a long queue is logged.
+ *
+ * Ordering: queued jobs run in parallel and finish in any order; as with
+ * Lustre, a client must not have two conflicting requests to one object in
+ * flight. Each objstore call is atomic (per-object lock).
+ *
+ * An absent object reads as empty and punching or syncing it succeeds, as
+ * destroying it does: an allocated object nobody wrote is simply empty.
+ * GETATTR says -ENOENT so tools can tell.
+ *
+ * Shutdown (worker_pool_stop, once the network loops are gone): workers
+ * finish the job in hand and exit, queued jobs are dropped (their conns are
+ * closed: nobody could get the reply), threads joined, rings destroyed.
+ * Fault injection points (OSS_FAIL_*, oss_i.h) are checked in worker_run.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/ring.h"
+#include "oss/objstore.h"
+#include "oss/oss_i.h"
+#include "proto/codec.h"
+#include "proto/msg_fs.h"
+
+#define WORKER_RING_ENTRIES 64	 /* submissions in flight per worker */
+#define WORKER_QUEUE_WARN   4096 /* log when more jobs than this wait */
+#define WORKER_FAIL_DELAY_MS 200 /* OSS_FAIL_IO_DELAY */
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} worker_fail_locs[] = {
+	{ "oss_write_enospc", OSS_FAIL_WRITE_ENOSPC },
+	{ "oss_read_eio", OSS_FAIL_READ_EIO },
+	{ "oss_reply_drop", OSS_FAIL_REPLY_DROP },
+	{ "oss_io_delay", OSS_FAIL_IO_DELAY },
+};
+#define WORKER_NFAIL (sizeof(worker_fail_locs) / sizeof(worker_fail_locs[0]))
+
+/* One decoded object request waiting for a worker. */
+struct worker_job {
+	struct worker_job *next; /* queue link */
+	struct conn *c;		 /* reference held until replied */
+	uint16_t opcode;	 /* PROTO_OP_OBJ_* */
+	uint64_t req_id;	 /* the request's, echoed by the reply */
+	struct msg_obj_req req;	 /* decoded; req.data points at data[] */
+	uint8_t data[];		 /* OBJ_WRITE's data, copied off the conn */
+};
+
+struct worker_pool {
+	struct oss *o;
+	pthread_mutex_t mu;	    /* guards everything below */
+	pthread_cond_t work;	    /* a job was queued, or stopping */
+	pthread_cond_t started;	    /* a thread reported its ring */
+	struct worker_job *head, *tail; /* FIFO of queued jobs */
+	size_t queued;		    /* jobs in the FIFO */
+	int stopping;		    /* no more jobs: workers exit */
+	unsigned nready;	    /* threads that tried ring_create */
+	int start_err;		    /* first ring_create error */
+	unsigned nthreads;	    /* threads running (to join) */
+	pthread_t threads[];	    /* nthreads of them */
+};
+
+/* --- running one job (worker thread) --- */
+
+static const char *worker_reason(int err)
+{
+	switch (err) {
+	case -ENOSPC:
+		return "no space left on OST";
+	case -EIO:
+		return "object data failed its checksum or could not be read";
+	case -EINVAL:
+		return "invalid object request";
+	case -EFBIG:
+		return "object would exceed the largest object size";
+	case -ENOENT:
+		return "no such object";
+	case -ENOMEM:
+		return "OSS out of memory";
+	default:
+		return NULL;
+	}
+}
+
+/* An ERROR payload for err (malloc'd; NULL when out of memory, then conn
+ * sends an empty ERROR). */
+static void *worker_error_payload(int err, size_t *len)
+{
+	char tmp[128];
+	struct msg_error m = { .reason = worker_reason(err) };
+	uint8_t *buf;
+	ssize_t n;
+
+	if (!m.reason)
+		m.reason = strerror_r(-err, tmp, sizeof(tmp));
+	m.reason_len = (uint16_t)strlen(m.reason);
+	*len = msg_error_encoded_len(&m);
+	buf = malloc(*len);
+	if (!buf)
+		goto err;
+	n = msg_error_encode(&m, buf, *len);
+	if (n < 0)
+		goto err;
+	*len = (size_t)n;
+	return buf;
+err:
+	free(buf);
+	*len = 0;
+	return NULL;
+}
+
+/* OBJ_READ: the reply blob is built around the data, which objstore_read
+ * puts straight into the reply buffer after the 4-byte length. */
+static int worker_read(struct oss *o, struct ring *ring,
+		       const struct msg_obj_req *r, void **out, size_t *out_len)
+{
+	uint8_t *buf, *small;
+	ssize_t n;
+
+	buf = malloc(CODEC_BLOB_LEN(r->len));
+	if (!buf)
+		return -ENOMEM;
+	n = objstore_read(o->store, ring, r->object_id, r->stripe_idx, r->off,
+			  r->len, buf + 4);
+	if (n == -ENOENT)
+		n = 0;
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	le32_store(buf, (uint32_t)n);
+	/* A short read (end of object) must not pin a 4 MiB buffer in the
+	 * write queue: give the rest back. */
+	if ((uint64_t)n < r->len / 2) {
+		small = realloc(buf, CODEC_BLOB_LEN(n));
+		if (small)
+			buf = small;
+	}
+	atomic_fetch_add(&o->counters.data_read_ops, 1);
+	atomic_fetch_add(&o->counters.data_read_bytes, (uint64_t)n);
+	*out = buf;
+	*out_len = CODEC_BLOB_LEN(n);
+	return 0;
+}
+
+/*
+ * The object's size after a write of len > 0 bytes at off. The write made it
+ * at least off + len, so when no byte follows (the common case: appending)
+ * it is exactly that; otherwise the table is asked (objstore_getattr).
+ */
+static int worker_size_after(struct oss *o, struct ring *ring,
+			     const struct msg_obj_req *r, uint64_t *size)
+{
+	struct objstore_attr attr;
+	uint8_t probe;
+	ssize_t n = 1;
+	int rc;
+
+	if (r->data.len) {
+		n = objstore_read(o->store, ring, r->object_id, r->stripe_idx,
+				  r->off + r->data.len, 1, &probe);
+		if (n == 0) {
+			*size = r->off + r->data.len;
+			return 0;
+		}
+	}
+	rc = objstore_getattr(o->store, ring, r->object_id, r->stripe_idx,
+			      &attr);
+	if (rc == 0)
+		*size = attr.size;
+	return rc;
+}
+
+static int worker_write(struct oss *o, struct ring *ring,
+			const struct msg_obj_req *r, void **out,
+			size_t *out_len)
+{
+	unsigned flags = 0;
+	uint64_t size = 0;
+	uint8_t *buf;
+	ssize_t n;
+	int rc;
+
+	if (r->flags & PROTO_OBJ_LZ4)
+		flags |= OBJSTORE_WRITE_COMPRESS;
+	n = objstore_write(o->store, ring, r->object_id, r->stripe_idx, r->off,
+			   r->data.p, r->data.len, flags);
+	if (n < 0)
+		return (int)n;
+	atomic_fetch_add(&o->counters.data_write_ops, 1);
+	atomic_fetch_add(&o->counters.data_write_bytes, (uint64_t)n);
+	if (r->flags & PROTO_OBJ_SYNC) {
+		rc = objstore_sync(o->store, ring, r->object_id,
+				   r->stripe_idx);
+		if (rc < 0)
+			return rc;
+	}
+	rc = worker_size_after(o, ring, r, &size);
+	if (rc < 0)
+		return rc;
+	buf = malloc(8);
+	if (!buf)
+		return -ENOMEM;
+	le64_store(buf, size);
+	*out = buf;
+	*out_len = 8;
+	return 0;
+}
+
+static int worker_getattr(struct oss *o, struct ring *ring,
+			  const struct msg_obj_req *r, void **out,
+			  size_t *out_len)
+{
+	struct objstore_attr attr;
+	struct msg_obj_attr m;
+	uint8_t *buf;
+	ssize_t n;
+	int rc;
+
+	rc = objstore_getattr(o->store, ring, r->object_id, r->stripe_idx,
+			      &attr);
+	if (rc < 0)
+		return rc;
+	m = (struct msg_obj_attr){ .size = attr.size,
+				   .disk_bytes = attr.disk_bytes,
+				   .logical_bytes = attr.logical_bytes };
+	buf = malloc(msg_obj_attr_encoded_len(&m));
+	if (!buf)
+		return -ENOMEM;
+	n = msg_obj_attr_encode(&m, buf, msg_obj_attr_encoded_len(&m));
+	if (n < 0) {
+		free(buf);
+		return (int)n;
+	}
+	*out = buf;
+	*out_len = (size_t)n;
+	return 0;
+}
+
+/* Run one job's objstore call: 0 and the reply payload (malloc'd or NULL),
+ * or -errno. */
+static int worker_exec(struct oss *o, struct ring *ring,
+		       const struct worker_job *j, void **out, size_t *out_len)
+{
+	const struct msg_obj_req *r = &j->req;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	switch (j->opcode) {
+	case PROTO_OP_OBJ_READ:
+		return worker_read(o, ring, r, out, out_len);
+	case PROTO_OP_OBJ_WRITE:
+		return worker_write(o, ring, r, out, out_len);
+	case PROTO_OP_OBJ_TRUNCATE:
+		return objstore_truncate(o->store, ring, r->object_id,
+					 r->stripe_idx, r->size);
+	case PROTO_OP_OBJ_PUNCH:
+		rc = objstore_punch(o->store, ring, r->object_id,
+				    r->stripe_idx, r->off, r->len);
+		return rc == -ENOENT ? 0 : rc;
+	case PROTO_OP_OBJ_DESTROY:
+		rc = objstore_destroy(o->store, ring, r->object_id,
+				      r->stripe_idx);
+		return rc == -ENOENT ? 0 : rc;
+	case PROTO_OP_OBJ_SYNC:
+		rc = objstore_sync(o->store, ring, r->object_id,
+				   r->stripe_idx);
+		return rc == -ENOENT ? 0 : rc;
+	case PROTO_OP_OBJ_GETATTR:
+		return worker_getattr(o, ring, r, out, out_len);
+	default:
+		return -EOPNOTSUPP; /* rpc.c only submits the ones above */
+	}
+}
+
+static void worker_job_free(struct worker_job *j)
+{
+	conn_put(j->c);
+	free(j);
+}
+
+static void worker_run(struct oss *o, struct ring *ring, struct worker_job *j)
+{
+	const struct proto_op_desc *d = proto_op_lookup(j->opcode);
+	unsigned fail = atomic_load(&o->fail_loc);
+	struct timespec delay = { 0, WORKER_FAIL_DELAY_MS * 1000000L };
+	void *payload = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (fail & OSS_FAIL_IO_DELAY)
+		nanosleep(&delay, NULL);
+	if ((fail & OSS_FAIL_WRITE_ENOSPC) && j->opcode == PROTO_OP_OBJ_WRITE)
+		rc = -ENOSPC;
+	else if ((fail & OSS_FAIL_READ_EIO) && j->opcode == PROTO_OP_OBJ_READ)
+		rc = -EIO;
+	else
+		rc = worker_exec(o, ring, j, &payload, &len);
+	if (fail & OSS_FAIL_REPLY_DROP) {
+		log_msg(LOG_DEBUG, "worker", "fail_loc: reply to req_id=%" PRIu64
+			" dropped", j->req_id);
+		free(payload);
+		worker_job_free(j);
+		return;
+	}
+	if (rc < 0) {
+		free(payload);
+		if (rc == -EIO)
+			LOG_RATELIMITED(LOG_WARNING, "worker",
+					"peer=%s req_id=%" PRIu64 " %s object=%#" PRIx64
+					" idx=%u: I/O error",
+					conn_peer(j->c), j->req_id,
+					d ? d->name : "?", j->req.object_id,
+					j->req.stripe_idx);
+		payload = worker_error_payload(rc, &len);
+	}
+	/* Fails only when the conn is gone: the reply is dropped then. */
+	conn_reply_threadsafe(j->c, j->opcode, j->req_id, rc, payload, len);
+	worker_job_free(j);
+}
+
+int worker_fail_loc_parse(const char *names, unsigned *mask)
+{
+	const char *p = names, *end;
+	size_t i, n;
+
+	*mask = 0;
+	while (p && *p) {
+		end = strchr(p, ',');
+		n = end ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < WORKER_NFAIL; i++)
+			if (strlen(worker_fail_locs[i].name) == n &&
+			    !memcmp(worker_fail_locs[i].name, p, n))
+				break;
+		if (i == WORKER_NFAIL)
+			return -EINVAL;
+		*mask |= worker_fail_locs[i].bit;
+		p = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/* --- the pool --- */
+
+static void *worker_main(void *arg)
+{
+	struct worker_pool *p = arg;
+	struct ring *ring = NULL;
+	struct worker_job *j;
+	int rc;
+
+	rc = ring_create(WORKER_RING_ENTRIES, &ring);
+	pthread_mutex_lock(&p->mu);
+	p->nready++;
+	if (rc && !p->start_err)
+		p->start_err = rc;
+	pthread_cond_signal(&p->started);
+	while (!rc) {
+		while (!p->head && !p->stopping)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->stopping)
+			break;
+		j = p->head;
+		p->head = j->next;
+		if (!p->head)
+			p->tail = NULL;
+		p->queued--;
+		pthread_mutex_unlock(&p->mu);
+		worker_run(p->o, ring, j);
+		pthread_mutex_lock(&p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+	ring_destroy(ring);
+	return NULL;
+}
+
+int worker_pool_start(struct oss *o, unsigned nthreads,
+		      struct worker_pool **out)
+{
+	struct worker_pool *p;
+	int rc;
+
+	if (!nthreads)
+		return -EINVAL;
+	p = calloc(1, sizeof(*p) + nthreads * sizeof(p->threads[0]));
+	if (!p)
+		return -ENOMEM;
+	p->o = o;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->started, NULL);
+	for (; p->nthreads < nthreads; p->nthreads++) {
+		rc = pthread_create(&p->threads[p->nthreads], NULL, worker_main,
+				    p);
+		if (rc) {
+			rc = -rc;
+			goto err;
+		}
+	}
+	pthread_mutex_lock(&p->mu);
+	while (p->nready < p->nthreads)
+		pthread_cond_wait(&p->started, &p->mu);
+	rc = p->start_err;
+	pthread_mutex_unlock(&p->mu);
+	if (rc)
+		goto err;
+	log_msg(LOG_INFO, "worker", "%u I/O threads, one io_uring each",
+		nthreads);
+	*out = p;
+	return 0;
+err:
+	worker_pool_stop(p);
+	return rc;
+}
+
+int worker_submit(struct worker_pool *p, struct conn *c,
+		  const struct frame_header *h, const struct msg_obj_req *req)
+{
+	size_t extra = h->opcode == PROTO_OP_OBJ_WRITE ? req->data.len : 0;
+	struct worker_job *j;
+	size_t queued = 0;
+	int rc = 0;
+
+	j = malloc(sizeof(*j) + extra);
+	if (!j)
+		return -ENOMEM;
+	*j = (struct worker_job){ .c = c, .opcode = h->opcode,
+				  .req_id = h->req_id, .req = *req };
+	/* The payload is borrowed until the handler returns: keep a copy. */
+	if (extra)
+		memcpy(j->data, req->data.p, extra);
+	j->req.data.p = extra ? j->data : NULL;
+	j->req.data.len = (uint32_t)extra;
+	conn_get(c);
+	pthread_mutex_lock(&p->mu);
+	if (p->stopping) {
+		rc = -ESHUTDOWN;
+	} else {
+		if (p->tail)
+			p->tail->next = j;
+		else
+			p->head = j;
+		p->tail = j;
+		queued = ++p->queued;
+		pthread_cond_signal(&p->work);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (rc) {
+		worker_job_free(j);
+		return rc;
+	}
+	if (queued > WORKER_QUEUE_WARN)
+		LOG_RATELIMITED(LOG_WARNING, "worker",
+				"%zu object requests queued for %u I/O threads",
+				queued, p->nthreads);
+	return 0;
+}
+
+void worker_pool_stop(struct worker_pool *p)
+{
+	struct worker_job *j, *next;
+	size_t dropped = 0;
+
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->stopping = 1;
+	j = p->head;
+	p->head = p->tail = NULL;
+	p->queued = 0;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (; j; j = next) {
+		next = j->next;
+		worker_job_free(j);
+		dropped++;
+	}
+	for (unsigned i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	if (dropped)
+		log_msg(LOG_NOTICE, "worker",
+			"stopped: %zu queued object requests dropped", dropped);
+	pthread_cond_destroy(&p->started);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
