@@ -33,6 +33,7 @@
 #include "mds/destroyer.h"
 #include "mds/mds_i.h"
 #include "mds/orphan.h"
+#include "mds/xattr.h"
 #include "proto/msg_fs.h"
 
 struct md_op {
@@ -479,8 +480,8 @@ static int md_getxattr(struct md_op *op, struct store_txn *txn)
 		if (!val)
 			return -ENOMEM;
 	}
-	n = ns_getxattr(op->m->ns, txn, &op->cred, r->ino,
-			(const char *)r->name.p, r->name.len, val, size);
+	n = xattr_get(txn, &op->cred, r->ino, (const char *)r->name.p,
+		      r->name.len, val, size);
 	if (n < 0)
 		rc = (int)n;
 	else
@@ -498,12 +499,11 @@ static int md_setxattr(struct md_op *op, struct store_txn *txn)
 	if (r->flags & ~(PROTO_XATTR_CREATE | PROTO_XATTR_REPLACE))
 		return -EINVAL;
 	if (r->flags & PROTO_XATTR_CREATE)
-		flags |= NS_XATTR_CREATE;
+		flags |= XATTR_SET_CREATE;
 	if (r->flags & PROTO_XATTR_REPLACE)
-		flags |= NS_XATTR_REPLACE;
-	return ns_setxattr(op->m->ns, txn, &op->cred, r->ino,
-			   (const char *)r->name.p, r->name.len, r->value.p,
-			   r->value.len, flags);
+		flags |= XATTR_SET_REPLACE;
+	return xattr_set(txn, &op->cred, r->ino, (const char *)r->name.p,
+			 r->name.len, r->value.p, r->value.len, flags);
 }
 
 static int md_listxattr(struct md_op *op, struct store_txn *txn)
@@ -520,7 +520,7 @@ static int md_listxattr(struct md_op *op, struct store_txn *txn)
 		if (!names)
 			return -ENOMEM;
 	}
-	n = ns_listxattr(op->m->ns, txn, &op->cred, op->req.ino, names, size);
+	n = xattr_list(txn, &op->cred, op->req.ino, names, size);
 	if (n < 0)
 		rc = (int)n;
 	else
@@ -532,8 +532,8 @@ static int md_listxattr(struct md_op *op, struct store_txn *txn)
 
 static int md_removexattr(struct md_op *op, struct store_txn *txn)
 {
-	return ns_removexattr(op->m->ns, txn, &op->cred, op->req.ino,
-			      (const char *)op->req.name.p, op->req.name.len);
+	return xattr_remove(txn, &op->cred, op->req.ino,
+			    (const char *)op->req.name.p, op->req.name.len);
 }
 
 static int md_access(struct md_op *op, struct store_txn *txn)
