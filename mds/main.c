@@ -1,11 +1,21 @@
 /*
  * main.c - glint-mds: the metadata server.
  *
- * Parses the option table (below), opens the metadata directory, listens
- * (default port 988, as Lustre's LNet), and runs one libev loop until
- * SIGTERM or SIGINT, then closes every connection and exits 0. Startup
- * failures (bad option, busy port, unusable directory) print one clear
- * line and exit 1.
+ * Parses the option table (below), opens the metadata store (LMDB in the
+ * --db directory) and the namespace over it, listens (default port 988, as
+ * Lustre's LNet), and runs one libev loop until SIGTERM or SIGINT, then
+ * commits what is queued, closes every connection and exits 0. Startup
+ * failures (bad option, busy port, unusable directory or store) print one
+ * clear line and exit 1.
+ *
+ * Durability: a persistent deployment syncs every group commit; a scratch
+ * one opens the store without sync (DESIGN.md: it may skip syncs), so an
+ * MDS crash may lose the last acknowledged changes, a clean stop none.
+ *
+ * The file system's default layout (--stripe-size, --stripe-count) is
+ * stored as the root directory's default layout, rewritten at every start
+ * from the options: they are the source of truth, and a `glint setstripe`
+ * on the root lasts until the next restart.
  */
 #include <errno.h>
 #include <ev.h>
@@ -23,6 +33,7 @@
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/net.h"
+#include "mds/destroyer.h"
 #include "mds/mds_i.h"
 
 static const char *const deploy_names[] = { "scratch", "persistent", NULL };
@@ -34,6 +45,9 @@ static const struct config_option mds_options[] = {
 			     "address and port to serve on (port 0: any free port)") },
 	{ CONFIG_OPT_PATH(struct mds_config, db, "db", "/var/lib/glint/mds",
 			  "metadata directory (created if missing)") },
+	{ CONFIG_OPT_SIZE(struct mds_config, map_size, "map-size", "4G",
+			  16 * CONFIG_MIB, 1024 * CONFIG_GIB,
+			  "most bytes of metadata the store may hold (LMDB map size)") },
 	{ CONFIG_OPT_STRING(struct mds_config, fsname, "fsname", "fsx",
 			    "file system name clients mount (HOST@tcp:/FSNAME)") },
 	{ CONFIG_OPT_SIZE(struct mds_config, stripe_size, "stripe-size", "1M",
@@ -79,6 +93,59 @@ static int mds_check_db(const char *dir)
 	return 0;
 }
 
+/* Write the options' default layout as the root's default layout. */
+static int mds_set_fs_default(struct mds *m)
+{
+	static const struct ns_cred root = { 0 };
+	struct layout *l = calloc(1, sizeof(*l));
+	struct store_txn *txn = NULL;
+	int rc = -ENOMEM;
+
+	if (!l)
+		goto out;
+	l->stripe_size = (uint32_t)m->cfg.stripe_size;
+	l->stripe_count = (int32_t)m->cfg.stripe_count;
+	l->first_ost = LAYOUT_OST_ANY;
+	rc = store_txn_begin(m->st, NULL, false, &txn);
+	if (rc)
+		goto out;
+	rc = ns_set_dir_layout(m->ns, txn, &root, NS_ROOT_INO, l);
+	if (rc) {
+		store_txn_abort(txn);
+		goto out;
+	}
+	rc = store_txn_commit(txn);
+out:
+	free(l);
+	return rc;
+}
+
+static int mds_open_store(struct mds *m)
+{
+	struct store_options opt = {
+		.path = m->cfg.db,
+		.map_size = m->cfg.map_size,
+		.nosync = m->cfg.deployment == 0, /* scratch */
+	};
+	int rc;
+
+	rc = store_open(&opt, &m->st);
+	if (rc)
+		return rc;
+	rc = ns_open(m->st, &m->ns);
+	if (rc)
+		return rc;
+	return mds_set_fs_default(m);
+}
+
+static void mds_close_store(struct mds *m)
+{
+	ns_close(m->ns);
+	m->ns = NULL;
+	store_close(m->st);
+	m->st = NULL;
+}
+
 static int mds_run(struct mds *m)
 {
 	struct conn_handlers handlers;
@@ -86,7 +153,7 @@ static int mds_run(struct mds *m)
 	char host[PROTO_HOST_MAX + 1];
 	ev_signal sigterm, sigint;
 	uint16_t port, bound = 0;
-	int rc;
+	int rc, status = 1;
 
 	rc = net_parse_hostport(m->cfg.listen, 988, host, sizeof(host), &port);
 	if (rc) {
@@ -99,7 +166,24 @@ static int mds_run(struct mds *m)
 			m->cfg.db, strerror(-rc));
 		return 1;
 	}
+	rc = mds_open_store(m);
+	if (rc) {
+		fprintf(stderr, "glint-mds: cannot open metadata store in %s: %s%s\n",
+			m->cfg.db, strerror(-rc),
+			rc == -EAGAIN || rc == -EBUSY ?
+				" (is another MDS using it?)" : "");
+		goto out_store;
+	}
 	m->loop = ev_default_loop(EVFLAG_AUTO);
+	rc = lock_table_create(&m->locks);
+	if (!rc)
+		rc = group_commit_create(m->loop, m->st, &m->gc);
+	if (!rc)
+		rc = destroyer_create(m, &m->destroyer);
+	if (rc) {
+		fprintf(stderr, "glint-mds: cannot start: %s\n", strerror(-rc));
+		goto out_mods;
+	}
 	mds_rpc_handlers(m, &handlers);
 	ncfg.host = host;
 	ncfg.port = port;
@@ -111,14 +195,13 @@ static int mds_run(struct mds *m)
 		fprintf(stderr, "glint-mds: cannot listen on %s: %s%s\n",
 			m->cfg.listen, strerror(-rc),
 			rc == -EADDRINUSE ? " (is another server running?)" : "");
-		return 1;
+		goto out_mods;
 	}
 	rc = daemon_write_port_file(m->cfg.port_file, bound);
 	if (rc) {
 		fprintf(stderr, "glint-mds: cannot write port file %s: %s\n",
 			m->cfg.port_file, strerror(-rc));
-		netsrv_stop(m->srv);
-		return 1;
+		goto out_srv;
 	}
 	log_msg(LOG_NOTICE, "main",
 		"fsname=%s serving on %s:%u db=%s deployment=%s stripe_size=%llu stripe_count=%lld",
@@ -131,9 +214,26 @@ static int mds_run(struct mds *m)
 	ev_signal_start(m->loop, &sigterm);
 	ev_signal_start(m->loop, &sigint);
 	ev_run(m->loop, 0);
-	netsrv_stop(m->srv);
-	log_msg(LOG_NOTICE, "main", "stopped");
-	return 0;
+	/* Commit and answer what arrived last, before the conns go. */
+	group_commit_flush(m->gc);
+	status = 0;
+out_srv:
+	destroyer_destroy(m->destroyer);
+	m->destroyer = NULL;
+	netsrv_stop(m->srv); /* on_close drops locks and waiters */
+	m->srv = NULL;
+out_mods:
+	destroyer_destroy(m->destroyer);
+	m->destroyer = NULL;
+	group_commit_destroy(m->gc);
+	m->gc = NULL;
+	lock_table_destroy(m->locks);
+	m->locks = NULL;
+out_store:
+	mds_close_store(m);
+	if (!status)
+		log_msg(LOG_NOTICE, "main", "stopped");
+	return status;
 }
 
 int main(int argc, char **argv)

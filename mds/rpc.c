@@ -4,7 +4,9 @@
  * HELLO: checks the protocol version and file system name, registers an
  * OSS in the OST map, and answers every peer with the file system's
  * configuration and the current OST map. PING echoes. STATFS reports the
- * MDT: space of the metadata directory's file system and its inode count.
+ * MDT: the metadata store's space (its map size, capped by the free space
+ * of the file system under --db) and its inode counts (ns_statfs).
+ * Metadata handlers are in md_rpc.c; this file holds the table.
  *
  * A peer's role is remembered per connection (conn_set_user); operations
  * other than HELLO and PING before HELLO are refused with -EPROTO.
@@ -15,6 +17,7 @@
 #include <sys/statvfs.h>
 
 #include "common/log.h"
+#include "mds/destroyer.h"
 #include "mds/mds_i.h"
 #include "proto/msg.h"
 
@@ -22,7 +25,7 @@
 
 static uintptr_t peer_role(struct conn *c)
 {
-	return (uintptr_t)conn_user(c);
+	return mds_peer_role(c);
 }
 
 static int reply_hello(struct mds *m, struct conn *c,
@@ -110,6 +113,7 @@ static int mds_hello(struct conn *c, const struct frame_header *h,
 						"OST index already registered");
 		if (rc)
 			return conn_reply_error(c, h, rc, "cannot register OST");
+		destroyer_kick(m->destroyer); /* its queued destroys can go */
 	}
 	conn_set_user(c, (void *)(uintptr_t)req.role);
 	return reply_hello(m, c, h);
@@ -132,19 +136,36 @@ static int mds_statfs(struct conn *c, const struct frame_header *h,
 {
 	struct mds *m = conn_ctx(c);
 	struct msg_statfs s = { .target = PROTO_TARGET_MDT };
+	struct store_txn *txn = NULL;
+	struct ns_statfs nsf;
+	uint64_t used, total, avail;
 	uint8_t buf[64];
 	struct statvfs sv;
 	ssize_t n;
+	int rc;
 
 	if (peer_role(c) == ROLE_NONE)
 		return conn_reply_error(c, h, -EPROTO, "HELLO first");
 	if (statvfs(m->cfg.db, &sv))
 		return -errno;
-	s.bytes_total = (uint64_t)sv.f_blocks * sv.f_frsize;
-	s.bytes_avail = (uint64_t)sv.f_bavail * sv.f_frsize;
-	s.bytes_used = s.bytes_total - (uint64_t)sv.f_bfree * sv.f_frsize;
-	s.files_total = sv.f_files;
-	s.files_used = sv.f_files - sv.f_ffree;
+	rc = store_space(m->st, &used, &total);
+	if (rc)
+		return rc;
+	rc = store_txn_begin(m->st, NULL, true, &txn);
+	if (rc)
+		return rc;
+	rc = ns_statfs(m->ns, txn, &nsf);
+	store_txn_abort(txn);
+	if (rc)
+		return rc;
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	s.bytes_total = total;
+	s.bytes_used = used < total ? used : total;
+	s.bytes_avail = total - s.bytes_used;
+	if (s.bytes_avail > avail)
+		s.bytes_avail = avail;
+	s.files_total = nsf.files;
+	s.files_used = nsf.files - nsf.ffree;
 	n = msg_statfs_encode(&s, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
@@ -157,6 +178,7 @@ static void mds_conn_closed(struct conn *c)
 
 	if (peer_role(c) == PROTO_ROLE_OSS)
 		ost_map_conn_closed(&m->osts, c);
+	mds_md_conn_closed(m, c);
 }
 
 void mds_rpc_handlers(struct mds *m, struct conn_handlers *h)
@@ -167,4 +189,5 @@ void mds_rpc_handlers(struct mds *m, struct conn_handlers *h)
 	h->fn[PROTO_OP_HELLO] = mds_hello;
 	h->fn[PROTO_OP_PING] = mds_ping;
 	h->fn[PROTO_OP_STATFS] = mds_statfs;
+	mds_md_handlers(h);
 }

@@ -148,3 +148,275 @@ class Conn:
 
     def close(self):
         self.s.close()
+
+
+# --- metadata requests (proto/msg_fs.h): cred | opcode's fields ---
+
+(OP_LOOKUP, OP_GETATTR, OP_SETATTR, OP_CREATE, OP_MKDIR, OP_UNLINK, OP_RMDIR,
+ OP_RENAME, OP_LINK, OP_SYMLINK, OP_READLINK, OP_READDIR, OP_GETXATTR,
+ OP_SETXATTR, OP_LISTXATTR, OP_REMOVEXATTR, OP_ACCESS, OP_CLOSE, OP_SETSTRIPE,
+ OP_GETSTRIPE, OP_LOCK) = range(16, 37)
+SET_MODE, SET_UID, SET_GID, SET_SIZE = 0x1, 0x2, 0x4, 0x8
+SET_ATIME, SET_MTIME, SET_ATIME_NOW, SET_MTIME_NOW, SET_FROM_OPEN = \
+    0x10, 0x20, 0x40, 0x80, 0x100
+CREATE_EXCL = 0x1
+RENAME_NOREPLACE, RENAME_EXCHANGE = 0x1, 0x2
+CLOSE_SIZE, CLOSE_MTIME = 0x1, 0x2
+LOCK_FLOCK, LOCK_POSIX = 1, 2
+LOCK_GET, LOCK_SET, LOCK_SETW = 1, 2, 3
+LOCK_RD, LOCK_WR, LOCK_UN = 0, 1, 2
+ROOT_INO = 1
+S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO = 0o100000, 0o040000, 0o120000, 0o010000
+
+
+def md_cred(uid=0, gid=0, groups=()):
+    return struct.pack("<IIH", uid, gid, len(groups)) + \
+        b"".join(struct.pack("<I", g) for g in groups)
+
+
+def _name(n):
+    return s16(n.encode() if isinstance(n, str) else n)
+
+
+def _time(t):
+    """(seconds, nanoseconds) or seconds as a number."""
+    if isinstance(t, tuple):
+        return struct.pack("<qI", *t)
+    return struct.pack("<qI", int(t), int((t - int(t)) * 1e9))
+
+
+def md_layout(stripe_size=0, stripe_count=0, first_ost=-1, pattern=0):
+    """A layout request (no stripes)."""
+    return struct.pack("<IiiIII", stripe_size, stripe_count, first_ost, pattern, 0, 0)
+
+
+def md_lookup(parent, name, cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", parent) + _name(name)
+
+
+def md_ino(ino, cred=b""):
+    """GETATTR, READLINK, GETSTRIPE."""
+    return (cred or md_cred()) + struct.pack("<Q", ino)
+
+
+def md_setattr(ino, valid, mode=0, uid=0, gid=0, size=0, atime=(0, 0),
+               mtime=(0, 0), cred=b""):
+    return (cred or md_cred()) + struct.pack("<QIIIIQ", ino, valid, mode, uid, gid, size) + \
+        _time(atime) + _time(mtime)
+
+
+def md_create(parent, name, mode=S_IFREG | 0o644, flags=0, rdev=0, layout=None,
+              cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", parent) + _name(name) + \
+        struct.pack("<IIQ", mode, flags, rdev) + (layout or md_layout(first_ost=-1))
+
+
+def md_mkdir(parent, name, mode=0o755, cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", parent) + _name(name) + \
+        struct.pack("<I", mode)
+
+
+def md_rename(parent, name, newparent, newname, flags=0, cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", parent) + _name(name) + \
+        struct.pack("<Q", newparent) + _name(newname) + struct.pack("<I", flags)
+
+
+def md_link(ino, newparent, newname, cred=b""):
+    return (cred or md_cred()) + struct.pack("<QQ", ino, newparent) + _name(newname)
+
+
+def md_symlink(parent, name, target, cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", parent) + _name(name) + _name(target)
+
+
+def md_readdir(ino, cookie=0, max_bytes=65536, cred=b""):
+    return (cred or md_cred()) + struct.pack("<QQI", ino, cookie, max_bytes)
+
+
+def md_getxattr(ino, name, size, cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", ino) + _name(name) + struct.pack("<I", size)
+
+
+def md_setxattr(ino, name, value, flags=0, cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", ino) + _name(name) + \
+        struct.pack("<I", len(value)) + value + struct.pack("<I", flags)
+
+
+def md_listxattr(ino, size, cred=b""):
+    return (cred or md_cred()) + struct.pack("<QI", ino, size)
+
+
+def md_access(ino, mask, cred=b""):
+    return (cred or md_cred()) + struct.pack("<QI", ino, mask)
+
+
+def md_close(ino, flags, size=0, mtime=(0, 0), cred=b""):
+    return (cred or md_cred()) + struct.pack("<QIQ", ino, flags, size) + _time(mtime)
+
+
+def md_setstripe(ino, layout, cred=b""):
+    return (cred or md_cred()) + struct.pack("<Q", ino) + layout
+
+
+def md_lock(ino, owner, kind, cmd, typ, start=0, end=(1 << 64) - 1, pid=1, cred=b""):
+    return (cred or md_cred()) + struct.pack("<QQIBBBQQ", ino, owner, pid, kind, cmd, typ,
+                                             start, end)
+
+
+# --- metadata replies ---
+
+ATTR_FIELDS = ("ino", "mode", "uid", "gid", "nlink", "gen", "size", "blocks", "rdev",
+               "atime", "atime_ns", "mtime", "mtime_ns", "ctime", "ctime_ns")
+
+
+def parse_layout(p, off=0):
+    """-> (dict, next offset)"""
+    ss, sc, first, pattern, gen, n = struct.unpack_from("<IiiIII", p, off)
+    off += 24
+    stripes = []
+    for _ in range(n):
+        stripes.append(struct.unpack_from("<IQ", p, off))
+        off += 12
+    return {"stripe_size": ss, "stripe_count": sc, "first_ost": first,
+            "pattern": pattern, "gen": gen, "stripes": stripes}, off
+
+
+def parse_entry(p):
+    """An entry reply: attr fields plus 'layout'."""
+    vals = struct.unpack_from("<QIIIIIQQQqIqIqI", p, 0)
+    e = dict(zip(ATTR_FIELDS, vals))
+    e["layout"], off = parse_layout(p, 88)
+    assert off == len(p), "trailing bytes in entry"
+    return e
+
+
+def parse_readdir(p):
+    """-> (eof, [(ino, cookie, type, name)])"""
+    eof, count = struct.unpack_from("<BI", p, 0)
+    off, out = 5, []
+    for _ in range(count):
+        ino, cookie, typ, n = struct.unpack_from("<QQBH", p, off)
+        off += 19
+        out.append((ino, cookie, typ, p[off:off + n].decode()))
+        off += n
+    assert off == len(p)
+    return bool(eof), out
+
+
+def parse_lock(p):
+    ino, owner, pid, kind, cmd, typ, start, end = struct.unpack_from("<QQIBBBQQ", p)
+    return {"ino": ino, "owner": owner, "pid": pid, "kind": kind, "cmd": cmd,
+            "type": typ, "start": start, "end": end}
+
+
+class MdConn:
+    """A HELLO'd connection to the MDS with one call per metadata request.
+    Calls return (status, parsed reply or raw payload)."""
+
+    def __init__(self, port, fsname=b"fsx", role=ROLE_CLIENT, timeout=30.0):
+        self.c = Conn(port, timeout=timeout)
+        r = self.c.call(OP_HELLO, hello(fsname=fsname, role=role))
+        assert r["status"] == 0, r
+
+    def raw(self, op, payload):
+        r = self.c.call(op, payload)
+        return r["status"], r["payload"]
+
+    def entry(self, op, payload):
+        st, p = self.raw(op, payload)
+        return st, (parse_entry(p) if st == 0 else p)
+
+    def lookup(self, parent, name, **kw):
+        return self.entry(OP_LOOKUP, md_lookup(parent, name, **kw))
+
+    def getattr(self, ino, **kw):
+        return self.entry(OP_GETATTR, md_ino(ino, **kw))
+
+    def setattr(self, ino, valid, **kw):
+        return self.entry(OP_SETATTR, md_setattr(ino, valid, **kw))
+
+    def create(self, parent, name, **kw):
+        return self.entry(OP_CREATE, md_create(parent, name, **kw))
+
+    def mkdir(self, parent, name, **kw):
+        return self.entry(OP_MKDIR, md_mkdir(parent, name, **kw))
+
+    def unlink(self, parent, name, **kw):
+        return self.raw(OP_UNLINK, md_lookup(parent, name, **kw))[0]
+
+    def rmdir(self, parent, name, **kw):
+        return self.raw(OP_RMDIR, md_lookup(parent, name, **kw))[0]
+
+    def rename(self, parent, name, newparent, newname, flags=0, **kw):
+        return self.raw(OP_RENAME, md_rename(parent, name, newparent, newname, flags, **kw))[0]
+
+    def link(self, ino, newparent, newname, **kw):
+        return self.entry(OP_LINK, md_link(ino, newparent, newname, **kw))
+
+    def symlink(self, parent, name, target, **kw):
+        return self.entry(OP_SYMLINK, md_symlink(parent, name, target, **kw))
+
+    def readlink(self, ino, **kw):
+        st, p = self.raw(OP_READLINK, md_ino(ino, **kw))
+        if st:
+            return st, None
+        n, = struct.unpack_from("<H", p)
+        return st, p[2:2 + n].decode()
+
+    def readdir(self, ino, cookie=0, max_bytes=65536, **kw):
+        st, p = self.raw(OP_READDIR, md_readdir(ino, cookie, max_bytes, **kw))
+        return st, (parse_readdir(p) if st == 0 else None)
+
+    def listdir(self, ino, max_bytes=4096, **kw):
+        """Every entry but . and .., by as many READDIR calls as it takes."""
+        cookie, names, calls = 0, [], 0
+        while True:
+            st, r = self.readdir(ino, cookie, max_bytes, **kw)
+            assert st == 0, st
+            calls += 1
+            eof, ents = r
+            for ino_, ck, typ, name in ents:
+                if name not in (".", ".."):
+                    names.append(name)
+                cookie = ck
+            if eof:
+                return names, calls
+            assert ents, "no progress without eof"
+
+    def getxattr(self, ino, name, size=65536, **kw):
+        st, p = self.raw(OP_GETXATTR, md_getxattr(ino, name, size, **kw))
+        if st:
+            return st, None
+        total, n = struct.unpack_from("<II", p)
+        return st, (total, p[8:8 + n])
+
+    def setxattr(self, ino, name, value, flags=0, **kw):
+        return self.raw(OP_SETXATTR, md_setxattr(ino, name, value, flags, **kw))[0]
+
+    def listxattr(self, ino, size=65536, **kw):
+        st, p = self.raw(OP_LISTXATTR, md_listxattr(ino, size, **kw))
+        if st:
+            return st, None
+        total, n = struct.unpack_from("<II", p)
+        return st, [x.decode() for x in p[8:8 + n].split(b"\0") if x]
+
+    def access(self, ino, mask, **kw):
+        return self.raw(OP_ACCESS, md_access(ino, mask, **kw))[0]
+
+    def close_file(self, ino, flags, size=0, mtime=(0, 0), **kw):
+        return self.entry(OP_CLOSE, md_close(ino, flags, size, mtime, **kw))
+
+    def setstripe(self, ino, layout, **kw):
+        return self.raw(OP_SETSTRIPE, md_setstripe(ino, layout, **kw))[0]
+
+    def getstripe(self, ino, **kw):
+        st, p = self.raw(OP_GETSTRIPE, md_ino(ino, **kw))
+        return st, (parse_layout(p)[0] if st == 0 else None)
+
+    def lock(self, ino, owner, kind, cmd, typ, start=0, end=(1 << 64) - 1, **kw):
+        st, p = self.raw(OP_LOCK, md_lock(ino, owner, kind, cmd, typ, start, end, **kw))
+        return st, (parse_lock(p) if st == 0 else None)
+
+    def close(self):
+        self.c.close()
+
