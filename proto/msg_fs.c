@@ -946,7 +946,7 @@ int msg_obj_req_decode(uint16_t opcode, struct cursor *c,
 		       struct msg_obj_req *m)
 {
 	const uint8_t *f = obj_field_list(opcode);
-	uint32_t len32;
+	uint32_t len32 = 0;
 	int rc = 0;
 
 	memset(m, 0, sizeof(*m));
