@@ -28,6 +28,7 @@
 
 #include <fuse_lowlevel.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -79,7 +80,16 @@ struct cinode {
 	uint32_t nopen;		      /* open file handles */
 	int posix_locked;	      /* a POSIX lock was taken here (flush
 					 then releases the owner's locks) */
+	int silly;		      /* unlinked while open: renamed to
+					 CLIENT_SILLY_FMT in silly_parent,
+					 removed at the last release */
+	uint64_t silly_parent;
 };
+
+/* The name an open file is renamed to when unlinked (NFS's "silly
+ * rename"): the MDS frees a file's objects at its last unlink, so the
+ * client keeps an open file alive under this name until it is closed. */
+#define CLIENT_SILLY_FMT ".glint-unlinked-%llx"
 
 struct inode_table {
 	pthread_mutex_t mu;
@@ -94,6 +104,7 @@ struct client {
 	struct fuse_session *se;
 	struct inode_table itab;
 	uint32_t timeout_ms;	      /* every RPC */
+	atomic_uint nopen_files;      /* open regular files (all inodes) */
 	pthread_mutex_t refresh_mu;   /* guards last_refresh_ms */
 	uint64_t last_refresh_ms;     /* OST map refresh rate limit */
 };

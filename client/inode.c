@@ -262,6 +262,8 @@ void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st)
 	if (!ci)
 		return;
 	pthread_mutex_lock(&ci->mu);
+	if (ci->silly)
+		st->st_nlink = 0; /* unlinked, kept while open */
 	if (ci->dirty) {
 		if ((off_t)ci->size > st->st_size) {
 			st->st_size = (off_t)ci->size;

@@ -22,9 +22,16 @@
  * past its timeout and an interrupting signal ends the wait with EINTR.
  * flush drops the POSIX locks of the closing owner, release the flock
  * lock of the file, as the kernel expects.
+ *
+ * Unlink of an open file: the MDS frees a file's objects at its last
+ * unlink, so unlink renames a file that is open here to CLIENT_SILLY_FMT
+ * in its directory (NFS's silly rename; ops_node.c) and the last release
+ * removes it. Such names show in listings while the file stays open;
+ * another client does not know the file is open and removes it at once.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <linux/falloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +100,7 @@ static int open_finish(fuse_req_t req, struct cinode *ci,
 	pthread_mutex_lock(&ci->mu);
 	ci->nopen++;
 	pthread_mutex_unlock(&ci->mu);
+	atomic_fetch_add(&client_of(req)->nopen_files, 1);
 	return 0;
 }
 
@@ -432,6 +440,26 @@ static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, -do_flush(req, ino, fi));
 }
 
+/* The last close of a file unlinked while open: remove it for real. */
+static void release_silly(fuse_req_t req, struct cinode *ci)
+{
+	struct msg_md_req m;
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), CLIENT_SILLY_FMT,
+		 (unsigned long long)ci->ino);
+	memset(&m, 0, sizeof(m));
+	md_cred(req, &m.cred);
+	m.ino = ci->silly_parent;
+	m.name.p = (const uint8_t *)name;
+	m.name.len = (uint32_t)strlen(name);
+	rc = md_call(client_of(req), PROTO_OP_UNLINK, &m, NULL, NULL);
+	if (rc && rc != -ENOENT)
+		log_msg(LOG_WARNING, "ops", "ino=%llu unlink of %s: %s",
+			(unsigned long long)ci->ino, name, strerror(-rc));
+}
+
 static void op_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -439,12 +467,20 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	struct cinode *ci = inode_get(c, ino);
 
 	if (ci) {
+		int last;
+
 		/* Writes from mmap may come after the last flush. */
 		md_close(c, req, ci);
 		pthread_mutex_lock(&ci->mu);
 		if (ci->nopen)
 			ci->nopen--;
+		last = !ci->nopen && ci->silly;
+		if (last)
+			ci->silly = 0;
 		pthread_mutex_unlock(&ci->mu);
+		atomic_fetch_sub(&c->nopen_files, 1);
+		if (last)
+			release_silly(req, ci);
 		inode_put(c, ci);
 	}
 	if (fi->flock_release && c->cfg->flock)

@@ -383,9 +383,71 @@ static int do_remove(fuse_req_t req, uint16_t opcode, fuse_ino_t parent,
 	return md_call(client_of(req), opcode, &m, NULL, NULL);
 }
 
+/*
+ * If parent/name is the last link of a file open on this client, rename it
+ * to CLIENT_SILLY_FMT instead of removing it (see ops_file.c): returns 1
+ * when done, 0 when a plain unlink is due, or -errno.
+ */
+static int unlink_silly(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct client *c = client_of(req);
+	struct msg_md_req m;
+	struct msg_entry *e;
+	struct cinode *ci = NULL;
+	char silly[64];
+	int rc, busy;
+
+	if (!atomic_load(&c->nopen_files))
+		return 0;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	memset(&m, 0, sizeof(m));
+	md_cred(req, &m.cred);
+	m.ino = parent;
+	name_set(&m.name, name);
+	rc = md_call_entry(c, PROTO_OP_LOOKUP, &m, e);
+	if (rc || !S_ISREG(e->attr.mode) || e->attr.nlink != 1) {
+		rc = rc == -ENOENT ? -ENOENT : 0;
+		goto out;
+	}
+	ci = inode_get(c, e->attr.ino);
+	if (!ci) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_lock(&ci->mu);
+	busy = ci->nopen && !ci->silly;
+	pthread_mutex_unlock(&ci->mu);
+	if (!busy)
+		goto out;
+	snprintf(silly, sizeof(silly), CLIENT_SILLY_FMT,
+		 (unsigned long long)e->attr.ino);
+	m.ino2 = parent;
+	name_set(&m.name2, silly);
+	rc = md_call(c, PROTO_OP_RENAME, &m, NULL, NULL);
+	if (rc)
+		goto out;
+	pthread_mutex_lock(&ci->mu);
+	ci->silly = 1;
+	ci->silly_parent = parent;
+	pthread_mutex_unlock(&ci->mu);
+	rc = 1;
+out:
+	inode_put(c, ci);
+	free(e);
+	return rc;
+}
+
 static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, -do_remove(req, PROTO_OP_UNLINK, parent, name));
+	int rc = name_check(name);
+
+	if (!rc)
+		rc = unlink_silly(req, parent, name);
+	if (rc == 0)
+		rc = do_remove(req, PROTO_OP_UNLINK, parent, name);
+	fuse_reply_err(req, rc > 0 ? 0 : -rc);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)

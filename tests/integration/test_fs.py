@@ -367,6 +367,32 @@ def test_1m_big_sequential(mnt):
         assert fh.read() == data
 
 
+def test_1n_unlink_open_file(mnt):
+    """An unlinked file stays readable and writable while open (renamed
+    aside, like NFS's silly rename) and is gone after the last close."""
+    f = p(mnt, "f")
+    with open(f, "wb") as fh:
+        fh.write(b"x" * 300000)
+    fd = os.open(f, os.O_RDWR)
+    os.unlink(f)
+    expect_errno(errno.ENOENT, os.stat, f)
+    assert os.fstat(fd).st_nlink == 0
+    assert os.pread(fd, 10, 299990) == b"x" * 10
+    os.pwrite(fd, b"y" * 10, 0)
+    assert os.pread(fd, 12, 0) == b"y" * 10 + b"xx"
+    assert [n for n in os.listdir(mnt.path) if n.startswith(".glint-unlinked-")]
+    os.close(fd)
+    wait_for(lambda: os.listdir(mnt.path) == [], 5, "the file to go")
+    # a file with two links is unlinked plainly
+    with open(f, "w") as fh:
+        fh.write("z")
+    os.link(f, p(mnt, "g"))
+    with open(f) as fh:
+        os.unlink(f)
+        assert fh.read() == "z"
+    assert os.listdir(mnt.path) == ["g"]
+
+
 # --- striping ---
 
 @pytest.mark.parametrize("count,size", [(1, 65536), (2, 65536), (4, 131072), (-1, 65536)])
