@@ -58,6 +58,7 @@ struct client_config {
 	char *log_path;	      /* -o log=: log file (daemon: else silent) */
 	char *log_level;      /* -o log_level= */
 	unsigned max_threads; /* -o max_threads= of the session loop */
+	unsigned readahead_kb; /* -o readahead_kb=: the mount's read-ahead */
 };
 
 struct cinode {
@@ -105,6 +106,7 @@ struct client {
 	struct inode_table itab;
 	uint32_t timeout_ms;	      /* every RPC */
 	atomic_uint nopen_files;      /* open regular files (all inodes) */
+	atomic_int init_done;	      /* FUSE INIT answered (op_init ran) */
 	pthread_mutex_t refresh_mu;   /* guards last_refresh_ms */
 	uint64_t last_refresh_ms;     /* OST map refresh rate limit */
 };

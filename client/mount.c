@@ -14,6 +14,9 @@
  *   attr_timeout=S, entry_timeout=S  kernel cache lifetimes (default 1)
  *   log=PATH, log_level=LEVEL        where a daemon logs (else nowhere)
  *   max_threads=N FUSE worker threads (default 16)
+ *   readahead_kb=N  the mount's read-ahead (default 4096: four 1 MiB
+ *                 stripes; FUSE's INIT caps it at 128 KiB, so it is set
+ *                 through /sys/class/bdi after INIT; root only)
  * mount(8)'s own options (_netdev, nofail, auto, noauto, user, users,
  * defaults, comment=, x-*) are dropped; all others (ro, noatime, nosuid,
  * allow_other, ...) go to libfuse and the kernel. The mount always gets
@@ -63,6 +66,7 @@ static const struct fuse_opt mount_opts[] = {
 	CLIENT_OPT("log=%s", log_path, 0),
 	CLIENT_OPT("log_level=%s", log_level, 0),
 	CLIENT_OPT("max_threads=%u", max_threads, 0),
+	CLIENT_OPT("readahead_kb=%u", readahead_kb, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -195,6 +199,7 @@ static void mount_usage(const char *prog, FILE *out)
 		"  -o log=PATH           log file (a daemon logs nowhere else)\n"
 		"  -o log_level=LEVEL    debug, info, notice, warning (default), error\n"
 		"  -o max_threads=N      FUSE worker threads (default %u)\n"
+		"  -o readahead_kb=N     read-ahead of the mount (default 4096)\n"
 		"Other -o options (ro, noatime, nosuid, allow_other, ...) go to FUSE.\n",
 		prog, CLIENT_DEFAULT_TIMEOUT_S, MOUNT_DEFAULT_THREADS);
 }
@@ -266,16 +271,74 @@ static int mount_fixed_opts(struct fuse_args *args,
 	return 0;
 }
 
+/* The "MAJ:MIN" of the mount at path, from /proc/self/mountinfo (a stat
+ * of our own mount point would wait for ourselves). 0 or -ENOENT. */
+static int mount_dev(const char *path, char *dev, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char *line = NULL, mp[4096], id[64];
+	size_t cap = 0;
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (rc && getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%*u %*u %63s %*s %4095s", id, mp) == 2 &&
+		    !strcmp(mp, path) && strlen(id) < len) {
+			strcpy(dev, id);
+			rc = 0; /* the last match is the top mount: go on */
+		}
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+/*
+ * Thread: once FUSE INIT has been answered (the kernel caps read-ahead at
+ * INIT), raise the mount's read-ahead through sysfs. Best effort.
+ */
+static void *mount_readahead_main(void *arg)
+{
+	struct client *c = arg;
+	char dev[64], path[128];
+	FILE *f;
+	int ok;
+
+	for (int i = 0; i < 200 && !atomic_load(&c->init_done); i++)
+		usleep(25000);
+	usleep(100000); /* the INIT reply is processed after op_init */
+	if (mount_dev(c->cfg->mountpoint, dev, sizeof(dev)))
+		return NULL;
+	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", dev);
+	f = fopen(path, "w");
+	ok = f && fprintf(f, "%u\n", c->cfg->readahead_kb) > 0;
+	if (f && fclose(f))
+		ok = 0;
+	if (ok)
+		log_msg(LOG_INFO, "client", "read_ahead_kb=%u (%s)",
+			c->cfg->readahead_kb, path);
+	else
+		log_msg(LOG_INFO, "client", "cannot set %s: %s", path,
+			strerror(errno));
+	return NULL;
+}
+
 static int mount_serve(struct client *c)
 {
 	struct fuse_loop_config *lc = fuse_loop_cfg_create();
-	int rc;
+	pthread_t ra;
+	int rc, ra_started;
 
 	if (!lc)
 		return -ENOMEM;
 	fuse_loop_cfg_set_max_threads(lc, c->cfg->max_threads);
 	fuse_loop_cfg_set_clone_fd(lc, 0);
+	ra_started = c->cfg->readahead_kb &&
+		     !pthread_create(&ra, NULL, mount_readahead_main, c);
 	rc = fuse_session_loop_mt(c->se, lc);
+	if (ra_started)
+		pthread_join(ra, NULL);
 	fuse_loop_cfg_destroy(lc);
 	return rc;
 }
@@ -286,7 +349,8 @@ int mount_main(int argc, char **argv)
 		.cfg = { .timeout_s = CLIENT_DEFAULT_TIMEOUT_S,
 			 .attr_timeout = 1.0,
 			 .entry_timeout = 1.0,
-			 .max_threads = MOUNT_DEFAULT_THREADS },
+			 .max_threads = MOUNT_DEFAULT_THREADS,
+			 .readahead_kb = 4096 },
 	};
 	struct fuse_lowlevel_ops ops;
 	struct client c;

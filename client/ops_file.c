@@ -612,6 +612,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
 	log_msg(LOG_INFO, "client", "fuse init: proto %u.%u max_write=%u",
 		conn->proto_major, conn->proto_minor, conn->max_write);
+	atomic_store(&c->init_done, 1);
 }
 
 void ops_file_init(struct fuse_lowlevel_ops *ops)

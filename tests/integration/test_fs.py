@@ -698,3 +698,13 @@ def test_6b_bad_spec_and_unreachable_mds(cluster, workdir):
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "other" in r.stderr
     assert not mounted(d)
+
+
+def test_6c_sigterm_unmounts(make_mount):
+    """SIGTERM makes the client unmount and exit 0."""
+    m = make_mount("t")
+    with open(p(m, "f"), "w") as fh:
+        fh.write("x")
+    m.p.terminate()
+    assert m.p.wait(10) == 0
+    assert not mounted(m.path)
