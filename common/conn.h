@@ -229,6 +229,20 @@ void rpc_client_destroy(struct rpc_client *rc);
 int rpc_call(struct rpc_client *rc, uint16_t opcode, const void *payload,
 	     size_t len, uint32_t timeout_ms, uint8_t **reply, size_t *reply_len);
 
+/*
+ * rpc_call without waiting, for callers that fan one operation out to
+ * several servers and wait for all (the FUSE client's striped I/O). cb runs
+ * exactly once on the client's loop thread with the reply status and
+ * payload (borrowed until cb returns; NULL when empty or on local errors),
+ * with the same statuses as rpc_call. payload is borrowed until cb runs.
+ * cb must not block and must not call rpc_call on the same client (its
+ * loop would wait for itself). Returns 0 (cb will run) or -ECANCELED
+ * (the client is being destroyed) / -ENOMEM: cb will not run. Thread-safe.
+ */
+int rpc_call_async(struct rpc_client *rc, uint16_t opcode,
+		   const void *payload, size_t len, uint32_t timeout_ms,
+		   conn_reply_fn cb, void *arg);
+
 /* Copy of the last HELLO reply payload (malloc'd, caller frees); -ENOTCONN
  * if none yet. */
 int rpc_client_hello_reply(struct rpc_client *rc, uint8_t **buf, size_t *len);

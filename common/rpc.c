@@ -15,6 +15,11 @@
  * or -ECONNREFUSED/-ETIMEDOUT from the connect); nothing is retried here:
  * the caller decides. The next call reconnects.
  *
+ * rpc_call_async() uses the same path with a malloc'd request that
+ * carries a callback: rpc_complete() runs the callback on the loop thread
+ * (reply payload borrowed, no copy) and frees the request instead of
+ * waking a sleeper.
+ *
  * Nothing hangs: each call's deadline is set when the loop thread picks it
  * up and enforced by the conn's per-request timer; a parked call waits at
  * most for the connect and HELLO, which are bounded by connect_timeout_ms.
@@ -37,7 +42,8 @@ enum rpc_state {
 	RPC_READY,	/* calls go straight out */
 };
 
-/* One call; lives on the caller's stack. */
+/* One call; lives on the caller's stack (rpc_call) or the heap
+ * (rpc_call_async, freed by rpc_complete). */
 struct rpc_req {
 	struct rpc_req *next;	/* submit or park queue */
 	struct rpc_client *rc;
@@ -52,6 +58,8 @@ struct rpc_req {
 	uint8_t *reply;
 	size_t reply_len;
 	pthread_cond_t cond;	/* signalled with done */
+	conn_reply_fn cb;	/* rpc_call_async: run instead of waking */
+	void *cb_arg;
 };
 
 struct rpc_queue {
@@ -108,6 +116,11 @@ static void rpc_complete(struct rpc_req *r, int status, const uint8_t *payload,
 	struct rpc_client *rc = r->rc;
 	uint8_t *copy = NULL;
 
+	if (r->cb) {
+		r->cb(r->cb_arg, status, len ? payload : NULL, len);
+		free(r);
+		return;
+	}
 	if (len && r->want_reply) {
 		copy = malloc(len);
 		if (copy)
@@ -374,6 +387,32 @@ int rpc_call(struct rpc_client *rc, uint16_t opcode, const void *payload,
 	if (reply_len)
 		*reply_len = r.reply_len;
 	return r.status;
+}
+
+int rpc_call_async(struct rpc_client *rc, uint16_t opcode,
+		   const void *payload, size_t len, uint32_t timeout_ms,
+		   conn_reply_fn cb, void *arg)
+{
+	struct rpc_req *r;
+	int err = 0;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	*r = (struct rpc_req){ .rc = rc, .opcode = opcode, .payload = payload,
+			       .len = len, .timeout_ms = timeout_ms,
+			       .cb = cb, .cb_arg = arg };
+	pthread_mutex_lock(&rc->mu);
+	if (rc->stopping) {
+		err = -ECANCELED;
+	} else {
+		rpc_queue_push(&rc->submit, r);
+		ev_async_send(rc->loop, &rc->wake);
+	}
+	pthread_mutex_unlock(&rc->mu);
+	if (err)
+		free(r);
+	return err;
 }
 
 int rpc_client_hello_reply(struct rpc_client *rc, uint8_t **buf, size_t *len)

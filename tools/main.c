@@ -47,6 +47,12 @@ struct tool_cmd {
 static const struct tool_cmd tool_cmds[] = {
 	{ "df", cmd_df, "df [-h] [-i]            space (or inodes) per MDT/OST and total" },
 	{ "ping", cmd_ping, "ping HOST:PORT [-c N]   HELLO and PING a Glint server" },
+	{ "setstripe", cmd_setstripe,
+	  "setstripe [-c COUNT] [-S SIZE] [-i INDEX] PATH\n"
+	  "                          create PATH with a layout, or set a directory's default" },
+	{ "getstripe", cmd_getstripe,
+	  "getstripe [-c|-S|-i] [-d] PATH\n"
+	  "                          show the layout of a file or a directory's default" },
 	{ NULL, NULL, NULL },
 };
 

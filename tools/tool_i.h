@@ -20,6 +20,9 @@ struct tool_opts {
 
 int cmd_ping(const struct tool_opts *o, int argc, char **argv);
 int cmd_df(const struct tool_opts *o, int argc, char **argv);
+/* cmd_stripe.c: work on a path of a mounted Glint file system. */
+int cmd_setstripe(const struct tool_opts *o, int argc, char **argv);
+int cmd_getstripe(const struct tool_opts *o, int argc, char **argv);
 
 /* strerror of a negative errno, for messages. */
 const char *tool_strerror(int neg_errno);

@@ -193,3 +193,90 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# --- FUSE mounts (glint-client) ---
+
+def mounted(path):
+    """True when path is a mount point, read from /proc/self/mountinfo (a
+    stat could hang on a dead FUSE daemon)."""
+    path = os.path.realpath(path)
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            mp = line.split()[4].encode().decode("unicode_escape")
+            if mp == path:
+                return True
+    return False
+
+
+class Mount:
+    """glint-client -f on a temporary directory, stopped by umount and PID."""
+
+    def __init__(self, cluster, name="mnt", opts=(), timeout=10.0):
+        self.cluster = cluster
+        self.path = os.path.join(cluster.workdir, name)
+        os.makedirs(self.path, exist_ok=True)
+        self.log_path = os.path.join(cluster.workdir, f"{name}.client.log")
+        self.spec = f"127.0.0.1:{cluster.mds.port}@tcp:/{cluster.fsname}"
+        o = ",".join(["log_level=info", f"log={self.log_path}", *opts])
+        self.out = open(os.path.join(cluster.workdir, f"{name}.client.out"), "ab")
+        self.p = subprocess.Popen([cluster.bin("client/glint-client"), "-f", "-o", o,
+                                   self.spec, self.path],
+                                  stdout=self.out, stderr=subprocess.STDOUT)
+
+        def up():
+            if self.p.poll() is not None:
+                raise RuntimeError(f"glint-client exited {self.p.returncode}:\n"
+                                   f"{self.read_log()}")
+            return mounted(self.path)
+        wait_for(up, timeout, f"mount of {self.path}")
+
+    def read_log(self):
+        text = ""
+        for p in (self.out.name, self.log_path):
+            try:
+                with open(p, "rb") as f:
+                    text += f.read().decode(errors="replace")
+            except FileNotFoundError:
+                pass
+        return text
+
+    def umount(self, timeout=10.0):
+        """umount (fusermount3 -u as a fallback), then wait for the client
+        to exit by itself; killed by PID if it does not. Returns its exit
+        code."""
+        if mounted(self.path):
+            r = subprocess.run(["umount", self.path], capture_output=True)
+            if r.returncode != 0:
+                subprocess.run(["fusermount3", "-u", "-z", self.path],
+                               capture_output=True)
+        try:
+            self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        self.out.close()
+        return self.p.returncode
+
+
+@pytest.fixture
+def make_mount(cluster):
+    """Factory: make_mount(name="mnt", opts=()) mounts the cluster fixture's
+    file system; every mount is unmounted and its client checked to have
+    exited 0 at teardown."""
+    made = []
+
+    def make(name="mnt", opts=("flock",), c=None):
+        m = Mount(c or cluster, name, opts)
+        made.append(m)
+        return m
+    yield make
+    codes = {m.path: m.umount() for m in reversed(made)}
+    bad = {k: v for k, v in codes.items() if v != 0}
+    assert not bad, f"glint-client did not exit cleanly: {bad}"
+
+
+@pytest.fixture
+def mnt(make_mount):
+    """One client mounted with -o flock over the four-OST cluster."""
+    return make_mount()

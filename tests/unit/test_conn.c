@@ -34,6 +34,8 @@
 #include "proto/msg.h"
 
 static int failures;
+static uint16_t srv_port_for_async; /* the main server, for test_async */
+static uint16_t unused_port(void);
 
 #define CHECK(cond)                                                          \
 	do {                                                                 \
@@ -724,6 +726,131 @@ static void test_hello(struct rpc_client *rc, uint16_t port)
 	rpc_client_destroy(bad);
 }
 
+/* --- rpc_call_async: callbacks counted under a mutex --- */
+
+struct fan {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	unsigned left;	   /* callbacks still to come */
+	unsigned bad;	   /* wrong echo or status */
+	int last_status;
+};
+
+struct fan_req {
+	struct fan *f;
+	uint64_t v;
+	uint8_t pay[8];
+	int want_status;
+};
+
+static void fan_done(void *arg, int status, const uint8_t *payload,
+		     size_t len)
+{
+	struct fan_req *r = arg;
+	struct fan *f = r->f;
+	int ok = status == r->want_status &&
+		 (status || (len == 8 && le64_load(payload) == r->v));
+
+	pthread_mutex_lock(&f->mu);
+	f->bad += !ok;
+	f->last_status = status;
+	if (--f->left == 0)
+		pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void fan_wait(struct fan *f)
+{
+	pthread_mutex_lock(&f->mu);
+	while (f->left)
+		pthread_cond_wait(&f->cond, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* 2,000 async PINGs in flight at once (some answered by a worker, out of
+ * order), mixed with blocking calls; a timeout and a refused connect
+ * arrive through the callback too; destroy cancels what is in flight. */
+static void test_async(struct rpc_client *rc)
+{
+	enum { N = 2000 };
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER };
+	struct fan_req *reqs = calloc(N, sizeof(*reqs));
+	struct rpc_client *dead = NULL, *never = NULL;
+	uint8_t hello[64];
+	uint64_t echo = 0;
+	double t0;
+
+	if (!reqs) {
+		CHECK(0);
+		return;
+	}
+	f.left = N;
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t mode = i % 3 == 0 ? MODE_WORKER : MODE_NOW;
+
+		reqs[i] = (struct fan_req){ .f = &f, .v = PING(mode, i) };
+		le64_store(reqs[i].pay, reqs[i].v);
+		CHECK_EQ(rpc_call_async(rc, PROTO_OP_PING, reqs[i].pay, 8,
+					5000, fan_done, &reqs[i]),
+			 0);
+		if (i % 500 == 0) {
+			CHECK_EQ(ping(rc, 7, 5000, &echo), 0);
+			CHECK_EQ(echo, 7);
+		}
+	}
+	fan_wait(&f);
+	CHECK_EQ(f.bad, 0);
+
+	/* timeout through the callback */
+	t0 = now_s();
+	f.left = 1;
+	reqs[0] = (struct fan_req){ .f = &f, .v = PING(MODE_NEVER, 1),
+				    .want_status = -ETIMEDOUT };
+	le64_store(reqs[0].pay, reqs[0].v);
+	CHECK_EQ(rpc_call_async(rc, PROTO_OP_PING, reqs[0].pay, 8, 200,
+				fan_done, &reqs[0]),
+		 0);
+	fan_wait(&f);
+	CHECK_EQ(f.bad, 0);
+	CHECK(now_s() - t0 < 5);
+
+	/* refused connect through the callback */
+	CHECK_EQ(rpc_client_create("127.0.0.1", unused_port(), 2000, NULL, 0,
+				   &dead),
+		 0);
+	f.left = 1;
+	reqs[0].want_status = -ECONNREFUSED;
+	CHECK_EQ(rpc_call_async(dead, PROTO_OP_PING, reqs[0].pay, 8, 2000,
+				fan_done, &reqs[0]),
+		 0);
+	fan_wait(&f);
+	CHECK_EQ(f.bad, 0);
+	rpc_client_destroy(dead);
+
+	/* destroy with calls in flight: each gets -ECANCELED exactly once */
+	CHECK_EQ(rpc_client_create("127.0.0.1", srv_port_for_async, 2000,
+				   hello,
+				   (size_t)make_hello("testfs", hello,
+						      sizeof(hello)),
+				   &never),
+		 0);
+	f.left = 10;
+	for (unsigned i = 0; i < 10; i++) {
+		reqs[i] = (struct fan_req){ .f = &f, .v = PING(MODE_NEVER, i),
+					    .want_status = -ECANCELED };
+		le64_store(reqs[i].pay, reqs[i].v);
+		CHECK_EQ(rpc_call_async(never, PROTO_OP_PING, reqs[i].pay, 8,
+					30000, fan_done, &reqs[i]),
+			 0);
+	}
+	CHECK_EQ(ping(never, 3, 5000, NULL), 0); /* the 10 are out */
+	rpc_client_destroy(never);
+	fan_wait(&f);
+	CHECK_EQ(f.bad, 0);
+	free(reqs);
+}
+
 static uint16_t unused_port(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
@@ -854,6 +981,8 @@ int main(void)
 				   &rc),
 		 0);
 	test_pipelined(rc);
+	srv_port_for_async = port;
+	test_async(rc);
 	test_threadsafe_and_eopnotsupp(rc);
 	test_big(rc);
 	test_out_of_order(port);

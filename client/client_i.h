@@ -1,0 +1,239 @@
+/*
+ * client_i.h - shared state of glint-client, the FUSE client (internal).
+ *
+ * Modules: mount.c (spec and option parsing, mounting, the session loop),
+ * inode.c (the table of inodes the kernel knows, with the per-inode state
+ * of open files), md.c (metadata RPCs to the MDS), io.c (striped object
+ * I/O fanned out to the OSTs in parallel), ops_node.c and ops_file.c (the
+ * FUSE low-level operations: do_x() returns 0 or -errno, op_x() replies
+ * exactly once), stripe.c (pure striping math).
+ *
+ * Inode numbers are the MDS's: ids are never reused and the root is 1 =
+ * FUSE_ROOT_ID, so the kernel's nodeid is the MDS ino with no mapping.
+ *
+ * Size and mtime: the MDS keeps a file's size and mtime, but a client
+ * writing to it knows better until it reports them with CLOSE (on flush,
+ * fsync and release). A cinode with dirty set overrides the MDS's size
+ * (max of both) and mtime in every attribute it hands to the kernel.
+ *
+ * Threading: FUSE worker threads call everything; each cinode has a mutex
+ * for its fields; the table has one for its hash and reference counts.
+ * Lock order: table lock, then a cinode's mutex. I/O is never done with
+ * either held: callers snapshot what they need (layout, size) first.
+ */
+#ifndef GLINT_CLIENT_CLIENT_I_H
+#define GLINT_CLIENT_CLIENT_I_H
+
+#define FUSE_USE_VERSION 312
+
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "common/cluster.h"
+#include "proto/msg.h"
+#include "proto/msg_fs.h"
+
+#define CLIENT_DEFAULT_TIMEOUT_S 10
+#define CLIENT_MAX_IO		 (1u << 20) /* max_read, max_write */
+#define CLIENT_MDS_PORT		 988
+
+/* Mount options (mount.c's fuse_opt table fills it). */
+struct client_config {
+	char *spec;	      /* HOST[:PORT]@tcp:/FSNAME as given */
+	char mds[PROTO_HOST_MAX + 8]; /* HOST[:PORT] from spec */
+	char fsname[PROTO_FSNAME_MAX + 1];
+	char *mountpoint;
+	int foreground;	      /* -f: no daemon */
+	int debug;	      /* -d: libfuse debug output, implies -f */
+	int flock;	      /* -o flock: locks through the MDS */
+	int localflock;	      /* -o localflock: locks local to this node */
+	unsigned timeout_s;   /* -o timeout=: every RPC */
+	double attr_timeout;  /* -o attr_timeout= (kernel attribute cache) */
+	double entry_timeout; /* -o entry_timeout= */
+	char *log_path;	      /* -o log=: log file (daemon: else silent) */
+	char *log_level;      /* -o log_level= */
+	unsigned max_threads; /* -o max_threads= of the session loop */
+	unsigned readahead_kb; /* -o readahead_kb=: the mount's read-ahead */
+};
+
+struct cinode {
+	struct cinode *next;	      /* hash chain */
+	uint64_t ino;
+	uint64_t nlookup;	      /* kernel references (lookup/forget) */
+	unsigned refs;		      /* operations in progress; table lock */
+
+	pthread_mutex_t mu;	      /* guards everything below */
+	uint32_t mode;		      /* type and permission bits */
+	struct msg_layout *layout;    /* regular files: last seen; owned */
+	int have_attr;		      /* mds_size/mds_mtime are valid */
+	uint64_t mds_size;	      /* last size the MDS reported */
+	struct msg_time mds_mtime;    /* last mtime the MDS reported */
+	uint64_t size;		      /* our size: mds_size, or ours if dirty */
+	struct msg_time mtime;	      /* our mtime when dirty */
+	int dirty;		      /* size/mtime not yet sent with CLOSE */
+	uint64_t wgen;		      /* bumped by every write */
+	uint8_t *written;	      /* stripes written since the last sync */
+	uint32_t nopen;		      /* open file handles */
+	int posix_locked;	      /* a POSIX lock was taken here (flush
+					 then releases the owner's locks) */
+	int silly;		      /* unlinked while open: renamed to
+					 CLIENT_SILLY_FMT in silly_parent,
+					 removed at the last release */
+	uint64_t silly_parent;
+};
+
+/* The name an open file is renamed to when unlinked (NFS's "silly
+ * rename"): the MDS frees a file's objects at its last unlink, so the
+ * client keeps an open file alive under this name until it is closed. */
+#define CLIENT_SILLY_FMT ".glint-unlinked-%llx"
+
+struct inode_table {
+	pthread_mutex_t mu;
+	struct cinode **buckets;
+	size_t nbuckets;	      /* power of two */
+	size_t count;
+};
+
+struct client {
+	struct client_config *cfg;
+	struct cluster *cl;	      /* MDS connection, OST map, OST clients */
+	struct fuse_session *se;
+	struct inode_table itab;
+	uint32_t timeout_ms;	      /* every RPC */
+	atomic_uint nopen_files;      /* open regular files (all inodes) */
+	atomic_int init_done;	      /* FUSE INIT answered (op_init ran) */
+	pthread_mutex_t refresh_mu;   /* guards last_refresh_ms */
+	uint64_t last_refresh_ms;     /* OST map refresh rate limit */
+};
+
+/* --- inode.c --- */
+
+int inode_table_init(struct inode_table *t);
+void inode_table_fini(struct inode_table *t);
+
+/* The cinode of ino with a reference (inode_put), created empty if the
+ * table has none (nlookup 0). NULL only when out of memory. */
+struct cinode *inode_get(struct client *c, uint64_t ino);
+void inode_put(struct client *c, struct cinode *ci);
+
+/* An entry handed to the kernel: nlookup + 1, attributes taken from e.
+ * Returns the cinode with a reference (inode_put), NULL without memory. */
+struct cinode *inode_remember(struct client *c, const struct msg_entry *e);
+
+/* FUSE forget: nlookup - n; the cinode goes when nothing holds it. */
+void inode_forget(struct client *c, uint64_t ino, uint64_t n);
+
+/*
+ * Take the MDS's attributes and layout in e into ci (locks ci->mu).
+ * Returns 1 when the size or mtime differ from what the MDS reported
+ * before (another client changed the file), 0 otherwise.
+ */
+int inode_update(struct cinode *ci, const struct msg_entry *e);
+
+/* Fill st from e's attributes, overridden by ci's own size and mtime while
+ * it is dirty (ci may be NULL). */
+void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st);
+
+/* A copy of ci's layout (malloc'd, caller frees) and its current size;
+ * -EIO when the file has no layout, -ENOMEM. */
+int inode_snapshot(struct cinode *ci, struct msg_layout **layout,
+		   uint64_t *size);
+
+/* After a successful write ending at file offset end that touched the
+ * stripes set in mask (a bitmap of nstripes bits): size, mtime, dirty. */
+void inode_wrote(struct cinode *ci, uint64_t end, const uint8_t *mask,
+		 uint32_t nstripes);
+
+/* --- md.c: metadata RPCs --- */
+
+/* The caller's uid, gid and supplementary groups. */
+void md_cred(fuse_req_t req, struct msg_cred *cred);
+
+/*
+ * Encode m for opcode, call the MDS, return the status (0 or -errno;
+ * transport failures as -EIO). *reply (malloc'd, caller frees) may be NULL
+ * when the caller wants no payload.
+ */
+int md_call(struct client *c, uint16_t opcode, const struct msg_md_req *m,
+	    uint8_t **reply, size_t *reply_len);
+
+/* md_call for the operations that answer with an entry. e is caller memory
+ * (large: it holds a layout). */
+int md_call_entry(struct client *c, uint16_t opcode,
+		  const struct msg_md_req *m, struct msg_entry *e);
+
+/* GETATTR of ino with the cred of req (NULL: root's). */
+int md_getattr(struct client *c, fuse_req_t req, uint64_t ino,
+	       struct msg_entry *e);
+
+/* Report ci's size and mtime with CLOSE if dirty; clears dirty when no
+ * write came meanwhile. 0 or -errno. */
+int md_close(struct client *c, fuse_req_t req, struct cinode *ci);
+
+/* Map a local RPC failure (timeout, lost or refused connection, a reply
+ * that does not decode) to -EIO; server statuses pass unchanged. */
+int md_errno(int rc);
+
+/* --- io.c: striped object I/O --- */
+
+/* Read up to len bytes at off (clipped at the file's size) into a new
+ * buffer *buf (caller frees); *got bytes. Holes and short objects read as
+ * zeros. */
+int io_read(struct client *c, struct cinode *ci, uint64_t off, size_t len,
+	    uint8_t **buf, size_t *got);
+
+/* Write buf to [off, off + len), every stripe in parallel; on success
+ * updates ci's size, mtime and dirty state. */
+int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
+	     size_t len, uint64_t off);
+
+/* Truncate every object of layout to its share of a file of size bytes. */
+int io_truncate(struct client *c, const struct msg_layout *layout,
+		uint64_t size);
+
+/* Punch [off, off + len): each object's part becomes a hole. */
+int io_punch(struct client *c, const struct msg_layout *layout, uint64_t off,
+	     uint64_t len);
+
+/* OBJ_SYNC the stripes set in mask (NULL: all). */
+int io_sync(struct client *c, const struct msg_layout *layout,
+	    const uint8_t *mask);
+
+/* Space of all OSTs (those that answer) and files of the MDS. */
+int io_statfs(struct client *c, struct statvfs *st);
+
+/* --- ops_node.c, ops_file.c --- */
+
+/* Fill ops with every operation glint-client serves. */
+void ops_node_init(struct fuse_lowlevel_ops *ops);
+void ops_file_init(struct fuse_lowlevel_ops *ops);
+
+/* The client of a request. */
+static inline struct client *client_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+/* Fill a FUSE entry from an MDS entry and remember the inode. */
+void ops_make_entry(struct client *c, const struct msg_entry *e,
+		    struct fuse_entry_param *ep);
+
+/* --- mount.c --- */
+
+/*
+ * Parse "HOST[:PORT]@tcp[N]:/FSNAME" (Lustre's form; a list of NIDs
+ * "a@tcp:b@tcp:/fs" uses the first) into mds ("HOST[:PORT]") and fsname.
+ * 0 or -EINVAL.
+ */
+int mount_parse_spec(const char *spec, char *mds, size_t mds_len,
+		     char *fsname, size_t fsname_len);
+
+/* main(): glint-client or, called as mount.glint, the mount(8) helper. */
+int mount_main(int argc, char **argv);
+
+#endif /* GLINT_CLIENT_CLIENT_I_H */

@@ -1,0 +1,633 @@
+/*
+ * io.c - striped object I/O of the client (client_i.h).
+ *
+ * One file operation becomes one object RPC per stripe it touches (the
+ * bytes of a file range that fall into one stripe are one contiguous
+ * object range: stripe.h), all sent at once with rpc_call_async to their
+ * OSTs; the FUSE thread waits on a counter (struct io_batch) until every
+ * reply or error is in. Reply callbacks run on the OST clients' loop
+ * threads: a read's data is scattered from the reply straight into the
+ * result buffer there, without another copy.
+ *
+ * Failures: an OST that does not answer within the timeout, refuses the
+ * connection or drops it gives -EIO (the application sees EIO, never a
+ * hang). Before giving up, the client asks the MDS for a fresh OST map (at
+ * most once a second): when the OST moved (restarted on another port) the
+ * failed pieces are sent once more to its new address. Object writes are
+ * idempotent, so resending is safe. A partly failed write reports the
+ * error; the stripes that succeeded keep their new data, as on Lustre.
+ *
+ * What this file does not do: caching (the kernel's page cache does),
+ * read-ahead (the kernel's), gathering small writes (the kernel sends up
+ * to 1 MiB per WRITE).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/client_i.h"
+#include "client/stripe.h"
+#include "common/log.h"
+
+#define IO_REFRESH_INTERVAL_MS 1000
+
+struct io_batch;
+
+/* One object RPC of a batch. */
+struct io_op {
+	struct io_batch *b;
+	uint16_t opcode;
+	uint32_t ost_idx;
+	uint32_t stripe_idx;
+	uint8_t *req;		/* encoded request; owned */
+	size_t req_len;
+	struct rpc_client *rpc; /* the client it was last sent with */
+	int status;
+	uint64_t obj_off;	/* OBJ_READ: where the data starts */
+	uint64_t obj_len;	/* OBJ_READ: bytes asked */
+	struct msg_statfs sfs;	/* STATFS reply */
+};
+
+struct io_batch {
+	struct client *c;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	unsigned left;		/* replies still to come */
+	struct stripe_geom g;	/* OBJ_READ scatter */
+	uint8_t *dst;		/* OBJ_READ: file bytes [dst_off, +dst_len) */
+	uint64_t dst_off;
+	uint64_t dst_len;
+};
+
+static uint64_t io_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A status that means the OST was not reached (worth a map refresh). */
+static int io_lost(int status)
+{
+	return status == -ETIMEDOUT || status == -ECONNREFUSED ||
+	       status == -ECONNRESET || status == -EHOSTUNREACH ||
+	       status == -ENETUNREACH || status == -ENOTCONN ||
+	       status == -ECANCELED;
+}
+
+/* Copy an OBJ_READ reply's data to where its bytes live in the file. */
+static int io_scatter(struct io_op *op, const uint8_t *data, uint64_t len)
+{
+	struct io_batch *b = op->b;
+	uint64_t done = 0;
+
+	if (len > op->obj_len)
+		return -EBADMSG;
+	while (done < len) {
+		uint64_t o = op->obj_off + done;
+		uint64_t chunk = b->g.size - o % b->g.size;
+		uint64_t foff = stripe_file_off(&b->g, op->stripe_idx, o);
+
+		if (chunk > len - done)
+			chunk = len - done;
+		if (foff < b->dst_off || foff + chunk > b->dst_off + b->dst_len)
+			return -EBADMSG;
+		memcpy(b->dst + (foff - b->dst_off), data + done, chunk);
+		done += chunk;
+	}
+	return 0;
+}
+
+/* Loop thread of an OST client: decode, record, count down. */
+static void io_on_reply(void *arg, int status, const uint8_t *payload,
+			size_t len)
+{
+	struct io_op *op = arg;
+	struct io_batch *b = op->b;
+	struct cursor cur;
+
+	cursor_init(&cur, payload, len);
+	if (status == 0) {
+		if (op->opcode == PROTO_OP_OBJ_READ) {
+			struct msg_bytes data;
+
+			status = msg_obj_data_decode(&cur, &data);
+			if (!status)
+				status = io_scatter(op, data.p, data.len);
+		} else if (op->opcode == PROTO_OP_STATFS) {
+			status = msg_statfs_decode(&cur, &op->sfs);
+		}
+		if (status)
+			LOG_RATELIMITED(LOG_WARNING, "io",
+					"ost_idx=%u op=%s: malformed reply",
+					op->ost_idx,
+					proto_op_lookup(op->opcode)->name);
+	}
+	pthread_mutex_lock(&b->mu);
+	op->status = status;
+	if (--b->left == 0)
+		pthread_cond_signal(&b->cond);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* Ask the MDS for the current OST map, at most once per interval.
+ * Returns 1 when a refresh was done. */
+static int io_refresh_map(struct client *c)
+{
+	uint64_t now = io_now_ms();
+	int go;
+
+	pthread_mutex_lock(&c->refresh_mu);
+	go = now - c->last_refresh_ms >= IO_REFRESH_INTERVAL_MS;
+	if (go)
+		c->last_refresh_ms = now;
+	pthread_mutex_unlock(&c->refresh_mu);
+	if (!go)
+		return 0;
+	return cluster_refresh(c->cl) == 0;
+}
+
+/* Send the ops marked in send[] and wait for all their replies. */
+static void io_send_wait(struct io_batch *b, struct io_op *ops, size_t n,
+			 const int *send)
+{
+	pthread_mutex_lock(&b->mu);
+	for (size_t i = 0; i < n; i++)
+		b->left += send[i] != 0;
+	pthread_mutex_unlock(&b->mu);
+	for (size_t i = 0; i < n; i++) {
+		struct io_op *op = &ops[i];
+		int rc;
+
+		if (!send[i])
+			continue;
+		op->b = b;
+		op->rpc = cluster_ost_rpc(b->c->cl, op->ost_idx);
+		rc = op->rpc ? rpc_call_async(op->rpc, op->opcode, op->req,
+					      op->req_len, b->c->timeout_ms,
+					      io_on_reply, op)
+			     : -ENOTCONN;
+		if (rc) {
+			pthread_mutex_lock(&b->mu);
+			op->status = rc;
+			b->left--;
+			pthread_mutex_unlock(&b->mu);
+		}
+	}
+	pthread_mutex_lock(&b->mu);
+	while (b->left)
+		pthread_cond_wait(&b->cond, &b->mu);
+	pthread_mutex_unlock(&b->mu);
+}
+
+/*
+ * Run ops (their req, opcode, ost_idx set) in parallel; retry once those
+ * whose OST was lost if a map refresh gives it a new client. Returns 0 or
+ * the first error (lost OSTs as -EIO). Frees every op's req.
+ */
+static int io_run(struct io_batch *b, struct io_op *ops, size_t n)
+{
+	int *send = calloc(n ? n : 1, sizeof(*send));
+	int rc = 0, again = 0;
+
+	if (!send) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		send[i] = 1;
+	io_send_wait(b, ops, n, send);
+	for (size_t i = 0; i < n; i++) {
+		send[i] = io_lost(ops[i].status);
+		again |= send[i];
+	}
+	if (again && io_refresh_map(b->c)) {
+		again = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (send[i] && cluster_ost_rpc(b->c->cl, ops[i].ost_idx) ==
+					       ops[i].rpc)
+				send[i] = 0; /* same address: it is down */
+			again |= send[i];
+		}
+		if (again)
+			io_send_wait(b, ops, n, send);
+	}
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!ops[i].status)
+			continue;
+		if (io_lost(ops[i].status) || ops[i].status == -EBADMSG) {
+			LOG_RATELIMITED(LOG_WARNING, "io",
+					"ost_idx=%u stripe=%u op=%s: %s",
+					ops[i].ost_idx, ops[i].stripe_idx,
+					proto_op_lookup(ops[i].opcode)->name,
+					strerror(-ops[i].status));
+			rc = -EIO;
+		} else {
+			rc = ops[i].status;
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		free(ops[i].req);
+		ops[i].req = NULL;
+	}
+	free(send);
+	return rc;
+}
+
+static void io_batch_init(struct io_batch *b, struct client *c)
+{
+	memset(b, 0, sizeof(*b));
+	b->c = c;
+	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cond, NULL);
+}
+
+static void io_batch_fini(struct io_batch *b)
+{
+	pthread_mutex_destroy(&b->mu);
+	pthread_cond_destroy(&b->cond);
+}
+
+/* Encode an object request into op. */
+static int io_op_encode(struct io_op *op, uint16_t opcode,
+			const struct msg_layout *l, uint32_t stripe_idx,
+			const struct msg_obj_req *m)
+{
+	ssize_t n;
+
+	op->opcode = opcode;
+	op->stripe_idx = stripe_idx;
+	op->ost_idx = l->stripes[stripe_idx].ost_idx;
+	op->req_len = msg_obj_req_encoded_len(opcode, m);
+	op->req = malloc(op->req_len);
+	if (!op->req)
+		return -ENOMEM;
+	n = msg_obj_req_encode(opcode, m, op->req, op->req_len);
+	if (n < 0)
+		return (int)n;
+	op->req_len = (size_t)n;
+	return 0;
+}
+
+static struct stripe_geom io_geom(const struct msg_layout *l)
+{
+	struct stripe_geom g = { .size = l->stripe_size, .count = l->nstripes };
+
+	return g;
+}
+
+/* Read [off, off + len) of a file laid out as l into dst (zeroed). */
+static int io_read_range(struct client *c, const struct msg_layout *l,
+			 uint64_t off, uint64_t len, uint8_t *dst)
+{
+	struct io_batch b;
+	struct io_op *ops;
+	size_t n = 0;
+	int rc = 0;
+
+	ops = calloc(l->nstripes, sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	io_batch_init(&b, c);
+	b.g = io_geom(l);
+	b.dst = dst;
+	b.dst_off = off;
+	b.dst_len = len;
+	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
+		struct msg_obj_req m = { .object_id = l->stripes[i].object_id,
+					 .stripe_idx = i };
+		uint64_t eo, el;
+
+		stripe_extent(&b.g, off, len, i, &eo, &el);
+		if (!el)
+			continue;
+		m.off = eo;
+		m.len = el;
+		ops[n].obj_off = eo;
+		ops[n].obj_len = el;
+		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_READ, l, i, &m);
+	}
+	if (!rc)
+		rc = io_run(&b, ops, n);
+	for (size_t i = 0; i < n; i++)
+		free(ops[i].req);
+	free(ops);
+	io_batch_fini(&b);
+	return rc;
+}
+
+int io_read(struct client *c, struct cinode *ci, uint64_t off, size_t len,
+	    uint8_t **buf, size_t *got)
+{
+	struct msg_layout *l = NULL;
+	uint64_t size;
+	uint8_t *dst = NULL;
+	int rc;
+
+	*buf = NULL;
+	*got = 0;
+	rc = inode_snapshot(ci, &l, &size);
+	if (rc == -EIO) {
+		/* No layout (no objects): the file reads as zeros. */
+		l = NULL;
+		rc = 0;
+	}
+	if (rc)
+		goto out;
+	if (off >= size)
+		goto out;
+	if (len > size - off)
+		len = (size_t)(size - off);
+	dst = calloc(len ? len : 1, 1);
+	if (!dst) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint64_t done = 0; l && l->nstripes && done < len && !rc;) {
+		uint64_t chunk = len - done;
+
+		if (chunk > PROTO_MAX_IO)
+			chunk = PROTO_MAX_IO;
+		rc = io_read_range(c, l, off + done, chunk, dst + done);
+		done += chunk;
+	}
+	if (rc)
+		goto out;
+	*buf = dst;
+	*got = len;
+	dst = NULL;
+out:
+	free(dst);
+	free(l);
+	return rc;
+}
+
+/* The bytes of stripe i in [off, off + len) of buf, in object order: a
+ * pointer into buf when they are one piece, else a gathered copy
+ * (*owned, caller frees). */
+static const uint8_t *io_gather(const struct stripe_geom *g, const uint8_t *buf,
+				uint64_t off, uint64_t eo, uint64_t el,
+				uint32_t i, uint8_t **owned)
+{
+	uint64_t first = stripe_file_off(g, i, eo);
+	uint8_t *copy;
+
+	*owned = NULL;
+	if (eo % g->size + el <= g->size)
+		return buf + (first - off); /* within one stripe unit */
+	copy = malloc(el);
+	if (!copy)
+		return NULL;
+	for (uint64_t done = 0; done < el;) {
+		uint64_t o = eo + done;
+		uint64_t chunk = g->size - o % g->size;
+
+		if (chunk > el - done)
+			chunk = el - done;
+		memcpy(copy + done, buf + (stripe_file_off(g, i, o) - off),
+		       chunk);
+		done += chunk;
+	}
+	*owned = copy;
+	return copy;
+}
+
+int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
+	     size_t len, uint64_t off)
+{
+	struct msg_layout *l = NULL;
+	struct io_op *ops = NULL;
+	struct io_batch b;
+	struct stripe_geom g;
+	uint8_t *mask = NULL;
+	uint64_t size;
+	size_t n = 0;
+	int rc;
+
+	if (len > PROTO_MAX_IO)
+		return -EINVAL;
+	rc = inode_snapshot(ci, &l, &size);
+	if (rc)
+		return rc;
+	if (!l->nstripes) {
+		free(l);
+		return -EIO;
+	}
+	io_batch_init(&b, c);
+	g = io_geom(l);
+	ops = calloc(l->nstripes, sizeof(*ops));
+	mask = calloc((l->nstripes + 7) / 8, 1);
+	if (!ops || !mask) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
+		struct msg_obj_req m = { .object_id = l->stripes[i].object_id,
+					 .stripe_idx = i };
+		uint8_t *owned;
+		uint64_t eo, el;
+
+		stripe_extent(&g, off, len, i, &eo, &el);
+		if (!el)
+			continue;
+		m.off = eo;
+		m.flags = (l->pattern & PROTO_PATTERN_LZ4) ? PROTO_OBJ_LZ4 : 0;
+		m.data.p = io_gather(&g, buf, off, eo, el, i, &owned);
+		m.data.len = (uint32_t)el;
+		if (!m.data.p) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_WRITE, l, i, &m);
+		free(owned);
+		mask[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	if (!rc)
+		rc = io_run(&b, ops, n);
+	if (!rc)
+		inode_wrote(ci, off + len, mask, l->nstripes);
+out:
+	for (size_t i = 0; ops && i < n; i++)
+		free(ops[i].req);
+	free(ops);
+	free(mask);
+	free(l);
+	io_batch_fini(&b);
+	return rc;
+}
+
+/* One request per stripe (where keep(i) says so) built by fill. */
+typedef int (*io_fill_fn)(const struct msg_layout *l, uint32_t i, void *arg,
+			  struct msg_obj_req *m);
+
+static int io_each_stripe(struct client *c, const struct msg_layout *l,
+			  uint16_t opcode, io_fill_fn fill, void *arg)
+{
+	struct io_batch b;
+	struct io_op *ops;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!l->nstripes)
+		return 0;
+	ops = calloc(l->nstripes, sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	io_batch_init(&b, c);
+	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
+		struct msg_obj_req m = { .object_id = l->stripes[i].object_id,
+					 .stripe_idx = i };
+		int want = fill(l, i, arg, &m);
+
+		if (want < 0)
+			rc = want;
+		else if (want)
+			rc = io_op_encode(&ops[n++], opcode, l, i, &m);
+	}
+	if (!rc)
+		rc = io_run(&b, ops, n);
+	for (size_t i = 0; i < n; i++)
+		free(ops[i].req);
+	free(ops);
+	io_batch_fini(&b);
+	return rc;
+}
+
+static int io_fill_truncate(const struct msg_layout *l, uint32_t i, void *arg,
+			    struct msg_obj_req *m)
+{
+	struct stripe_geom g = io_geom(l);
+
+	m->size = stripe_object_size(&g, *(const uint64_t *)arg, i);
+	return 1;
+}
+
+int io_truncate(struct client *c, const struct msg_layout *layout,
+		uint64_t size)
+{
+	return io_each_stripe(c, layout, PROTO_OP_OBJ_TRUNCATE,
+			      io_fill_truncate, &size);
+}
+
+struct io_range {
+	uint64_t off, len;
+};
+
+static int io_fill_punch(const struct msg_layout *l, uint32_t i, void *arg,
+			 struct msg_obj_req *m)
+{
+	const struct io_range *r = arg;
+	struct stripe_geom g = io_geom(l);
+	uint64_t eo, el;
+
+	stripe_extent(&g, r->off, r->len, i, &eo, &el);
+	m->off = eo;
+	m->len = el;
+	return el != 0;
+}
+
+int io_punch(struct client *c, const struct msg_layout *layout, uint64_t off,
+	     uint64_t len)
+{
+	struct io_range r = { .off = off, .len = len };
+
+	return io_each_stripe(c, layout, PROTO_OP_OBJ_PUNCH, io_fill_punch, &r);
+}
+
+static int io_fill_sync(const struct msg_layout *l, uint32_t i, void *arg,
+			struct msg_obj_req *m)
+{
+	const uint8_t *mask = arg;
+
+	return !mask || (mask[i / 8] & (1u << (i % 8)));
+}
+
+int io_sync(struct client *c, const struct msg_layout *layout,
+	    const uint8_t *mask)
+{
+	return io_each_stripe(c, layout, PROTO_OP_OBJ_SYNC, io_fill_sync,
+			      (void *)mask);
+}
+
+int io_statfs(struct client *c, struct statvfs *st)
+{
+	struct cluster *cl = c->cl;
+	struct io_batch b;
+	struct io_op *ops = NULL;
+	struct msg_statfs mdt = { 0 };
+	uint64_t total = 0, avail = 0, free_b = 0;
+	uint8_t *reply = NULL;
+	size_t len = 0, n = 0, answered = 0;
+	struct cursor cur;
+	int rc;
+
+	io_batch_init(&b, c);
+	pthread_mutex_lock(&cl->lock);
+	n = cl->nosts;
+	ops = calloc(n ? n : 1, sizeof(*ops));
+	for (size_t i = 0; ops && i < n; i++) {
+		ops[i].opcode = PROTO_OP_STATFS;
+		ops[i].ost_idx = cl->osts[i].ost_idx;
+	}
+	pthread_mutex_unlock(&cl->lock);
+	if (!ops) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* The OSTs answer in parallel while we ask the MDS. */
+	{
+		int *send = calloc(n ? n : 1, sizeof(*send));
+
+		if (!send) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++)
+			send[i] = 1;
+		io_send_wait(&b, ops, n, send);
+		free(send);
+	}
+	rc = md_errno(rpc_call(cl->mds, PROTO_OP_STATFS, NULL, 0, c->timeout_ms,
+			       &reply, &len));
+	if (rc)
+		goto out;
+	cursor_init(&cur, reply, len);
+	if (msg_statfs_decode(&cur, &mdt)) {
+		rc = -EIO;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].status)
+			continue; /* a down OST: left out, as lfs df does */
+		answered++;
+		total += ops[i].sfs.bytes_total;
+		avail += ops[i].sfs.bytes_avail;
+		free_b += ops[i].sfs.bytes_total > ops[i].sfs.bytes_used ?
+				  ops[i].sfs.bytes_total - ops[i].sfs.bytes_used :
+				  0;
+	}
+	if (n && !answered) {
+		rc = -EIO;
+		goto out;
+	}
+	memset(st, 0, sizeof(*st));
+	st->f_bsize = CLIENT_MAX_IO;
+	st->f_frsize = 4096;
+	st->f_blocks = total / st->f_frsize;
+	st->f_bfree = free_b / st->f_frsize;
+	st->f_bavail = avail / st->f_frsize;
+	st->f_files = mdt.files_total;
+	st->f_ffree = mdt.files_total > mdt.files_used ?
+			      mdt.files_total - mdt.files_used :
+			      0;
+	st->f_favail = st->f_ffree;
+	st->f_namemax = PROTO_NAME_MAX;
+out:
+	free(reply);
+	free(ops);
+	io_batch_fini(&b);
+	return rc;
+}

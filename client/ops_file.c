@@ -1,0 +1,632 @@
+/*
+ * ops_file.c - FUSE operations on open files: open, create, read, write,
+ * flush, release, fsync, fallocate and locks; and the session's init.
+ *
+ * Consistency is close-to-open, as on NFS: open asks the MDS for fresh
+ * attributes; when size or mtime changed since this client last heard
+ * from the MDS, the kernel's cached attributes and pages of the file are
+ * dropped (keep_cache only when nothing changed). Writes go straight to
+ * the OSTs (no writeback cache in the kernel, so shared writable mmap
+ * works through the page cache and its writeback); the new size and mtime
+ * are kept in the cinode and sent with CLOSE on flush, fsync and release.
+ *
+ * Locks (-o flock): flock(2) and fcntl(2) locks are granted by the MDS's
+ * LOCK RPC, so they hold across clients. FUSE forwards lock calls only
+ * when the filesystem implements them (libfuse then negotiates
+ * FUSE_POSIX_LOCKS / FUSE_FLOCK_LOCKS); if it does not, the kernel keeps
+ * locks locally on each node (Lustre's "localflock": mount with
+ * -o localflock for that). Without either option the calls are forwarded
+ * and answered ENOSYS, which the kernel passes to flock(2) and fcntl(2):
+ * Lustre's default ("noflock"). A blocking request (F_SETLKW, flock
+ * without LOCK_NB) is polled with SET and a growing pause, so no RPC waits
+ * past its timeout and an interrupting signal ends the wait with EINTR.
+ * flush drops the POSIX locks of the closing owner, release the flock
+ * lock of the file, as the kernel expects.
+ *
+ * Unlink of an open file: the MDS frees a file's objects at its last
+ * unlink, so unlink renames a file that is open here to CLIENT_SILLY_FMT
+ * in its directory (NFS's silly rename; ops_node.c) and the last release
+ * removes it. Such names show in listings while the file stays open;
+ * another client does not know the file is open and removes it at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <linux/falloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "client/client_i.h"
+#include "common/log.h"
+
+#define LOCK_POLL_MIN_US 5000
+#define LOCK_POLL_MAX_US 200000
+
+/* Truncate ci to size (O_TRUNC at open): MDS, then the objects. */
+static int do_truncate_open(fuse_req_t req, struct cinode *ci)
+{
+	struct client *c = client_of(req);
+	struct msg_md_req m;
+	struct msg_entry *e = malloc(sizeof(*e));
+	struct msg_layout *l = NULL;
+	uint64_t old_size = 0;
+	int rc;
+
+	if (!e)
+		return -ENOMEM;
+	rc = inode_snapshot(ci, &l, &old_size);
+	if (rc && rc != -EIO)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	md_cred(req, &m.cred);
+	m.ino = ci->ino;
+	m.valid = PROTO_SET_SIZE | PROTO_SET_FROM_OPEN;
+	m.size = 0;
+	rc = md_call_entry(c, PROTO_OP_SETATTR, &m, e);
+	if (rc)
+		goto out;
+	if (l && old_size) {
+		rc = io_truncate(c, l, 0);
+		if (rc)
+			goto out;
+	}
+	pthread_mutex_lock(&ci->mu);
+	ci->size = 0;
+	ci->mtime = e->attr.mtime;
+	pthread_mutex_unlock(&ci->mu);
+	inode_update(ci, e);
+out:
+	free(l);
+	free(e);
+	return rc;
+}
+
+/* What open and create share: O_TRUNC, O_DIRECT, counting opens. */
+static int open_finish(fuse_req_t req, struct cinode *ci,
+		       struct fuse_file_info *fi, uint64_t size)
+{
+	int rc = 0;
+
+	if ((fi->flags & O_TRUNC) && S_ISREG(ci->mode) && size) {
+		rc = do_truncate_open(req, ci);
+		if (rc)
+			return rc;
+	}
+	if (fi->flags & O_DIRECT)
+		fi->direct_io = 1;
+	fi->fh = 0;
+	pthread_mutex_lock(&ci->mu);
+	ci->nopen++;
+	pthread_mutex_unlock(&ci->mu);
+	atomic_fetch_add(&client_of(req)->nopen_files, 1);
+	return 0;
+}
+
+static int do_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct client *c = client_of(req);
+	struct msg_entry *e = malloc(sizeof(*e));
+	struct cinode *ci = NULL;
+	int rc = -ENOMEM, changed;
+
+	if (!e)
+		goto out;
+	ci = inode_get(c, ino);
+	if (!ci)
+		goto out;
+	rc = md_getattr(c, req, ino, e);
+	if (rc)
+		goto out;
+	changed = inode_update(ci, e);
+	if (changed) {
+		/* Another client changed the file: the kernel's size and
+		 * mtime are stale (pages go with keep_cache = 0). Only the
+		 * attributes: safe to do from within a request. */
+		fuse_lowlevel_notify_inval_inode(c->se, ino, -1, 0);
+	}
+	fi->keep_cache = !changed;
+	rc = open_finish(req, ci, fi, e->attr.size);
+out:
+	inode_put(c, ci);
+	free(e);
+	return rc;
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	int rc = do_open(req, ino, fi);
+
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_open(req, fi);
+}
+
+static int do_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, struct fuse_file_info *fi,
+		     struct fuse_entry_param *ep)
+{
+	struct client *c = client_of(req);
+	struct msg_md_req m;
+	struct msg_entry *e = malloc(sizeof(*e));
+	struct cinode *ci = NULL;
+	size_t n = strlen(name);
+	int rc = -ENOMEM;
+
+	if (!e)
+		goto out;
+	rc = n > PROTO_NAME_MAX ? -ENAMETOOLONG : 0;
+	if (rc)
+		goto out;
+	memset(&m, 0, sizeof(m));
+	md_cred(req, &m.cred);
+	m.ino = parent;
+	m.name.p = (const uint8_t *)name;
+	m.name.len = (uint32_t)n;
+	m.mode = S_IFREG | (mode & 07777);
+	m.flags = (fi->flags & O_EXCL) ? PROTO_CREATE_EXCL : 0;
+	m.layout.first_ost = -1; /* everything inherited */
+	rc = md_call_entry(c, PROTO_OP_CREATE, &m, e);
+	if (rc)
+		goto out;
+	ops_make_entry(c, e, ep);
+	ci = inode_get(c, e->attr.ino);
+	if (!ci) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	fi->keep_cache = 0;
+	rc = open_finish(req, ci, fi, e->attr.size);
+	if (!rc && (fi->flags & O_TRUNC)) {
+		/* An existing file was returned and truncated. */
+		ep->attr.st_size = 0;
+		ep->attr.st_blocks = 0;
+	}
+out:
+	inode_put(c, ci);
+	free(e);
+	return rc;
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct fuse_entry_param ep;
+	int rc = do_create(req, parent, name, mode, fi, &ep);
+
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_create(req, &ep, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct client *c = client_of(req);
+	struct cinode *ci = inode_get(c, ino);
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int rc = ci ? io_read(c, ci, (uint64_t)off, size, &buf, &got) : -ENOMEM;
+
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_buf(req, (const char *)buf, got);
+	free(buf);
+	inode_put(c, ci);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
+		     size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct client *c = client_of(req);
+	struct cinode *ci = inode_get(c, ino);
+	int rc = ci ? io_write(c, ci, (const uint8_t *)buf, size,
+			       (uint64_t)off) :
+		      -ENOMEM;
+
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		fuse_reply_write(req, size);
+	inode_put(c, ci);
+}
+
+/* --- locks --- */
+
+/* One LOCK RPC; *out (may be NULL) gets the reply. */
+static int lock_call(fuse_req_t req, fuse_ino_t ino, uint8_t kind,
+		     uint8_t cmd, uint8_t type, uint64_t owner, uint32_t pid,
+		     uint64_t start, uint64_t end, struct msg_lock *out)
+{
+	struct msg_md_req m;
+	uint8_t *reply = NULL;
+	size_t len = 0;
+	struct cursor cur;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	md_cred(req, &m.cred);
+	m.ino = ino;
+	m.lk_owner = owner;
+	m.lk_pid = pid;
+	m.lk_kind = kind;
+	m.lk_cmd = cmd;
+	m.lk_type = type;
+	m.lk_start = start;
+	m.lk_end = end;
+	rc = md_call(client_of(req), PROTO_OP_LOCK, &m, &reply, &len);
+	if (!rc && out) {
+		cursor_init(&cur, reply, len);
+		if (msg_lock_decode(&cur, out))
+			rc = -EIO;
+	}
+	free(reply);
+	return rc;
+}
+
+/* SET, or for a blocking request SET polled until granted or the caller
+ * is interrupted. */
+static int lock_set(fuse_req_t req, fuse_ino_t ino, uint8_t kind,
+		    uint8_t type, uint64_t owner, uint32_t pid, uint64_t start,
+		    uint64_t end, int wait)
+{
+	unsigned pause_us = LOCK_POLL_MIN_US;
+	int rc;
+
+	for (;;) {
+		rc = lock_call(req, ino, kind, PROTO_LOCK_SET, type, owner, pid,
+			       start, end, NULL);
+		if (rc != -EAGAIN || !wait)
+			return rc;
+		if (fuse_req_interrupted(req))
+			return -EINTR;
+		usleep(pause_us);
+		if (pause_us < LOCK_POLL_MAX_US)
+			pause_us *= 2;
+	}
+}
+
+static int lock_type(short l_type, uint8_t *type)
+{
+	switch (l_type) {
+	case F_RDLCK:
+		*type = PROTO_LOCK_RD;
+		return 0;
+	case F_WRLCK:
+		*type = PROTO_LOCK_WR;
+		return 0;
+	case F_UNLCK:
+		*type = PROTO_LOCK_UN;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* struct flock (l_start, l_len 0 = to EOF) -> inclusive [start, end]. */
+static void lock_range(const struct flock *lk, uint64_t *start, uint64_t *end)
+{
+	*start = (uint64_t)lk->l_start;
+	*end = lk->l_len ? (uint64_t)(lk->l_start + lk->l_len - 1) : UINT64_MAX;
+}
+
+static void op_getlk(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi, struct flock *lock)
+{
+	struct msg_lock r;
+	uint64_t start, end;
+	uint8_t type;
+	int rc;
+
+	if (!client_of(req)->cfg->flock) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	rc = lock_type(lock->l_type, &type);
+	lock_range(lock, &start, &end);
+	if (!rc)
+		rc = lock_call(req, ino, PROTO_LOCK_POSIX, PROTO_LOCK_GET, type,
+			       fi->lock_owner, (uint32_t)lock->l_pid, start,
+			       end, &r);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (r.type == PROTO_LOCK_UN) {
+		lock->l_type = F_UNLCK;
+	} else {
+		lock->l_type = r.type == PROTO_LOCK_RD ? F_RDLCK : F_WRLCK;
+		lock->l_start = (off_t)r.start;
+		lock->l_len = r.end == UINT64_MAX ? 0 :
+						    (off_t)(r.end - r.start + 1);
+		lock->l_pid = (pid_t)r.pid;
+	}
+	fuse_reply_lock(req, lock);
+}
+
+static void op_setlk(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi, struct flock *lock, int sleep)
+{
+	struct client *c = client_of(req);
+	uint64_t start, end;
+	uint8_t type;
+	int rc;
+
+	if (!c->cfg->flock) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	rc = lock_type(lock->l_type, &type);
+	lock_range(lock, &start, &end);
+	if (!rc)
+		rc = lock_set(req, ino, PROTO_LOCK_POSIX, type, fi->lock_owner,
+			      (uint32_t)lock->l_pid, start, end, sleep);
+	if (!rc && type != PROTO_LOCK_UN) {
+		struct cinode *ci = inode_get(c, ino);
+
+		if (ci) {
+			pthread_mutex_lock(&ci->mu);
+			ci->posix_locked = 1;
+			pthread_mutex_unlock(&ci->mu);
+			inode_put(c, ci);
+		}
+	}
+	fuse_reply_err(req, -rc);
+}
+
+static void op_flock(fuse_req_t req, fuse_ino_t ino,
+		     struct fuse_file_info *fi, int op)
+{
+	uint8_t type;
+	int rc = 0;
+
+	if (!client_of(req)->cfg->flock) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	switch (op & ~LOCK_NB) {
+	case LOCK_SH:
+		type = PROTO_LOCK_RD;
+		break;
+	case LOCK_EX:
+		type = PROTO_LOCK_WR;
+		break;
+	case LOCK_UN:
+		type = PROTO_LOCK_UN;
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	if (!rc)
+		rc = lock_set(req, ino, PROTO_LOCK_FLOCK, type, fi->lock_owner,
+			      0, 0, UINT64_MAX, !(op & LOCK_NB));
+	fuse_reply_err(req, -rc);
+}
+
+/* --- flush, release, fsync --- */
+
+static int do_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct client *c = client_of(req);
+	struct cinode *ci = inode_get(c, ino);
+	int rc, locked;
+
+	if (!ci)
+		return -ENOMEM;
+	rc = md_close(c, req, ci);
+	pthread_mutex_lock(&ci->mu);
+	locked = ci->posix_locked;
+	pthread_mutex_unlock(&ci->mu);
+	if (locked && c->cfg->flock) {
+		/* close(2) drops the POSIX locks of the closing owner. */
+		int lrc = lock_call(req, ino, PROTO_LOCK_POSIX, PROTO_LOCK_SET,
+				    PROTO_LOCK_UN, fi->lock_owner, 0, 0,
+				    UINT64_MAX, NULL);
+
+		if (!rc)
+			rc = lrc;
+	}
+	inode_put(c, ci);
+	return rc;
+}
+
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, -do_flush(req, ino, fi));
+}
+
+/* The last close of a file unlinked while open: remove it for real. */
+static void release_silly(fuse_req_t req, struct cinode *ci)
+{
+	struct msg_md_req m;
+	char name[64];
+	int rc;
+
+	snprintf(name, sizeof(name), CLIENT_SILLY_FMT,
+		 (unsigned long long)ci->ino);
+	memset(&m, 0, sizeof(m));
+	md_cred(req, &m.cred);
+	m.ino = ci->silly_parent;
+	m.name.p = (const uint8_t *)name;
+	m.name.len = (uint32_t)strlen(name);
+	rc = md_call(client_of(req), PROTO_OP_UNLINK, &m, NULL, NULL);
+	if (rc && rc != -ENOENT)
+		log_msg(LOG_WARNING, "ops", "ino=%llu unlink of %s: %s",
+			(unsigned long long)ci->ino, name, strerror(-rc));
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct client *c = client_of(req);
+	struct cinode *ci = inode_get(c, ino);
+
+	if (ci) {
+		int last;
+
+		/* Writes from mmap may come after the last flush. */
+		md_close(c, req, ci);
+		pthread_mutex_lock(&ci->mu);
+		if (ci->nopen)
+			ci->nopen--;
+		last = !ci->nopen && ci->silly;
+		if (last)
+			ci->silly = 0;
+		pthread_mutex_unlock(&ci->mu);
+		atomic_fetch_sub(&c->nopen_files, 1);
+		if (last)
+			release_silly(req, ci);
+		inode_put(c, ci);
+	}
+	if (fi->flock_release && c->cfg->flock)
+		lock_call(req, ino, PROTO_LOCK_FLOCK, PROTO_LOCK_SET,
+			  PROTO_LOCK_UN, fi->lock_owner, 0, 0, UINT64_MAX,
+			  NULL);
+	fuse_reply_err(req, 0);
+}
+
+static int do_fsync(fuse_req_t req, fuse_ino_t ino, int datasync)
+{
+	struct client *c = client_of(req);
+	struct cinode *ci = inode_get(c, ino);
+	struct msg_layout *l = NULL;
+	uint8_t *mask = NULL;
+	uint64_t size;
+	int rc;
+
+	if (!ci)
+		return -ENOMEM;
+	rc = inode_snapshot(ci, &l, &size);
+	if (rc == -EIO) {
+		rc = 0; /* no objects: nothing to sync */
+		goto close;
+	}
+	if (rc)
+		goto out;
+	mask = calloc((l->nstripes + 7) / 8, 1);
+	if (!mask) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Take the written stripes; put them back if the sync fails. */
+	pthread_mutex_lock(&ci->mu);
+	if (ci->written && ci->layout && ci->layout->nstripes == l->nstripes) {
+		memcpy(mask, ci->written, (l->nstripes + 7) / 8);
+		memset(ci->written, 0, (l->nstripes + 7) / 8);
+	}
+	pthread_mutex_unlock(&ci->mu);
+	rc = io_sync(c, l, mask);
+	if (rc) {
+		pthread_mutex_lock(&ci->mu);
+		if (ci->written && ci->layout &&
+		    ci->layout->nstripes == l->nstripes)
+			for (uint32_t i = 0; i < (l->nstripes + 7) / 8; i++)
+				ci->written[i] |= mask[i];
+		pthread_mutex_unlock(&ci->mu);
+		goto out;
+	}
+close:
+	rc = md_close(c, req, ci);
+out:
+	free(mask);
+	free(l);
+	inode_put(c, ci);
+	return rc;
+}
+
+static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, -do_fsync(req, ino, datasync));
+}
+
+/*
+ * fallocate: PUNCH_HOLE|KEEP_SIZE punches every object's part of the
+ * range; mode 0 extends the size without reserving space (objects are
+ * sparse; a later write may still fail with ENOSPC); KEEP_SIZE alone does
+ * nothing. Other modes: EOPNOTSUPP.
+ */
+static int do_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
+			off_t len)
+{
+	struct client *c = client_of(req);
+	struct cinode *ci;
+	struct msg_layout *l = NULL;
+	uint64_t size;
+	int rc;
+
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	ci = inode_get(c, ino);
+	if (!ci)
+		return -ENOMEM;
+	rc = inode_snapshot(ci, &l, &size);
+	if (rc == -EIO)
+		rc = 0;
+	if (rc)
+		goto out;
+	if (mode & FALLOC_FL_PUNCH_HOLE) {
+		if (l && (uint64_t)off < size)
+			rc = io_punch(c, l, (uint64_t)off, (uint64_t)len);
+	} else if (!(mode & FALLOC_FL_KEEP_SIZE) &&
+		   (uint64_t)(off + len) > size) {
+		inode_wrote(ci, (uint64_t)(off + len), NULL, 0);
+	}
+out:
+	free(l);
+	inode_put(c, ci);
+	return rc;
+}
+
+static void op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
+			 off_t len, struct fuse_file_info *fi)
+{
+	fuse_reply_err(req, -do_fallocate(req, ino, mode, off, len));
+}
+
+/* --- session init --- */
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct client *c = userdata;
+
+	conn->max_write = CLIENT_MAX_IO;
+	conn->max_read = CLIENT_MAX_IO;
+	if (conn->max_readahead > CLIENT_MAX_IO)
+		conn->max_readahead = CLIENT_MAX_IO;
+	conn->time_gran = 1;
+	/* Write-through: size and data go to the servers on each write. */
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* The kernel clears setuid/setgid on write and chown itself. */
+	conn->want &= ~(FUSE_CAP_HANDLE_KILLPRIV);
+	if (c->cfg->localflock)
+		conn->want &= ~(FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS);
+	log_msg(LOG_INFO, "client", "fuse init: proto %u.%u max_write=%u",
+		conn->proto_major, conn->proto_minor, conn->max_write);
+	atomic_store(&c->init_done, 1);
+}
+
+void ops_file_init(struct fuse_lowlevel_ops *ops)
+{
+	ops->init = op_init;
+	ops->open = op_open;
+	ops->create = op_create;
+	ops->read = op_read;
+	ops->write = op_write;
+	ops->flush = op_flush;
+	ops->release = op_release;
+	ops->fsync = op_fsync;
+	ops->getlk = op_getlk;
+	ops->setlk = op_setlk;
+	ops->flock = op_flock;
+	ops->fallocate = op_fallocate;
+}

@@ -1,0 +1,710 @@
+"""The FUSE client: every operation with its error codes, striping, a
+random read/write/truncate exerciser against a shadow copy, two mounts of
+one file system, locks across mounts, and a lost OSS.
+
+Each test gets its own cluster (an MDS and four OSSes) and mount in a
+temporary directory; numbered like Lustre's sanity.sh, one line of
+purpose each. GLINT_FSX_OPS sets the exerciser's operations per run
+(default 20000 in all, spread over its variants; 100000 for a long run).
+"""
+import errno
+import fcntl
+import mmap
+import os
+import random
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import threading
+import time
+
+import pytest
+
+import wire
+from conftest import Mount, mounted, wait_for
+
+OP_OBJ_READ, OP_OBJ_GETATTR = 48, 54
+MiB = 1 << 20
+
+
+def glint(m, *args, check=True):
+    r = subprocess.run([m.cluster.bin("tools/glint"), *args], capture_output=True,
+                       text=True, timeout=30)
+    if check and r.returncode != 0:
+        raise AssertionError(f"glint {' '.join(args)}: {r.returncode}\n{r.stdout}{r.stderr}")
+    return r
+
+
+def layout_of(m, path):
+    """(stripe_size, [(ost_idx, object_id), ...]) from glint getstripe."""
+    out = glint(m, "getstripe", path).stdout.splitlines()
+    size = int([l for l in out if l.startswith("lmm_stripe_size:")][0].split()[1])
+    rows = []
+    for l in out[out.index(next(l for l in out if "obdidx" in l)) + 1:]:
+        f = l.split()
+        if len(f) == 4:
+            rows.append((int(f[0]), int(f[1])))
+    return size, rows
+
+
+def oss_conn(cluster, ost_idx):
+    c = wire.Conn(cluster.osts[ost_idx].port)
+    r = c.call(wire.OP_HELLO, wire.hello())
+    assert r["status"] == 0
+    return c
+
+
+def obj_getattr(cluster, ost_idx, oid, stripe):
+    c = oss_conn(cluster, ost_idx)
+    try:
+        r = c.call(OP_OBJ_GETATTR, struct.pack("<QI", oid, stripe))
+        if r["status"] != 0:
+            return r["status"]
+        return struct.unpack_from("<Q", r["payload"])[0]
+    finally:
+        c.close()
+
+
+def obj_read(cluster, ost_idx, oid, stripe, off, length):
+    c = oss_conn(cluster, ost_idx)
+    try:
+        r = c.call(OP_OBJ_READ, struct.pack("<QIQI", oid, stripe, off, length))
+        assert r["status"] == 0, r["status"]
+        n = struct.unpack_from("<I", r["payload"])[0]
+        return r["payload"][4:4 + n]
+    finally:
+        c.close()
+
+
+def expect_errno(code, fn, *args, **kw):
+    with pytest.raises(OSError) as e:
+        fn(*args, **kw)
+    assert e.value.errno == code, f"{fn.__name__}: {e.value!r}, want {errno.errorcode[code]}"
+
+
+def as_user(uid, gid, fn):
+    """Run fn() in a child with another uid/gid; returns its errno or 0."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            fn()
+        except OSError as e:
+            code = e.errno
+        except BaseException:
+            code = 255
+        os._exit(code)
+    _, st = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(st)
+
+
+def p(m, *names):
+    return os.path.join(m.path, *names)
+
+
+# --- names and attributes ---
+
+def test_1a_create_write_read_stat_unlink(mnt):
+    """A new file holds what was written; stat, readdir and unlink agree."""
+    f = p(mnt, "a")
+    with open(f, "wb") as fh:
+        fh.write(b"hello glint\n")
+    with open(f, "rb") as fh:
+        assert fh.read() == b"hello glint\n"
+    st = os.stat(f)
+    assert stat.S_ISREG(st.st_mode) and st.st_size == 12 and st.st_nlink == 1
+    assert sorted(os.listdir(mnt.path)) == ["a"]
+    os.unlink(f)
+    assert os.listdir(mnt.path) == []
+    expect_errno(errno.ENOENT, os.stat, f)
+    expect_errno(errno.ENOENT, os.unlink, f)
+    expect_errno(errno.ENOENT, open, p(mnt, "nodir", "x"), "w")
+
+
+def test_1b_create_errors(mnt):
+    """O_EXCL, names too long, files where directories are expected."""
+    f = p(mnt, "f")
+    os.close(os.open(f, os.O_CREAT | os.O_WRONLY, 0o644))
+    expect_errno(errno.EEXIST, os.open, f, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    expect_errno(errno.ENAMETOOLONG, open, p(mnt, "x" * 256), "w")
+    with open(p(mnt, "y" * 255), "w"):
+        pass
+    expect_errno(errno.ENOTDIR, open, p(mnt, "f", "x"), "w")
+    expect_errno(errno.EEXIST, os.mkdir, f)
+    expect_errno(errno.EISDIR, open, mnt.path, "w")
+
+
+def test_1c_mkdir_rmdir(mnt):
+    """mkdir/rmdir with nlink, ENOTEMPTY, ENOTDIR, EISDIR."""
+    d = p(mnt, "d")
+    os.mkdir(d, 0o750)
+    st = os.stat(d)
+    assert stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o750
+    os.mkdir(p(mnt, "d", "sub"))
+    assert os.stat(d).st_nlink == 3
+    with open(p(mnt, "d", "file"), "w"):
+        pass
+    expect_errno(errno.ENOTEMPTY, os.rmdir, d)
+    expect_errno(errno.ENOTDIR, os.rmdir, p(mnt, "d", "file"))
+    expect_errno(errno.EISDIR, os.unlink, p(mnt, "d", "sub"))
+    expect_errno(errno.EEXIST, os.mkdir, d)
+    os.rmdir(p(mnt, "d", "sub"))
+    os.unlink(p(mnt, "d", "file"))
+    os.rmdir(d)
+    expect_errno(errno.ENOENT, os.rmdir, d)
+
+
+def test_1d_readdir_many(mnt):
+    """2,000 entries listed exactly once, with . and .., through several
+    READDIR calls; removing entries while listing skips none of the rest."""
+    d = p(mnt, "many")
+    os.mkdir(d)
+    names = {f"entry-{i:05d}-{'x' * (i % 50)}" for i in range(2000)}
+    for n in names:
+        os.close(os.open(os.path.join(d, n), os.O_CREAT | os.O_WRONLY))
+    assert set(os.listdir(d)) == names
+    r = subprocess.run(["ls", "-a", d], capture_output=True, text=True, check=True)
+    listed = r.stdout.split()
+    assert "." in listed and ".." in listed and len(listed) == 2002
+    keep = set()
+    with os.scandir(d) as it:
+        for i, e in enumerate(it):
+            if i % 2 == 0:
+                os.unlink(e.path)
+            else:
+                keep.add(e.name)
+    assert set(os.listdir(d)) == keep
+
+
+def test_1e_symlink_readlink_link(mnt):
+    """Symlinks read back; hard links share the inode and count."""
+    f = p(mnt, "target")
+    with open(f, "w") as fh:
+        fh.write("data")
+    os.symlink("target", p(mnt, "sl"))
+    assert os.readlink(p(mnt, "sl")) == "target"
+    assert stat.S_ISLNK(os.lstat(p(mnt, "sl")).st_mode)
+    with open(p(mnt, "sl")) as fh:
+        assert fh.read() == "data"
+    long_target = "t" * 4095
+    os.symlink(long_target, p(mnt, "long"))
+    assert os.readlink(p(mnt, "long")) == long_target
+    expect_errno(errno.EINVAL, os.readlink, f)
+    expect_errno(errno.EEXIST, os.symlink, "x", p(mnt, "sl"))
+    os.link(f, p(mnt, "hard"))
+    assert os.stat(f).st_nlink == 2 and os.stat(f).st_ino == os.stat(p(mnt, "hard")).st_ino
+    os.mkdir(p(mnt, "dir"))
+    expect_errno(errno.EPERM, os.link, p(mnt, "dir"), p(mnt, "dirlink"))
+    expect_errno(errno.EEXIST, os.link, f, p(mnt, "sl"))
+    os.unlink(f)
+    with open(p(mnt, "hard")) as fh:
+        assert fh.read() == "data"
+    assert os.stat(p(mnt, "hard")).st_nlink == 1
+
+
+def test_1f_rename(mnt):
+    """rename over files, across directories, NOREPLACE and EXCHANGE."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def renameat2(a, b, flags):
+        if libc.renameat2(-100, a.encode(), -100, b.encode(), flags) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, os.strerror(e))
+    for n, text in (("a", "A"), ("b", "B")):
+        with open(p(mnt, n), "w") as fh:
+            fh.write(text)
+    os.mkdir(p(mnt, "d"))
+    os.rename(p(mnt, "a"), p(mnt, "d", "a2"))
+    assert open(p(mnt, "d", "a2")).read() == "A"
+    expect_errno(errno.ENOENT, os.stat, p(mnt, "a"))
+    renameat2(p(mnt, "d", "a2"), p(mnt, "b"), 2)  # RENAME_EXCHANGE
+    assert open(p(mnt, "b")).read() == "A" and open(p(mnt, "d", "a2")).read() == "B"
+    expect_errno(errno.EEXIST, renameat2, p(mnt, "b"), p(mnt, "d", "a2"), 1)
+    os.rename(p(mnt, "b"), p(mnt, "d", "a2"))  # replaces
+    assert open(p(mnt, "d", "a2")).read() == "A"
+    os.mkdir(p(mnt, "e"))
+    with open(p(mnt, "e", "x"), "w"):
+        pass
+    expect_errno(errno.ENOTEMPTY, os.rename, p(mnt, "d"), p(mnt, "e"))
+    expect_errno(errno.EISDIR, os.rename, p(mnt, "d", "a2"), p(mnt, "e"))
+    expect_errno(errno.ENOTDIR, os.rename, p(mnt, "e"), p(mnt, "d", "a2"))
+    expect_errno(errno.EINVAL, os.rename, p(mnt, "d"), p(mnt, "d", "sub"))
+
+
+def test_1g_mknod_fifo_socket(mnt):
+    """FIFOs and sockets are created with their type."""
+    os.mkfifo(p(mnt, "fifo"), 0o640)
+    st = os.stat(p(mnt, "fifo"))
+    assert stat.S_ISFIFO(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o640
+    os.mknod(p(mnt, "sock"), stat.S_IFSOCK | 0o600)
+    assert stat.S_ISSOCK(os.stat(p(mnt, "sock")).st_mode)
+    expect_errno(errno.EEXIST, os.mkfifo, p(mnt, "fifo"))
+
+
+def test_1h_setattr(mnt):
+    """chmod, chown, utimes and truncate, also through an open file."""
+    f = p(mnt, "f")
+    with open(f, "wb") as fh:
+        fh.write(b"x" * 10000)
+    os.chmod(f, 0o600)
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o600
+    os.chown(f, 1234, 5678)
+    st = os.stat(f)
+    assert (st.st_uid, st.st_gid) == (1234, 5678)
+    os.utime(f, ns=(1_000_000_123, 2_000_000_456))
+    st = os.stat(f)
+    assert st.st_atime_ns == 1_000_000_123 and st.st_mtime_ns == 2_000_000_456
+    os.truncate(f, 100)
+    assert os.stat(f).st_size == 100
+    os.truncate(f, 5000)
+    with open(f, "rb") as fh:
+        data = fh.read()
+    assert data == b"x" * 100 + b"\0" * 4900
+    with open(f, "r+b") as fh:
+        fh.truncate(50)
+        assert os.fstat(fh.fileno()).st_size == 50
+    expect_errno(errno.EISDIR, os.truncate, mnt.path, 0)
+
+
+def test_1i_permissions(mnt):
+    """The kernel and the MDS refuse what modes forbid (uid 65534)."""
+    os.chmod(mnt.cluster.workdir, 0o755)  # mkdtemp's 0700 stops others
+    f = p(mnt, "private")
+    with open(f, "w") as fh:
+        fh.write("secret")
+    assert as_user(65534, 65534, lambda: os.listdir(mnt.path)) == 0
+    os.chmod(f, 0o600)
+    os.chmod(mnt.path, 0o755)
+    assert as_user(65534, 65534, lambda: open(f).read()) == errno.EACCES
+    assert as_user(65534, 65534, lambda: open(p(mnt, "new"), "w")) == errno.EACCES
+    os.mkdir(p(mnt, "pub"))
+    os.chmod(p(mnt, "pub"), 0o777)
+    assert as_user(65534, 65534, lambda: open(p(mnt, "pub", "mine"), "w").write("x")) == 0
+    st = os.stat(p(mnt, "pub", "mine"))
+    assert (st.st_uid, st.st_gid) == (65534, 65534)
+    assert as_user(65534, 65534, lambda: os.chown(p(mnt, "pub", "mine"), 0, 0)) == errno.EPERM
+    os.chmod(f, 0o644)
+    assert as_user(65534, 65534, lambda: open(f).read()) == 0
+    assert as_user(65534, 65534, lambda: open(f, "w")) == errno.EACCES
+
+
+def test_1j_xattrs(mnt):
+    """set/get/list/remove with their flags and errors."""
+    f = p(mnt, "f")
+    with open(f, "w"):
+        pass
+    os.setxattr(f, "user.a", b"1")
+    os.setxattr(f, "user.b", b"x" * 60000)
+    assert os.getxattr(f, "user.a") == b"1"
+    assert os.getxattr(f, "user.b") == b"x" * 60000
+    assert sorted(os.listxattr(f)) == ["user.a", "user.b"]
+    expect_errno(errno.EEXIST, os.setxattr, f, "user.a", b"2", os.XATTR_CREATE)
+    expect_errno(errno.ENODATA, os.setxattr, f, "user.c", b"2", os.XATTR_REPLACE)
+    os.setxattr(f, "user.a", b"22", os.XATTR_REPLACE)
+    assert os.getxattr(f, "user.a") == b"22"
+    os.removexattr(f, "user.a")
+    expect_errno(errno.ENODATA, os.getxattr, f, "user.a")
+    expect_errno(errno.ENODATA, os.removexattr, f, "user.a")
+    assert os.listxattr(f) == ["user.b"]
+
+
+def test_1k_statfs(mnt):
+    """statfs sums the OSTs: four of 1 GiB."""
+    st = os.statvfs(mnt.path)
+    assert st.f_blocks * st.f_frsize == 4 << 30
+    assert st.f_bavail <= st.f_blocks and st.f_files > 0
+    r = subprocess.run(["df", "-P", mnt.path], capture_output=True, text=True, check=True)
+    assert mnt.spec in r.stdout
+
+
+def test_1l_fsync_append_direct_fallocate(mnt):
+    """fsync, O_APPEND, O_DIRECT and fallocate punch/extend."""
+    f = p(mnt, "f")
+    fd = os.open(f, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o644)
+    os.write(fd, b"a" * 100)
+    os.write(fd, b"b" * 100)
+    os.fsync(fd)
+    os.close(fd)
+    assert open(f, "rb").read() == b"a" * 100 + b"b" * 100
+    fd = os.open(f, os.O_RDWR | os.O_DIRECT)
+    buf = mmap.mmap(-1, 8192)
+    buf.write(b"d" * 8192)
+    assert os.pwritev(fd, [buf], 0) == 8192
+    rbuf = mmap.mmap(-1, 8192)
+    assert os.preadv(fd, [rbuf], 0) == 8192 and rbuf[:] == b"d" * 8192
+    os.close(fd)
+    with open(f, "r+b") as fh:
+        fh.write(b"z" * 200000)
+        fh.flush()
+        fd = fh.fileno()
+        os.posix_fallocate(fd, 0, 300000)
+        assert os.fstat(fd).st_size == 300000
+        FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 1, 2
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+        assert libc.fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 1000, 5000) == 0
+    data = open(f, "rb").read()
+    assert len(data) == 300000
+    assert data[:1000] == b"z" * 1000 and data[1000:6000] == b"\0" * 5000
+    assert data[6000:200000] == b"z" * 194000 and data[200000:] == b"\0" * 100000
+
+
+def test_1m_big_sequential(mnt):
+    """64 MiB striped over four OSTs in 1 MiB requests reads back."""
+    glint(mnt, "setstripe", "-c", "4", "-S", "1M", p(mnt, "big"))
+    data = os.urandom(64 * MiB)
+    with open(p(mnt, "big"), "wb") as fh:
+        for i in range(0, len(data), MiB):
+            fh.write(data[i:i + MiB])
+    with open(p(mnt, "big"), "rb") as fh:
+        assert fh.read() == data
+
+
+def test_1n_unlink_open_file(mnt):
+    """An unlinked file stays readable and writable while open (renamed
+    aside, like NFS's silly rename) and is gone after the last close."""
+    f = p(mnt, "f")
+    with open(f, "wb") as fh:
+        fh.write(b"x" * 300000)
+    fd = os.open(f, os.O_RDWR)
+    os.unlink(f)
+    expect_errno(errno.ENOENT, os.stat, f)
+    assert os.fstat(fd).st_nlink == 0
+    assert os.pread(fd, 10, 299990) == b"x" * 10
+    os.pwrite(fd, b"y" * 10, 0)
+    assert os.pread(fd, 12, 0) == b"y" * 10 + b"xx"
+    assert [n for n in os.listdir(mnt.path) if n.startswith(".glint-unlinked-")]
+    os.close(fd)
+    wait_for(lambda: os.listdir(mnt.path) == [], 5, "the file to go")
+    # a file with two links is unlinked plainly
+    with open(f, "w") as fh:
+        fh.write("z")
+    os.link(f, p(mnt, "g"))
+    with open(f) as fh:
+        os.unlink(f)
+        assert fh.read() == "z"
+    assert os.listdir(mnt.path) == ["g"]
+
+
+# --- striping ---
+
+@pytest.mark.parametrize("count,size", [(1, 65536), (2, 65536), (4, 131072), (-1, 65536)])
+def test_2a_striping_places_bytes(mnt, count, size):
+    """Each OST object holds exactly the file's bytes of its stripe (read
+    back from the OSSes directly), and truncate cuts each to its share."""
+    f = p(mnt, "s")
+    glint(mnt, "setstripe", "-c", str(count), "-S", str(size), f)
+    ssize, stripes = layout_of(mnt, f)
+    assert ssize == size and len(stripes) == (4 if count == -1 else count)
+    assert len({o for o, _ in stripes}) == len(stripes)  # distinct OSTs
+    data = os.urandom(size * len(stripes) * 3 + 12345)
+    with open(f, "wb") as fh:
+        fh.write(data)
+    C = len(stripes)
+    for i, (ost, oid) in enumerate(stripes):
+        want = b"".join(data[u * size:(u + 1) * size]
+                        for u in range(i, (len(data) + size - 1) // size, C))
+        assert obj_getattr(mnt.cluster, ost, oid, i) == len(want)
+        assert obj_read(mnt.cluster, ost, oid, i, 0, len(want)) == want
+    new = size + 100
+    os.truncate(f, new)
+    for i, (ost, oid) in enumerate(stripes):
+        share = sum(max(0, min(size, new - u * size)) for u in range(i, new // size + 1, C))
+        assert obj_getattr(mnt.cluster, ost, oid, i) == share
+    assert open(f, "rb").read() == data[:new]
+
+
+def test_2b_getstripe_and_directory_default(mnt):
+    """A directory's default layout is inherited by new files; getstripe
+    prints lfs-like lines."""
+    d = p(mnt, "d")
+    os.mkdir(d)
+    glint(mnt, "setstripe", "-c", "2", "-S", "256K", d)
+    out = glint(mnt, "getstripe", "-d", d).stdout
+    assert "stripe_count:  2" in out and "stripe_size:   262144" in out
+    with open(os.path.join(d, "f"), "w") as fh:
+        fh.write("x")
+    out = glint(mnt, "getstripe", os.path.join(d, "f")).stdout
+    for key in ("lmm_stripe_count:  2", "lmm_stripe_size:   262144",
+                "lmm_pattern:       raid0", "lmm_stripe_offset:", "obdidx"):
+        assert key in out, out
+    assert glint(mnt, "getstripe", "-c", os.path.join(d, "f")).stdout.strip() == "2"
+    r = glint(mnt, "setstripe", "-c", "3", os.path.join(d, "f"), check=False)
+    assert r.returncode == 1  # written: the layout is fixed
+    r = glint(mnt, "getstripe", "/", check=False)
+    assert r.returncode == 1 and "not on a Glint" in r.stderr
+    r = glint(mnt, "setstripe", "-S", "1000", os.path.join(d, "g"), check=False)
+    assert r.returncode == 2
+
+
+# --- the exerciser ---
+
+def fsx_ops():
+    return int(os.environ.get("GLINT_FSX_OPS", "20000"))
+
+
+def run_fsx(path, ops, seed, use_mmap, max_size=3 * MiB):
+    """Random pwrite/pread/truncate (and mmap stores/loads) on path,
+    checked against a shadow bytearray after every read."""
+    rng = random.Random(seed)
+    shadow = bytearray()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        for n in range(ops):
+            op = rng.random()
+            if op < 0.35:
+                off = rng.randrange(max_size)
+                ln = rng.choice([1, 7, 512, 4096, 65536, 200000, rng.randrange(1, 300000)])
+                ln = min(ln, max_size - off)
+                data = rng.randbytes(ln)
+                if use_mmap and rng.random() < 0.5 and off + ln <= len(shadow):
+                    with mmap.mmap(fd, len(shadow)) as mm:
+                        mm[off:off + ln] = data
+                        if rng.random() < 0.3:
+                            mm.flush()
+                else:
+                    assert os.pwrite(fd, data, off) == ln
+                if off > len(shadow):
+                    shadow.extend(b"\0" * (off - len(shadow)))
+                shadow[off:off + ln] = data
+            elif op < 0.75:
+                off = rng.randrange(max_size)
+                ln = rng.choice([1, 4096, 65536, 300000, rng.randrange(1, 1 << 20)])
+                if use_mmap and rng.random() < 0.5 and len(shadow):
+                    off %= len(shadow)
+                    ln = min(ln, len(shadow) - off)
+                    with mmap.mmap(fd, len(shadow), prot=mmap.PROT_READ) as mm:
+                        got = mm[off:off + ln]
+                else:
+                    got = os.pread(fd, ln, off)
+                want = bytes(shadow[off:off + ln])
+                assert got == want, f"op {n}: read {ln} at {off} differs (size {len(shadow)})"
+            elif op < 0.85:
+                size = rng.randrange(max_size)
+                os.ftruncate(fd, size)
+                if size < len(shadow):
+                    del shadow[size:]
+                else:
+                    shadow.extend(b"\0" * (size - len(shadow)))
+            elif op < 0.92:
+                assert os.fstat(fd).st_size == len(shadow), f"op {n}: size"
+            elif op < 0.96:
+                os.fsync(fd)
+            else:
+                os.close(fd)  # close-to-open within one client
+                fd = os.open(path, os.O_RDWR)
+                assert os.fstat(fd).st_size == len(shadow)
+    finally:
+        os.close(fd)
+    with open(path, "rb") as fh:
+        assert fh.read() == bytes(shadow)
+    return bytes(shadow)
+
+
+@pytest.mark.parametrize("count", [1, 2, 4])
+@pytest.mark.parametrize("use_mmap", [False, True], ids=["rw", "mmap"])
+def test_3a_exerciser(make_mount, count, use_mmap):
+    """Random I/O against a shadow copy, stripe counts 1, 2, 4 with 64 KiB
+    stripes; the result is then read through a second mount."""
+    m = make_mount()
+    f = p(m, "fsx")
+    glint(m, "setstripe", "-c", str(count), "-S", "64K", f)
+    final = run_fsx(f, max(fsx_ops() // 6, 200), seed=count * 2 + use_mmap,
+                    use_mmap=use_mmap)
+    m2 = make_mount("mnt2")
+    with open(p(m2, "fsx"), "rb") as fh:
+        assert fh.read() == final
+
+
+# --- two mounts ---
+
+def test_4a_close_to_open(make_mount):
+    """Write+close on one mount; open+read on the other sees it, also
+    after the other had the old contents and attributes cached."""
+    a, b = make_mount("a"), make_mount("b")
+    with open(p(a, "f"), "wb") as fh:
+        fh.write(b"one")
+    with open(p(b, "f"), "rb") as fh:
+        assert fh.read() == b"one"
+    assert os.stat(p(b, "f")).st_size == 3
+    with open(p(a, "f"), "wb") as fh:
+        fh.write(b"second version")
+    with open(p(b, "f"), "rb") as fh:
+        assert fh.read() == b"second version"
+    with open(p(a, "f"), "ab") as fh:
+        fh.write(b"!" * 100000)
+    with open(p(b, "f"), "rb") as fh:
+        assert fh.read() == b"second version" + b"!" * 100000
+    os.unlink(p(b, "f"))
+    expect_errno(errno.ENOENT, open, p(a, "f"))
+    os.mkdir(p(a, "dir"))
+    assert os.listdir(p(b, "dir")) == []
+
+
+def test_4b_flock_across_mounts(make_mount):
+    """flock and fcntl locks are exclusive across two mounts; released on
+    close; a blocked waiter gets the lock when the holder lets go."""
+    a, b = make_mount("a"), make_mount("b")
+    with open(p(a, "lk"), "w"):
+        pass
+    fa = open(p(a, "lk"), "r+")
+    fb = open(p(b, "lk"), "r+")
+    fcntl.flock(fa, fcntl.LOCK_EX)
+    expect_errno(errno.EWOULDBLOCK, fcntl.flock, fb, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    expect_errno(errno.EWOULDBLOCK, fcntl.flock, fb, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    got = threading.Event()
+
+    def waiter():
+        fcntl.flock(fb, fcntl.LOCK_EX)
+        got.set()
+    t = threading.Thread(target=waiter)
+    t.start()
+    time.sleep(0.3)
+    assert not got.is_set()
+    fcntl.flock(fa, fcntl.LOCK_UN)
+    assert got.wait(10)
+    t.join()
+    fcntl.flock(fb, fcntl.LOCK_UN)
+    # shared locks coexist
+    fcntl.flock(fa, fcntl.LOCK_SH)
+    fcntl.flock(fb, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    fcntl.flock(fb, fcntl.LOCK_UN)
+    fa.close()  # release drops the flock
+    fcntl.flock(fb, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fcntl.flock(fb, fcntl.LOCK_UN)
+
+    # POSIX byte ranges
+    fa = open(p(a, "lk"), "r+")
+    fcntl.lockf(fa, fcntl.LOCK_EX | fcntl.LOCK_NB, 100, 0)  # bytes 0..99
+    expect_errno(errno.EAGAIN, fcntl.lockf, fb, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 50)
+    fcntl.lockf(fb, fcntl.LOCK_EX | fcntl.LOCK_NB, 10, 100)  # 100..109: free
+    q = fcntl.fcntl(fb, fcntl.F_GETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 10, 0))
+    ltype, _, start, length, _ = struct.unpack("hhqqi", q)
+    assert ltype == fcntl.F_WRLCK and start == 0 and length == 100
+    fa.close()  # close drops the POSIX locks
+    fcntl.lockf(fb, fcntl.LOCK_EX | fcntl.LOCK_NB, 100, 0)
+    fb.close()
+
+
+def test_4c_locks_enosys_without_flock(make_mount):
+    """Mounted without -o flock, lock calls fail with ENOSYS as on Lustre;
+    with -o localflock they work locally."""
+    m = make_mount("nolock", opts=())
+    with open(p(m, "f"), "w") as fh:
+        expect_errno(errno.ENOSYS, fcntl.flock, fh, fcntl.LOCK_EX)
+        expect_errno(errno.ENOSYS, fcntl.lockf, fh, fcntl.LOCK_EX, 0, 0)
+    m2 = make_mount("local", opts=("localflock",))
+    with open(p(m2, "f"), "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fcntl.lockf(fh, fcntl.LOCK_EX, 0, 0)
+
+
+# --- failures ---
+
+def test_5a_lost_oss_gives_eio_then_recovers(cluster, make_mount):
+    """A killed OSS makes reads of its stripes fail with EIO (quickly, and
+    within the timeout when it hangs instead); once restarted, the file
+    reads again."""
+    m = make_mount("m", opts=("timeout=2",))
+    f = p(m, "f")
+    glint(m, "setstripe", "-c", "4", "-S", "64K", f)
+    data = os.urandom(4 * 65536)
+    with open(f, "wb") as fh:
+        fh.write(data)
+    _, stripes = layout_of(m, f)
+    victim = stripes[1][0]
+    # A hung OSS: EIO after the 2 s timeout, not a hang.
+    fd = os.open(f, os.O_RDWR | os.O_DIRECT)
+    buf = mmap.mmap(-1, len(data))
+    wbuf = mmap.mmap(-1, 4096)
+    cluster.osts[victim].p.send_signal(signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        expect_errno(errno.EIO, os.preadv, fd, [buf], 0)
+        assert time.monotonic() - t0 < 8
+    finally:
+        cluster.osts[victim].p.send_signal(signal.SIGCONT)
+    assert os.preadv(fd, [buf], 0) == len(data) and buf[:] == data
+    # A killed OSS: EIO at once.
+    cluster.osts[victim].p.kill()
+    cluster.osts[victim].p.wait()
+    t0 = time.monotonic()
+    expect_errno(errno.EIO, os.preadv, fd, [buf], 0)
+    expect_errno(errno.EIO, os.pwritev, fd, [wbuf], 65536)
+    assert time.monotonic() - t0 < 8
+    # Stripes on other OSTs still work.
+    assert os.pread(fd, 100, 0) == data[:100]
+    cluster.start_oss(victim)
+    cluster.wait_osts_up(4)
+
+    def readable():
+        try:
+            return os.preadv(fd, [buf], 0) == len(data) and buf[:] == data
+        except OSError:
+            return False
+    try:
+        wait_for(readable, 15, "reads after the OSS restarted")
+        assert os.pwritev(fd, [wbuf], 65536) == 4096
+    finally:
+        os.close(fd)
+
+
+# --- mounting ---
+
+def test_6a_mount_helper_and_umount(cluster, workdir):
+    """mount.glint SPEC DIR -o OPTS mounts and returns (the daemon serves
+    in the background); umount ends the daemon."""
+    d = os.path.join(workdir, "helper")
+    os.makedirs(d)
+    spec = f"127.0.0.1:{cluster.mds.port}@tcp:/{cluster.fsname}"
+    r = subprocess.run([cluster.bin("client/mount.glint"), spec, d, "-o",
+                        "rw,noatime,flock,_netdev"],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    try:
+        assert mounted(d)
+        with open("/proc/self/mountinfo") as f:
+            line = [l for l in f if f" {d} " in l][0]
+        assert "fuse.glint" in line and spec in line and "noatime" in line
+        with open(os.path.join(d, "x"), "w") as fh:
+            fh.write("via helper")
+        with open(os.path.join(d, "x")) as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        pids = [int(x) for x in os.listdir("/proc") if x.isdigit()
+                and d.encode() in open(f"/proc/{x}/cmdline", "rb").read()]
+        assert pids
+    finally:
+        subprocess.run(["umount", d], check=True)
+    wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") and
+                             open(f"/proc/{pid}/stat").read().split()[2] != "Z"
+                             for pid in pids), 10, "the daemon to exit")
+
+
+def test_6b_bad_spec_and_unreachable_mds(cluster, workdir):
+    """A bad spec or a wrong file system name fails the mount command."""
+    d = os.path.join(workdir, "bad")
+    os.makedirs(d)
+    client = cluster.bin("client/glint-client")
+    r = subprocess.run([client, "nonsense", d], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "MDSHOST" in r.stderr
+    r = subprocess.run([client, f"127.0.0.1:{cluster.mds.port}@tcp:/other", d],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "other" in r.stderr
+    assert not mounted(d)
+
+
+def test_6c_sigterm_unmounts(make_mount):
+    """SIGTERM makes the client unmount and exit 0."""
+    m = make_mount("t")
+    with open(p(m, "f"), "w") as fh:
+        fh.write("x")
+    m.p.terminate()
+    assert m.p.wait(10) == 0
+    assert not mounted(m.path)
