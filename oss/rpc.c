@@ -7,10 +7,10 @@
  * Every other request needs a successful HELLO first (-EPROTO otherwise).
  *
  * Object requests (OBJ_*) are decoded and checked here, on the loop: a
- * request that does not decode, or whose lengths break the protocol's
- * limits, closes the connection; unknown OBJ_WRITE flags are -EINVAL. A
- * valid one is queued to the I/O workers (worker.c), which run it and
- * reply from their thread.
+ * request that does not decode (msg_obj_req_decode refuses unknown write
+ * flags and off + len past INT64_MAX too) or whose lengths break the
+ * protocol's limits closes the connection. A valid one is queued to the
+ * I/O workers (worker.c), which run it and reply from their thread.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,8 +22,6 @@
 #include "oss/oss_i.h"
 #include "proto/msg.h"
 #include "proto/msg_fs.h"
-
-#define OSS_OBJ_WRITE_FLAGS (PROTO_OBJ_LZ4 | PROTO_OBJ_SYNC)
 
 /* conn_user() is nonzero once the peer's HELLO was accepted. */
 static int peer_ready(struct conn *c)
@@ -141,9 +139,6 @@ static int oss_obj(struct conn *c, const struct frame_header *h,
 				conn_peer(c), (unsigned long long)h->req_id);
 		return CONN_CLOSE;
 	}
-	if (h->opcode == PROTO_OP_OBJ_WRITE &&
-	    (req.flags & ~OSS_OBJ_WRITE_FLAGS))
-		return conn_reply_error(c, h, -EINVAL, "unknown write flags");
 	return worker_submit(o->pool, c, h, &req);
 }
 

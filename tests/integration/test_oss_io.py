@@ -294,6 +294,10 @@ MALFORMED = {
     "punch_short": lambda: wire.frame(wire.OP_OBJ_PUNCH, 1,
                                       wire.obj_punch(1, 0, 0, 9)[:-4]),
     "getattr_short": lambda: wire.frame(wire.OP_OBJ_GETATTR, 1, b"\1" * 11),
+    "write_unknown_flag": lambda: wire.frame(
+        wire.OP_OBJ_WRITE, 1, wire.obj_write(1, 0, 0, b"x", flags=0x80)),
+    "read_off_past_int64": lambda: wire.frame(
+        wire.OP_OBJ_READ, 1, wire.obj_read(1, 0, 1 << 63, 10)),
 }
 
 
