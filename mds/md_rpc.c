@@ -13,7 +13,8 @@
  * Layouts: the file system default (--stripe-size, --stripe-count) is the
  * root's default layout (main.c writes it at start); a directory's default
  * is inherited by what is created in it; placement goes over the OST map,
- * UP OSTs usable and DOWN ones skipped. A layout request (CREATE's, and
+ * UP OSTs usable, DOWN ones skipped, and full ones (ost_map.h) skipped too
+ * unless every UP OST is full. A layout request (CREATE's, and
  * SETSTRIPE's) with stripe_size, stripe_count and pattern all 0 and
  * first_ost 0 or -1 is "no request": inherit everything. Otherwise
  * first_ost is taken as given (-1 = the MDS chooses round-robin).
@@ -120,11 +121,17 @@ size_t mds_placement_osts(const struct mds *m, struct layout_ost *out)
 {
 	uint32_t n = m->osts.count < PROTO_MAX_OSTS ? m->osts.count :
 						       PROTO_MAX_OSTS;
+	size_t usable = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		out[i].ost_idx = m->osts.entries[i].ost_idx;
-		out[i].usable = m->osts.entries[i].state == PROTO_OST_UP;
+		out[i].usable = ost_map_usable(&m->osts.entries[i], false);
+		usable += out[i].usable;
 	}
+	/* Every UP OST full: use them anyway; writes then get -ENOSPC from
+	 * the OSTs, as on a full local disk, rather than create failing. */
+	for (uint32_t i = 0; !usable && i < n; i++)
+		out[i].usable = ost_map_usable(&m->osts.entries[i], true);
 	return n;
 }
 

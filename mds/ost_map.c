@@ -75,6 +75,9 @@ int ost_map_register(struct ost_map *m, uint32_t idx, const char *host,
 	e->port = port;
 	e->state = PROTO_OST_UP;
 	e->conn = c;
+	e->bytes_total = 0; /* until its first report */
+	e->bytes_avail = 0;
+	e->full = false;
 	m->version++;
 	log_msg(LOG_NOTICE, "ost_map", "ost_idx=%u up at %s:%u map_version=%llu",
 		idx, host, port, (unsigned long long)m->version);
@@ -95,6 +98,40 @@ void ost_map_conn_closed(struct ost_map *m, struct conn *c)
 			"ost_idx=%u down (connection lost) map_version=%llu",
 			e->ost_idx, (unsigned long long)m->version);
 	}
+}
+
+int ost_map_usage(struct ost_map *m, struct conn *c,
+		  const struct msg_statfs *s)
+{
+	struct ost_entry *e;
+	uint64_t min;
+	bool full;
+
+	if (s->target != PROTO_TARGET_OST)
+		return -ENOENT;
+	e = ost_map_find(m, s->target_idx);
+	if (!e || !c || e->conn != c)
+		return -ENOENT;
+	min = s->bytes_total / 1000;
+	if (min < OST_MAP_FULL_MIN_BYTES)
+		min = OST_MAP_FULL_MIN_BYTES;
+	full = s->bytes_avail < min;
+	if (full != e->full)
+		log_msg(full ? LOG_WARNING : LOG_NOTICE, "ost_map",
+			"ost_idx=%u %s: %llu of %llu bytes available%s",
+			e->ost_idx, full ? "full" : "has space again",
+			(unsigned long long)s->bytes_avail,
+			(unsigned long long)s->bytes_total,
+			full ? ", skipped for new files" : "");
+	e->bytes_total = s->bytes_total;
+	e->bytes_avail = s->bytes_avail;
+	e->full = full;
+	return 0;
+}
+
+bool ost_map_usable(const struct ost_entry *e, bool allow_full)
+{
+	return e->state == PROTO_OST_UP && (allow_full || !e->full);
 }
 
 uint32_t ost_map_export(const struct ost_map *m, struct msg_ost_entry *out,

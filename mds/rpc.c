@@ -3,7 +3,8 @@
  *
  * HELLO: checks the protocol version and file system name, registers an
  * OSS in the OST map, and answers every peer with the file system's
- * configuration and the current OST map. PING echoes. STATFS reports the
+ * configuration and the current OST map. PING echoes (and takes an OSS's
+ * appended usage report into the OST map). STATFS reports the
  * MDT: the metadata store's space (its map size, capped by the free space
  * of the file system under --db) and its inode counts (ns_statfs).
  * Metadata handlers are in md_rpc.c; this file holds the table.
@@ -128,6 +129,9 @@ static int mds_ping(struct conn *c, const struct frame_header *h,
 	cursor_init(&cur, payload, len);
 	if (msg_ping_decode(&cur, &p))
 		return CONN_CLOSE;
+	if (p.has_report && peer_role(c) == PROTO_ROLE_OSS)
+		ost_map_usage(&((struct mds *)conn_ctx(c))->osts, c,
+			      &p.report);
 	return conn_reply(c, h, 0, payload, 8);
 }
 

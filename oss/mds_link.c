@@ -7,7 +7,9 @@
  * connection, so a PING each second is enough to register at start, to
  * notice the MDS going away, and to re-register when it comes back (or
  * restarts with an empty map). The MDS marks the OST DOWN when the
- * connection closes.
+ * connection closes. Each PING carries the OST's usage report (STATFS
+ * numbers, proto/msg.h), so the MDS's idea of the free space, by which it
+ * skips full OSTs when placing new files, is at most a second old.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,11 +22,13 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "oss/oss_i.h"
+#include "proto/msg.h"
 
 #define MDS_LINK_PERIOD_MS  1000
 #define MDS_LINK_TIMEOUT_MS 3000
 
 struct mds_link {
+	struct oss *oss;
 	struct rpc_client *rpc;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -42,13 +46,21 @@ static void *mds_link_main(void *arg)
 	pthread_mutex_lock(&l->lock);
 	while (!l->stopping) {
 		struct timespec ts;
-		uint8_t ping[8] = { 0 }, *reply = NULL;
+		struct msg_ping p = { .has_report = 1 };
+		uint8_t ping[8 + MSG_STATFS_LEN], *reply = NULL;
 		size_t len = 0;
+		ssize_t n;
 		int rc;
 
 		pthread_mutex_unlock(&l->lock);
-		rc = rpc_call(l->rpc, PROTO_OP_PING, ping, sizeof(ping),
-			      MDS_LINK_TIMEOUT_MS, &reply, &len);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		p.time_ns = (uint64_t)ts.tv_sec * 1000000000u +
+			    (uint64_t)ts.tv_nsec;
+		oss_statfs_fill(l->oss, &p.report);
+		n = msg_ping_encode(&p, ping, sizeof(ping));
+		rc = n < 0 ? (int)n :
+			     rpc_call(l->rpc, PROTO_OP_PING, ping, (size_t)n,
+				      MDS_LINK_TIMEOUT_MS, &reply, &len);
 		free(reply);
 		if (rc && was_ok)
 			log_msg(LOG_WARNING, "mds_link",
@@ -89,6 +101,7 @@ int mds_link_start(struct oss *o, struct mds_link **out)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	l->oss = o;
 	l->ost_idx = (uint32_t)o->cfg.index;
 	snprintf(l->mds, sizeof(l->mds), "%s", o->cfg.mds);
 	pthread_mutex_init(&l->lock, NULL);

@@ -20,6 +20,7 @@ struct objstore;
 struct mds_link;
 struct worker_pool;
 struct msg_obj_req;
+struct msg_statfs;
 
 struct oss_config {
 	char *listen;	       /* HOST:PORT to serve on */
@@ -76,10 +77,15 @@ struct oss {
 /* The OSS's dispatch table; ctx is the struct oss. */
 void oss_rpc_handlers(struct oss *o, struct conn_handlers *h);
 
+/* This OST's STATFS reply (capacity, use, objects); any thread. Also the
+ * usage report mds_link.c appends to its PINGs. */
+void oss_statfs_fill(struct oss *o, struct msg_statfs *s);
+
 /*
  * Keep OST o->cfg.index registered with the MDS from a thread of its own:
- * HELLO on connect, PING every second, reconnect (and so re-register) when
- * the connection drops. Returns 0 or -errno (bad address, no memory).
+ * HELLO on connect, PING every second carrying the OST's usage report (for
+ * the MDS's placement), reconnect (and so re-register) when the connection
+ * drops. Returns 0 or -errno (bad address, no memory).
  */
 int mds_link_start(struct oss *o, struct mds_link **out);
 void mds_link_stop(struct mds_link *l);

@@ -83,28 +83,36 @@ static uint64_t oss_inodes_free(const char *dir)
 	return statvfs(dir, &sv) ? 0 : (uint64_t)sv.f_favail;
 }
 
+void oss_statfs_fill(struct oss *o, struct msg_statfs *s)
+{
+	struct objstore_statfs st;
+
+	memset(s, 0, sizeof(*s));
+	s->target = PROTO_TARGET_OST;
+	objstore_statfs(o->store, &st);
+	s->target_idx = (uint32_t)o->cfg.index;
+	s->bytes_total = st.capacity_bytes;
+	s->bytes_used = st.used_bytes < st.capacity_bytes ? st.used_bytes :
+							     st.capacity_bytes;
+	s->bytes_avail = st.avail_bytes < s->bytes_total - s->bytes_used ?
+				 st.avail_bytes :
+				 s->bytes_total - s->bytes_used;
+	s->files_used = st.objects;
+	/* Objects are files in the backing directory: bound by its inodes. */
+	s->files_total = st.objects + oss_inodes_free(o->cfg.dir);
+}
+
 static int oss_statfs(struct conn *c, const struct frame_header *h,
 		      const uint8_t *payload, size_t len)
 {
 	struct oss *o = conn_ctx(c);
-	struct objstore_statfs st;
-	struct msg_statfs s = { .target = PROTO_TARGET_OST };
+	struct msg_statfs s;
 	uint8_t buf[64];
 	ssize_t n;
 
 	if (!peer_ready(c))
 		return conn_reply_error(c, h, -EPROTO, "HELLO first");
-	objstore_statfs(o->store, &st);
-	s.target_idx = (uint32_t)o->cfg.index;
-	s.bytes_total = st.capacity_bytes;
-	s.bytes_used = st.used_bytes < st.capacity_bytes ? st.used_bytes :
-							    st.capacity_bytes;
-	s.bytes_avail = st.avail_bytes < s.bytes_total - s.bytes_used ?
-				st.avail_bytes :
-				s.bytes_total - s.bytes_used;
-	s.files_used = st.objects;
-	/* Objects are files in the backing directory: bound by its inodes. */
-	s.files_total = st.objects + oss_inodes_free(o->cfg.dir);
+	oss_statfs_fill(o, &s);
 	n = msg_statfs_encode(&s, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;

@@ -193,34 +193,23 @@ bad:
 	return -EBADMSG;
 }
 
-/* --- PING --- */
-
-size_t msg_ping_encoded_len(const struct msg_ping *m)
-{
-	(void)m;
-	return 8;
-}
-
-ssize_t msg_ping_encode(const struct msg_ping *m, void *buf, size_t len)
-{
-	struct wbuf w;
-
-	wbuf_init(&w, buf, len);
-	wbuf_put_u64(&w, m->time_ns);
-	return msg_finish(&w, buf);
-}
-
-int msg_ping_decode(struct cursor *c, struct msg_ping *m)
-{
-	return cur_get_u64(c, &m->time_ns);
-}
-
 /* --- STATFS --- */
+
+static void statfs_put(struct wbuf *w, const struct msg_statfs *m)
+{
+	wbuf_put_u8(w, m->target);
+	wbuf_put_u32(w, m->target_idx);
+	wbuf_put_u64(w, m->bytes_total);
+	wbuf_put_u64(w, m->bytes_used);
+	wbuf_put_u64(w, m->bytes_avail);
+	wbuf_put_u64(w, m->files_total);
+	wbuf_put_u64(w, m->files_used);
+}
 
 size_t msg_statfs_encoded_len(const struct msg_statfs *m)
 {
 	(void)m;
-	return 1 + 4 + 5 * 8;
+	return MSG_STATFS_LEN;
 }
 
 ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len)
@@ -228,13 +217,7 @@ ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len)
 	struct wbuf w;
 
 	wbuf_init(&w, buf, len);
-	wbuf_put_u8(&w, m->target);
-	wbuf_put_u32(&w, m->target_idx);
-	wbuf_put_u64(&w, m->bytes_total);
-	wbuf_put_u64(&w, m->bytes_used);
-	wbuf_put_u64(&w, m->bytes_avail);
-	wbuf_put_u64(&w, m->files_total);
-	wbuf_put_u64(&w, m->files_used);
+	statfs_put(&w, m);
 	return msg_finish(&w, buf);
 }
 
@@ -250,6 +233,37 @@ int msg_statfs_decode(struct cursor *c, struct msg_statfs *m)
 	if (m->bytes_used > m->bytes_total || m->files_used > m->files_total)
 		return -EBADMSG;
 	return 0;
+}
+
+/* --- PING --- */
+
+size_t msg_ping_encoded_len(const struct msg_ping *m)
+{
+	return 8 + (m->has_report ? MSG_STATFS_LEN : 0);
+}
+
+ssize_t msg_ping_encode(const struct msg_ping *m, void *buf, size_t len)
+{
+	struct wbuf w;
+
+	wbuf_init(&w, buf, len);
+	wbuf_put_u64(&w, m->time_ns);
+	if (m->has_report)
+		statfs_put(&w, &m->report);
+	return msg_finish(&w, buf);
+}
+
+/* The usage report is there when its 45 bytes are; fewer trailing bytes
+ * are ignored like any unknown appended field. */
+int msg_ping_decode(struct cursor *c, struct msg_ping *m)
+{
+	m->has_report = 0;
+	if (cur_get_u64(c, &m->time_ns))
+		return -EBADMSG;
+	if (cursor_left(c) < MSG_STATFS_LEN)
+		return 0;
+	m->has_report = 1;
+	return msg_statfs_decode(c, &m->report);
 }
 
 /* --- ERROR --- */

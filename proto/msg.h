@@ -16,7 +16,8 @@
  * field's documented default. Opcode numbers never change; tests pin them.
  *
  * Protocol changelog:
- *   1  HELLO, PING, STATFS, ERROR.
+ *   1  HELLO, PING, STATFS, ERROR. Appended since (no version bump):
+ *      PING's OST usage report.
  *
  * Payload layouts (all integers little-endian; str = u16 length + bytes):
  *
@@ -41,7 +42,13 @@
  *            2    port
  *
  * PING (opcode 2): request and reply are one u64, the sender's clock in
- * nanoseconds, echoed unchanged by the reply.
+ * nanoseconds, echoed unchanged by the reply (the first 8 bytes only).
+ * Appended to the request, only by an OSS pinging the MDS over its
+ * registration connection: the OST's usage report, the 45 bytes of a
+ * STATFS reply (below) for that OST. Present when at least 45 bytes follow
+ * the u64 (then it must be a valid STATFS reply, or the PING is malformed);
+ * fewer trailing bytes are ignored, as usual. The MDS keeps the latest
+ * report per OST for placement (mds/ost_map.h).
  *
  * STATFS (opcode 3): empty request. Reply:
  *   OFFSET SIZE MEANING
@@ -158,16 +165,6 @@ size_t msg_hello_encoded_len(const struct msg_hello *m);
 ssize_t msg_hello_encode(const struct msg_hello *m, void *buf, size_t len);
 int msg_hello_decode(struct cursor *c, struct msg_hello *m);
 
-/* --- PING --- */
-
-struct msg_ping {
-	uint64_t time_ns;
-};
-
-size_t msg_ping_encoded_len(const struct msg_ping *m);
-ssize_t msg_ping_encode(const struct msg_ping *m, void *buf, size_t len);
-int msg_ping_decode(struct cursor *c, struct msg_ping *m);
-
 /* --- STATFS reply --- */
 
 struct msg_statfs {
@@ -180,9 +177,23 @@ struct msg_statfs {
 	uint64_t files_used;
 };
 
+#define MSG_STATFS_LEN 45 /* encoded length of a STATFS reply */
+
 size_t msg_statfs_encoded_len(const struct msg_statfs *m);
 ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len);
 int msg_statfs_decode(struct cursor *c, struct msg_statfs *m);
+
+/* --- PING --- */
+
+struct msg_ping {
+	uint64_t time_ns;
+	uint8_t has_report;	  /* an OST usage report follows (appended) */
+	struct msg_statfs report; /* valid when has_report */
+};
+
+size_t msg_ping_encoded_len(const struct msg_ping *m);
+ssize_t msg_ping_encode(const struct msg_ping *m, void *buf, size_t len);
+int msg_ping_decode(struct cursor *c, struct msg_ping *m);
 
 /* --- ERROR (payload of a reply with nonzero status) --- */
 

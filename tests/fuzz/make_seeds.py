@@ -97,6 +97,8 @@ SEEDS = {
         "ping": ping(0x0102030405060708),
         "zero": ping(0),
         "max": ping((1 << 64) - 1),
+        "ost-report": ping(42) + statfs(TARGET_OST, 2, 4 << 20, 3 << 20,
+                                        1 << 20, 1000, 3),
     },
     "statfs": {
         "ost": statfs(TARGET_OST, 3, 1000, 400, 600, 100, 10),

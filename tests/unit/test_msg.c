@@ -82,6 +82,18 @@ static const uint8_t golden_ping[] = {
 	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,
 };
 
+/* A PING from an OSS to the MDS with its usage report appended. */
+static const uint8_t golden_ping_report[] = {
+	0x2a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* time 42 */
+	0x02,			/* target OST */
+	0x02, 0x00, 0x00, 0x00, /* index 2 */
+	0x00, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, /* bytes total 4 MiB */
+	0x00, 0x00, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, /* bytes used 3 MiB */
+	0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, /* bytes avail 1 MiB */
+	0xe8, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* files total 1000 */
+	0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* files used 3 */
+};
+
 static const uint8_t golden_statfs[] = {
 	0x02,			/* target OST */
 	0x03, 0x00, 0x00, 0x00, /* index 3 */
@@ -132,6 +144,15 @@ static const struct msg_hello hello_reply = {
 };
 
 static const struct msg_ping ping = { .time_ns = 0x0102030405060708ull };
+
+static const struct msg_ping ping_report = {
+	.time_ns = 42,
+	.has_report = 1,
+	.report = { .target = PROTO_TARGET_OST, .target_idx = 2,
+		    .bytes_total = 4u << 20, .bytes_used = 3u << 20,
+		    .bytes_avail = 1u << 20, .files_total = 1000,
+		    .files_used = 3 },
+};
 
 static const struct msg_statfs statfs = {
 	.target = PROTO_TARGET_OST,
@@ -659,7 +680,59 @@ static void test_ping(void)
 	memcpy(buf, golden_ping, sizeof(golden_ping));
 	memset(buf + sizeof(golden_ping), 0xee, 3);
 	CHECK(decode_exact(dec_ping, buf, sizeof(buf), &m, &used) == 0);
-	CHECK(used == 8 && m.time_ns == ping.time_ns);
+	CHECK(used == 8 && m.time_ns == ping.time_ns && !m.has_report);
+}
+
+/* Field by field: the struct has padding. */
+static int statfs_eq(const struct msg_statfs *a, const struct msg_statfs *b)
+{
+	return a->target == b->target && a->target_idx == b->target_idx &&
+	       a->bytes_total == b->bytes_total &&
+	       a->bytes_used == b->bytes_used &&
+	       a->bytes_avail == b->bytes_avail &&
+	       a->files_total == b->files_total &&
+	       a->files_used == b->files_used;
+}
+
+/* PING with the appended OST usage report: 8 + 45 bytes. */
+static void test_ping_report(void)
+{
+	struct msg_ping m;
+	size_t used;
+	uint8_t buf[sizeof(golden_ping_report) + 5];
+
+	check_encode("PING+report", enc_ping, &ping_report,
+		     msg_ping_encoded_len(&ping_report), golden_ping_report,
+		     sizeof(golden_ping_report));
+	memset(&m, 0x5a, sizeof(m));
+	CHECK(decode_exact(dec_ping, golden_ping_report,
+			   sizeof(golden_ping_report), &m, &used) == 0);
+	CHECK(used == sizeof(golden_ping_report) && m.has_report);
+	CHECK(statfs_eq(&m.report, &ping_report.report));
+	CHECK(m.time_ns == 42);
+	/* An older sender's 8 bytes, or a report cut short: no report. */
+	for (size_t n = 8; n < sizeof(golden_ping_report); n++) {
+		memset(&m, 0x5a, sizeof(m));
+		if (decode_exact(dec_ping, golden_ping_report, n, &m, &used) ||
+		    used != 8 || m.has_report) {
+			fprintf(stderr, "PING+report: prefix of %zu bytes\n", n);
+			failures++;
+		}
+	}
+	/* Bytes appended after the report are ignored. */
+	memcpy(buf, golden_ping_report, sizeof(golden_ping_report));
+	memset(buf + sizeof(golden_ping_report), 0xee, 5);
+	CHECK(decode_exact(dec_ping, buf, sizeof(buf), &m, &used) == 0);
+	CHECK(used == sizeof(golden_ping_report) && m.has_report);
+	/* A present but invalid report (target 9, used > total) is refused. */
+	memcpy(buf, golden_ping_report, sizeof(golden_ping_report));
+	buf[8] = 9;
+	CHECK(decode_exact(dec_ping, buf, sizeof(golden_ping_report), &m,
+			   NULL) == -EBADMSG);
+	memcpy(buf, golden_ping_report, sizeof(golden_ping_report));
+	buf[28] = 0x01; /* bytes used's top byte: used > total */
+	CHECK(decode_exact(dec_ping, buf, sizeof(golden_ping_report), &m,
+			   NULL) == -EBADMSG);
 }
 
 /* --- STATFS --- */
@@ -766,6 +839,7 @@ int main(void)
 	test_hello_range();
 	test_hello_encode_limits();
 	test_ping();
+	test_ping_report();
 	test_statfs();
 	test_error();
 	if (failures) {
