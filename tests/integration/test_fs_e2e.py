@@ -474,3 +474,64 @@ def test_5a_readdir_100k(make_mount):
     assert set(seen) <= set(names) | added
     final = os.listdir(d)
     assert len(final) == len(set(final)) and set(final) == stayed | added
+
+
+# --- 7: an /etc/fstab line ---
+
+def test_7a_fstab_line_mount_and_umount(cluster, make_mount, workdir):
+    """'SPEC MNT glint noatime,flock,_netdev 0 0' in an fstab (mount -T, so
+    /etc/fstab is not touched), then 'mount MNT' and 'umount MNT'. mount(8)
+    runs /sbin/mount.glint: in a private mount namespace (unshare -m) the
+    build's mount.glint is bound over /sbin's, so the installed one, if
+    any, is neither used nor changed."""
+    mnt = os.path.join(workdir, "fstab-mnt")
+    os.makedirs(mnt)
+    spec = f"127.0.0.1:{cluster.mds.port}@tcp:/{cluster.fsname}"
+    fstab = os.path.join(workdir, "fstab")
+    with open(fstab, "w") as f:
+        f.write("# a test fstab\n")
+        f.write(f"{spec} {mnt} glint noatime,flock,_netdev 0 0\n")
+    sbin = os.path.realpath("/sbin")
+    helper = cluster.bin("client/mount.glint")
+    over = os.path.join(workdir, "sbin")
+    os.makedirs(over)
+    script = f"""
+set -eu
+for f in {sbin}/*; do ln -s "$f" {over}/; done
+ln -sf {helper} {over}/mount.glint
+mount --bind {over} {sbin}
+mount -T {fstab} {mnt}
+grep " {mnt} " /proc/self/mountinfo
+echo via fstab > {mnt}/x
+cat {mnt}/x
+flock -n {mnt}/x true
+stat -f -c %T {mnt}
+umount {mnt}
+grep -c " {mnt} " /proc/self/mountinfo || true
+"""
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                       capture_output=True, text=True, timeout=60)
+
+    def daemons():
+        out = []
+        for x in os.listdir("/proc"):
+            try:
+                if x.isdigit() and mnt.encode() in open(f"/proc/{x}/cmdline", "rb").read() \
+                        and open(f"/proc/{x}/stat").read().split()[2] != "Z":
+                    out.append(int(x))
+            except OSError:
+                pass
+        return out
+    try:
+        assert r.returncode == 0, r.stdout + r.stderr
+        lines = r.stdout.splitlines()
+        assert "fuse.glint" in lines[0] and spec in lines[0] and "noatime" in lines[0]
+        assert lines[1] == "via fstab"
+        assert lines[-1] == "0"  # unmounted
+        wait_for(lambda: not daemons(), 10, "the client daemon to exit")
+    finally:
+        for pid in daemons():
+            os.kill(pid, 9)
+    other = make_mount("check")
+    with open(os.path.join(other.path, "x")) as f:
+        assert f.read() == "via fstab\n"
