@@ -73,6 +73,11 @@ struct cinode {
 	int have_attr;		      /* mds_size/mds_mtime are valid */
 	uint64_t mds_size;	      /* last size the MDS reported */
 	struct msg_time mds_mtime;    /* last mtime the MDS reported */
+	struct msg_time mds_ctime;    /* last ctime the MDS reported */
+	int nocaps;		      /* the MDS said security.capability is
+					 absent while ctime was nocaps_ctime */
+	struct msg_time nocaps_ctime;
+	uint64_t xattr_gen;	      /* bumped by this client's xattr changes */
 	uint64_t size;		      /* our size: mds_size, or ours if dirty */
 	struct msg_time mtime;	      /* our mtime when dirty */
 	int dirty;		      /* size/mtime not yet sent with CLOSE */
@@ -134,6 +139,26 @@ void inode_forget(struct client *c, uint64_t ino, uint64_t n);
  * before (another client changed the file), 0 otherwise.
  */
 int inode_update(struct cinode *ci, const struct msg_entry *e);
+
+/*
+ * The kernel asks for security.capability before every write and truncate
+ * (to drop file capabilities, as for suid bits); FUSE file systems cannot
+ * opt out. The answer is cached per inode: "absent" stays true while the
+ * MDS's ctime of the file is the one seen when it was asked (every xattr
+ * change bumps ctime), so it is as fresh as the attributes the kernel
+ * already uses for the suid bits. inode_nocaps_get: 1 when known absent,
+ * else 0 and *snap is what to pass to inode_nocaps_set after the MDS said
+ * ENODATA (ignored if this client changed the xattrs meanwhile: it calls
+ * inode_nocaps_clear before changing them).
+ */
+struct nocaps_snap {
+	struct msg_time ctime;
+	uint64_t xattr_gen;
+};
+
+int inode_nocaps_get(struct cinode *ci, struct nocaps_snap *snap);
+void inode_nocaps_set(struct cinode *ci, const struct nocaps_snap *snap);
+void inode_nocaps_clear(struct cinode *ci);
 
 /* Fill st from e's attributes, overridden by ci's own size and mtime while
  * it is dirty (ci may be NULL). */

@@ -209,6 +209,7 @@ int inode_update(struct cinode *ci, const struct msg_entry *e)
 				    !time_same(&ci->mds_mtime, &a->mtime));
 	ci->mds_size = a->size;
 	ci->mds_mtime = a->mtime;
+	ci->mds_ctime = a->ctime;
 	ci->have_attr = 1;
 	if (!ci->dirty) {
 		ci->size = a->size;
@@ -234,6 +235,37 @@ int inode_update(struct cinode *ci, const struct msg_entry *e)
 	}
 	pthread_mutex_unlock(&ci->mu);
 	return changed;
+}
+
+int inode_nocaps_get(struct cinode *ci, struct nocaps_snap *snap)
+{
+	int r;
+
+	pthread_mutex_lock(&ci->mu);
+	r = ci->have_attr && ci->nocaps &&
+	    time_same(&ci->nocaps_ctime, &ci->mds_ctime);
+	snap->ctime = ci->mds_ctime;
+	snap->xattr_gen = ci->xattr_gen;
+	pthread_mutex_unlock(&ci->mu);
+	return r;
+}
+
+void inode_nocaps_set(struct cinode *ci, const struct nocaps_snap *snap)
+{
+	pthread_mutex_lock(&ci->mu);
+	if (snap->xattr_gen == ci->xattr_gen) {
+		ci->nocaps = 1;
+		ci->nocaps_ctime = snap->ctime;
+	}
+	pthread_mutex_unlock(&ci->mu);
+}
+
+void inode_nocaps_clear(struct cinode *ci)
+{
+	pthread_mutex_lock(&ci->mu);
+	ci->nocaps = 0;
+	ci->xattr_gen++;
+	pthread_mutex_unlock(&ci->mu);
 }
 
 void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st)

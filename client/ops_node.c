@@ -642,12 +642,25 @@ static int xattr_name_check(const char *name)
 	return n && n <= PROTO_NAME_MAX ? 0 : -ERANGE;
 }
 
+#define XATTR_CAPS "security.capability"
+
+/* This client changes ino's xattrs: its cached "no capability" goes. */
+static void xattr_changing(struct client *c, fuse_ino_t ino)
+{
+	struct cinode *ci = inode_get(c, ino);
+
+	if (ci)
+		inode_nocaps_clear(ci);
+	inode_put(c, ci);
+}
+
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
 	struct msg_md_req m;
 	int rc = xattr_name_check(name);
 
+	xattr_changing(client_of(req), ino);
 	if (!rc && size > PROTO_XATTR_MAX)
 		rc = -E2BIG;
 	if (!rc && (flags & ~(XATTR_CREATE | XATTR_REPLACE)))
@@ -667,8 +680,8 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 }
 
 /* GETXATTR (name != NULL) or LISTXATTR: answers with the size (size 0)
- * or the bytes. */
-static void xattr_get_reply(fuse_req_t req, fuse_ino_t ino, uint16_t opcode,
+ * or the bytes. Returns 0, or the -errno it answered with. */
+static int xattr_get_reply(fuse_req_t req, fuse_ino_t ino, uint16_t opcode,
 			    const char *name, size_t size)
 {
 	struct msg_md_req m;
@@ -708,17 +721,42 @@ out:
 	fuse_reply_err(req, -rc);
 done:
 	free(reply);
+	return rc;
 }
 
+/* security.capability is asked before every write: answered from the
+ * inode's cache when known absent (client_i.h, inode_nocaps_get). */
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
-	xattr_get_reply(req, ino, PROTO_OP_GETXATTR, name, size);
+	struct client *c = client_of(req);
+	struct cinode *ci;
+	struct nocaps_snap snap;
+	int rc;
+
+	if (strcmp(name, XATTR_CAPS)) {
+		xattr_get_reply(req, ino, PROTO_OP_GETXATTR, name, size);
+		return;
+	}
+	ci = inode_get(c, ino);
+	if (!ci) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (inode_nocaps_get(ci, &snap)) {
+		fuse_reply_err(req, ENODATA);
+		goto out;
+	}
+	rc = xattr_get_reply(req, ino, PROTO_OP_GETXATTR, name, size);
+	if (rc == -ENODATA)
+		inode_nocaps_set(ci, &snap);
+out:
+	inode_put(c, ci);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	xattr_get_reply(req, ino, PROTO_OP_LISTXATTR, NULL, size);
+	(void)xattr_get_reply(req, ino, PROTO_OP_LISTXATTR, NULL, size);
 }
 
 static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
@@ -726,6 +764,7 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	struct msg_md_req m;
 	int rc = xattr_name_check(name);
 
+	xattr_changing(client_of(req), ino);
 	if (!rc) {
 		memset(&m, 0, sizeof(m));
 		md_cred(req, &m.cred);

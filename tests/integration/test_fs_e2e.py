@@ -535,3 +535,39 @@ grep -c " {mnt} " /proc/self/mountinfo || true
     other = make_mount("check")
     with open(os.path.join(other.path, "x")) as f:
         assert f.read() == "via fstab\n"
+
+
+# --- the client's cached "no security.capability" ---
+
+def test_6a_write_drops_file_capability(make_mount):
+    """The kernel asks for security.capability before each write (the
+    client caches its absence); a capability set, here or on another
+    mount, is still found and dropped by the next write, as on Linux."""
+    import struct as st
+    caps = st.pack("<IIIII", 0x02000000 | 1, 1 << 13, 0, 0, 0)  # cap_net_raw+ep
+    a, b = make_mount("a"), make_mount("b")
+    f = os.path.join(a.path, "f")
+    with open(f, "wb") as fh:
+        fh.write(b"x" * 100)
+    fd = os.open(f, os.O_WRONLY)
+    os.pwrite(fd, b"y", 0)  # caches "absent"
+    os.setxattr(f, "security.capability", caps)
+    assert os.getxattr(f, "security.capability") == caps
+    os.pwrite(fd, b"y", 1)
+    with pytest.raises(OSError) as e:
+        os.getxattr(f, "security.capability")
+    assert e.value.errno == errno.ENODATA
+    os.close(fd)
+    # set through the other mount: found after a fresh open here
+    fd = os.open(f, os.O_WRONLY)
+    os.pwrite(fd, b"z", 2)
+    os.close(fd)
+    os.setxattr(os.path.join(b.path, "f"), "security.capability", caps)
+    time.sleep(1.1)  # past the kernel's attribute cache
+    fd = os.open(f, os.O_WRONLY)
+    os.pwrite(fd, b"z", 3)
+    os.close(fd)
+    with pytest.raises(OSError) as e:
+        os.getxattr(os.path.join(b.path, "f"), "security.capability")
+    assert e.value.errno == errno.ENODATA
+    assert open(f, "rb").read() == b"yyzz" + b"x" * 96
