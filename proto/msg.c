@@ -253,17 +253,23 @@ ssize_t msg_ping_encode(const struct msg_ping *m, void *buf, size_t len)
 	return msg_finish(&w, buf);
 }
 
-/* The usage report is there when its 45 bytes are; fewer trailing bytes
- * are ignored like any unknown appended field. */
+/* The usage report is there when the 45 bytes after the u64 are a valid
+ * STATFS reply; anything else there (fewer bytes, or bytes that are not a
+ * report) is ignored like any unknown appended field. */
 int msg_ping_decode(struct cursor *c, struct msg_ping *m)
 {
+	struct cursor rest;
+
 	m->has_report = 0;
 	if (cur_get_u64(c, &m->time_ns))
 		return -EBADMSG;
-	if (cursor_left(c) < MSG_STATFS_LEN)
+	rest = *c;
+	if (cursor_left(c) < MSG_STATFS_LEN ||
+	    msg_statfs_decode(&rest, &m->report))
 		return 0;
+	*c = rest;
 	m->has_report = 1;
-	return msg_statfs_decode(c, &m->report);
+	return 0;
 }
 
 /* --- ERROR --- */

@@ -45,10 +45,10 @@
  * nanoseconds, echoed unchanged by the reply (the first 8 bytes only).
  * Appended to the request, only by an OSS pinging the MDS over its
  * registration connection: the OST's usage report, the 45 bytes of a
- * STATFS reply (below) for that OST. Present when at least 45 bytes follow
- * the u64 (then it must be a valid STATFS reply, or the PING is malformed);
- * fewer trailing bytes are ignored, as usual. The MDS keeps the latest
- * report per OST for placement (mds/ost_map.h).
+ * STATFS reply (below) for that OST. Present when the 45 bytes after the
+ * u64 decode as a valid STATFS reply; other trailing bytes (fewer, or not
+ * a valid reply) are ignored, as usual. The MDS keeps the latest report
+ * per OST for placement (mds/ost_map.h).
  *
  * STATFS (opcode 3): empty request. Reply:
  *   OFFSET SIZE MEANING
