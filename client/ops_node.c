@@ -730,25 +730,20 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			size_t size)
 {
 	struct client *c = client_of(req);
-	struct cinode *ci;
+	struct cinode *ci = NULL;
 	struct nocaps_snap snap;
-	int rc;
 
 	if (strcmp(name, XATTR_CAPS)) {
-		xattr_get_reply(req, ino, PROTO_OP_GETXATTR, name, size);
-		return;
-	}
-	ci = inode_get(c, ino);
-	if (!ci) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	if (inode_nocaps_get(ci, &snap)) {
-		fuse_reply_err(req, ENODATA);
+		(void)xattr_get_reply(req, ino, PROTO_OP_GETXATTR, name, size);
 		goto out;
 	}
-	rc = xattr_get_reply(req, ino, PROTO_OP_GETXATTR, name, size);
-	if (rc == -ENODATA)
+	ci = inode_get(c, ino);
+	if (!ci)
+		fuse_reply_err(req, ENOMEM);
+	else if (inode_nocaps_get(ci, &snap))
+		fuse_reply_err(req, ENODATA);
+	else if (xattr_get_reply(req, ino, PROTO_OP_GETXATTR, name, size) ==
+		 -ENODATA)
 		inode_nocaps_set(ci, &snap);
 out:
 	inode_put(c, ci);
