@@ -301,6 +301,14 @@ up() {
 stop() {
 	local name=$1 pid=$2 st=$3 n=0
 	[ -n "$st" ] && [ "$(pid_start "$pid")" = "$st" ] || return 0
+	# a client exits by itself once unmounted: give it 5 s
+	while [[ $name == client* ]] && [ $n -lt 50 ] &&
+		[ "$(pid_start "$pid")" = "$st" ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+	[ "$(pid_start "$pid")" = "$st" ] || return 0
+	n=0
 	kill -TERM "$pid" 2>/dev/null || return 0
 	while [ "$(pid_start "$pid")" = "$st" ]; do
 		n=$((n + 1))
@@ -374,7 +382,8 @@ find_run() {
 	[ -f "$STATE/info" ] || die "no test bed $ID in $BASE"
 }
 
-# exec_in J COMMAND...: COMMAND in client J's network, with the run's env.
+# exec_in J COMMAND...: COMMAND in client J's network, with the run's env;
+# replaces the (sub)shell.
 exec_in() {
 	local j=$1 build vars
 	shift
@@ -387,7 +396,23 @@ exec_in() {
 	      PATH="$build/tools:$PATH")
 	[ "$(info_get clients)" -lt 2 ] ||
 		vars+=(GLINT_TESTBED_MNT2="$STATE/mnt/client2")
-	env "${vars[@]}" nsenter --net="/run/netns/$ID-client$j" -- "$@"
+	exec env "${vars[@]}" nsenter --net="/run/netns/$ID-client$j" -- "$@"
+}
+
+# stop_cmd: stop run's COMMAND (its process group) if it is still running.
+stop_cmd() {
+	local n=0
+	[ -n "${CMD_PID-}" ] && kill -0 "$CMD_PID" 2>/dev/null || return 0
+	echo "testbed: stopping the command (process group $CMD_PID)" >&2
+	kill -TERM -- "-$CMD_PID" 2>/dev/null
+	while kill -0 "$CMD_PID" 2>/dev/null; do
+		n=$((n + 1))
+		if [ $n -eq 50 ]; then
+			kill -KILL -- "-$CMD_PID" 2>/dev/null
+		fi
+		sleep 0.1
+	done
+	return 0
 }
 
 # now_ns: monotonic-enough wall clock in nanoseconds.
@@ -409,6 +434,9 @@ check() {
 	src=$(mktemp /dev/shm/glint-testbed-src.XXXXXX)
 	CHECK_SRC=$src
 	trap 'rm -f "$CHECK_SRC"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
 	head -c $bytes /dev/urandom >"$src"
 	echo "striping check: $SIZE_MB MiB per file, stripe size 1M, OSS links $((rate * 8 / 1000000)) Mbit/s = $(awk -v r="$rate" 'BEGIN { printf "%.1f", r / 1e6 }') MB/s each"
 	echo "   k  write MB/s  read MB/s  target MB/s  write/(k*rate)  read/(k*rate)"
@@ -453,8 +481,10 @@ main() {
 	up)
 		[ ${#CMD[@]} -eq 0 ] || usage
 		check_opts
-		trap 'rc=$?; [ $rc -eq 0 ] || { trap - EXIT; down; exit $rc; }' EXIT
-		trap 'exit 130' INT TERM HUP
+		trap 'rc=$?; [ $rc -eq 0 ] || { set +e; trap - EXIT; down; exit $rc; }' EXIT
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
+		trap 'exit 129' HUP
 		up
 		trap - EXIT INT TERM HUP
 		note "tear down with: $SELF down --id $ID"
@@ -469,12 +499,20 @@ main() {
 	run)
 		check_opts
 		[ ${#CMD[@]} -gt 0 ] || CMD=("$SELF" check --size "$SIZE_MB")
-		trap 'rc=$?; trap - EXIT; down || rc=1; exit $rc' EXIT
-		trap 'exit 130' INT TERM HUP
+		trap 'rc=$?; set +e; trap - EXIT; stop_cmd; down || rc=1; exit $rc' EXIT
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
+		trap 'exit 129' HUP
 		up
 		rc=0
 		note "running in client1: ${CMD[*]}"
-		exec_in 1 "${CMD[@]}" || rc=$?
+		# in the background, in its own session: a signal to this
+		# script is handled at once (wait returns), and stop_cmd can
+		# stop the command with everything it started
+		exec_in 1 setsid "${CMD[@]}" &
+		CMD_PID=$!
+		wait $CMD_PID || rc=$?
+		CMD_PID=
 		[ $rc -eq 0 ] || echo "testbed: the command failed (exit $rc)" >&2
 		exit $rc
 		;;
