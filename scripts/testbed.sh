@@ -10,6 +10,7 @@
 # OPTIONS: --osts N (default 4)  --clients 1|2 (default 1)
 #          --oss-rate RATE (default 800mbit = 100 MB/s; tc units: bit, kbit,
 #            mbit, gbit, or bps, kbps, mbps, gbps for bytes per second)
+#          --oss-burst SIZE (tbf bucket; default 10 ms at the rate, >= 128K)
 #          --delay D (netem delay on each end of every OSS link, e.g. 1ms)
 #          --build-dir DIR (default build)  --data-dir DIR (where the MDS
 #            and OSTs keep their data; default the run's state directory)
@@ -64,6 +65,7 @@ FSNAME=fsx
 OSTS=4
 CLIENTS=1
 RATE=800mbit
+BURST=0
 DELAY=
 BUILD=build
 DATA_DIR=
@@ -77,12 +79,23 @@ die() { echo "testbed: $*" >&2; exit 1; }
 note() { echo "testbed: $*"; }
 
 usage() {
-	sed -n '4,16p' "$SELF" | sed 's/^# \{0,1\}//'
+	sed -n "4,17p" "$SELF" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
 # int_in S MIN MAX: S is a decimal integer in MIN..MAX.
 int_in() { [[ $1 =~ ^[0-9]{1,12}$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# size_bytes SIZE: bytes of "131072", "128k", "1M" (K = 1024).
+size_bytes() {
+	local s=${1,,}
+	[[ $s =~ ^([0-9]{1,10})([km]?)(i?b)?$ ]] || return 1
+	case ${BASH_REMATCH[2]} in
+	k) echo $(( BASH_REMATCH[1] * 1024 )) ;;
+	m) echo $(( BASH_REMATCH[1] * 1048576 )) ;;
+	*) echo $(( BASH_REMATCH[1] )) ;;
+	esac
+}
 
 # rate_bytes RATE: bytes per second of a tc rate ("800mbit", "100mbps").
 rate_bytes() {
@@ -109,6 +122,7 @@ parse_opts() {
 		--clients) CLIENTS=${2-}; shift 2 || usage ;;
 		--oss-rate) RATE=${2-}; shift 2 || usage ;;
 		--delay) DELAY=${2-}; shift 2 || usage ;;
+		--oss-burst) BURST=${2-}; shift 2 || usage ;;
 		--build-dir) BUILD=${2-}; shift 2 || usage ;;
 		--data-dir) DATA_DIR=${2-}; shift 2 || usage ;;
 		--size) SIZE_MB=${2-}; shift 2 || usage ;;
@@ -128,6 +142,9 @@ check_opts() {
 	RATE_BPS=$(rate_bytes "$RATE") || RATE_BPS=0
 	int_in "$RATE_BPS" 1000 100000000000 ||
 		die "bad --oss-rate '$RATE': expected e.g. 800mbit, 1gbit or 100mbps"
+	BURST_BYTES=$(size_bytes "$BURST") || BURST_BYTES=-1
+	[ "$BURST_BYTES" -eq 0 ] || int_in "$BURST_BYTES" 2048 1073741824 ||
+		die "bad --oss-burst '$BURST': expected bytes (K, M suffixes), at least 2K"
 	case $BUILD in /*) ;; *) BUILD=$(cd "$TOP" && readlink -f "$BUILD") ;; esac
 	local p
 	for p in mds/glint-mds oss/glint-oss client/glint-client tools/glint; do
@@ -158,10 +175,14 @@ netns() {
 # shape NS DEV: the OSS link's rate limit (and delay) on egress of NS/DEV.
 shape() {
 	local ns=$1 dev=$2 burst parent=root
-	# A bucket of 10 ms at the rate, at least 128 KiB so that a 64 KiB
-	# GSO packet passes whole; the queue holds 50 ms more.
-	burst=$(( RATE_BPS / 100 ))
-	[ $burst -ge 131072 ] || burst=131072
+	# The bucket: --oss-burst, by default 10 ms at the rate, at least
+	# 128 KiB so that a 64 KiB GSO packet passes whole; the queue holds
+	# 50 ms more.
+	burst=$BURST_BYTES
+	if [ "$burst" -eq 0 ]; then
+		burst=$(( RATE_BPS / 100 ))
+		[ $burst -ge 131072 ] || burst=131072
+	fi
 	if [ -n "$DELAY" ]; then
 		tc -n "$ns" qdisc add dev "$dev" root handle 1: netem delay "$DELAY" ||
 			die "netem delay $DELAY failed on $ns/$dev (kernel without sch_netem?)"
@@ -227,6 +248,7 @@ up() {
 		clients=$CLIENTS
 		rate=$RATE
 		rate_bps=$RATE_BPS
+		burst=$BURST_BYTES
 		delay=$DELAY
 		build=$BUILD
 		data=$DATA
