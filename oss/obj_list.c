@@ -86,7 +86,8 @@ static int obj_list_take(struct obj_list *l)
 		obj_list_drop(l);
 		return rc < 0 ? rc : -EIO;
 	}
-	qsort(l->snap, l->n, sizeof(*l->snap), obj_list_cmp);
+	if (l->n) /* snap is NULL for an empty store */
+		qsort(l->snap, l->n, sizeof(*l->snap), obj_list_cmp);
 	for (i = j = 0; i < l->n; i++)
 		if (!j || msg_obj_ref_cmp(&l->snap[j - 1], &l->snap[i]))
 			l->snap[j++] = l->snap[i];

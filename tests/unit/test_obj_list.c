@@ -112,7 +112,11 @@ static void test_listing(struct obj_list *l, struct objstore *os,
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		n = list_all(l, sizes[s], got, NOBJ + 8);
 		CHECK(n == NOBJ);
-		CHECK(memcmp(got, want, NOBJ * sizeof(got[0])) == 0);
+		for (size_t i = 0; i < NOBJ && i < n; i++)
+			if (msg_obj_ref_cmp(&got[i], &want[i])) {
+				CHECK(!"listing differs");
+				break;
+			}
 	}
 
 	/* a page after an existing pair and after a pair in between */
