@@ -2,9 +2,9 @@
  * inode.h - the MDS's in-memory inode record, its stored encoding (the
  * table is in namespace.h), id allocation and permission checks.
  *
- * Internal to the namespace (namespace.c, dentry.c, orphan.c); the RPC
- * layer uses namespace.h. A struct inode is a copy: load it, change it,
- * save it, all inside one txn. It holds its tail (layout, default layout or
+ * Internal to the namespace (namespace.c, dentry.c, orphan.c, obj_index.c);
+ * the RPC layer uses namespace.h. A struct inode is a copy: load it,
+ * change it, save it, all inside one txn. It holds its tail (layout, default layout or
  * symlink target) by value, so it stays valid across writes to the store.
  */
 #ifndef GLINT_MDS_INODE_H

@@ -35,6 +35,7 @@
 #include "common/net.h"
 #include "mds/destroyer.h"
 #include "mds/mds_i.h"
+#include "mds/reconcile.h"
 
 static const char *const deploy_names[] = { "scratch", "persistent", NULL };
 static const char *const level_names[] = { "debug", "info", "notice",
@@ -59,6 +60,12 @@ static const struct config_option mds_options[] = {
 	{ CONFIG_OPT_ENUM(struct mds_config, deployment, "deployment-type",
 			  "scratch", deploy_names,
 			  "scratch: one copy of each object; persistent: two") },
+	{ CONFIG_OPT_INT64(struct mds_config, reconcile_interval,
+			   "reconcile-interval", "3600", 0, 30 * 86400,
+			   "seconds between scans of each OST for objects no file references (0 = only when the OST registers)") },
+	{ CONFIG_OPT_INT64(struct mds_config, reconcile_grace,
+			   "reconcile-grace", "60", 0, 7 * 86400,
+			   "seconds an object must stay unreferenced, seen by two scans, before it is destroyed") },
 	{ CONFIG_OPT_INT64(struct mds_config, max_conns, "max-connections",
 			   "4096", 16, 1000000,
 			   "connections served at once; more are refused") },
@@ -180,6 +187,8 @@ static int mds_run(struct mds *m)
 		rc = group_commit_create(m->loop, m->st, &m->gc);
 	if (!rc)
 		rc = destroyer_create(m, &m->destroyer);
+	if (!rc)
+		rc = reconcile_create(m, &m->reconciler);
 	if (rc) {
 		fprintf(stderr, "glint-mds: cannot start: %s\n", strerror(-rc));
 		goto out_mods;
@@ -218,11 +227,15 @@ static int mds_run(struct mds *m)
 	group_commit_flush(m->gc);
 	status = 0;
 out_srv:
+	reconcile_destroy(m->reconciler);
+	m->reconciler = NULL;
 	destroyer_destroy(m->destroyer);
 	m->destroyer = NULL;
 	netsrv_stop(m->srv); /* on_close drops locks and waiters */
 	m->srv = NULL;
 out_mods:
+	reconcile_destroy(m->reconciler);
+	m->reconciler = NULL;
 	destroyer_destroy(m->destroyer);
 	m->destroyer = NULL;
 	group_commit_destroy(m->gc);

@@ -44,6 +44,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
     [STORE_DB_META] = "meta",	  [STORE_DB_INODE] = "inode",
     [STORE_DB_DENTRY] = "dentry", [STORE_DB_DIRINDEX] = "dirindex",
     [STORE_DB_XATTR] = "xattr",	  [STORE_DB_ORPHAN] = "orphan",
+    [STORE_DB_OBJINDEX] = "objindex",
 };
 
 /* Map an LMDB return code (or a positive errno it passed through) to a

@@ -43,6 +43,7 @@ enum store_db {
 	STORE_DB_DIRINDEX, /* (parent, cookie) -> child + name, numeric order */
 	STORE_DB_XATTR,	   /* (ino, name) -> value */
 	STORE_DB_ORPHAN,   /* (object id, stripe) -> objects to destroy */
+	STORE_DB_OBJINDEX, /* object id -> ino, where they differ (obj_index.h) */
 	STORE_DB_COUNT,
 };
 
