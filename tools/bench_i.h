@@ -69,17 +69,23 @@ const char *bench_size_str(uint64_t bytes, char *buf, size_t len);
 void bench_print_context(const char *repeat_cmd);
 
 /*
- * Drop the page, dentry and inode caches: sync, then "3" into
- * /proc/sys/vm/drop_caches. 0 or -errno (-EACCES when not root).
+ * Drop the page, dentry and inode caches: syncfs() the file system that
+ * holds dir (only that one: a global sync could wait on an unrelated,
+ * stuck mount), then "3" into /proc/sys/vm/drop_caches. 0 or -errno
+ * (-EACCES when not root).
  */
-int bench_drop_caches(void);
+int bench_drop_caches(const char *dir);
 
 /*
  * The caches step of a workload: when enabled, drop them; on failure say
  * why once (later failures are silent) and return the error so the
  * workload can mark its results. enabled 0: do nothing, return 0.
  */
-int bench_drop_caches_step(int enabled, const char *workload);
+int bench_drop_caches_step(int enabled, const char *dir,
+			   const char *workload);
+
+/* How the caches step is described in a workload's parameters. */
+#define BENCH_DROP_HOW "syncfs; echo 3 > /proc/sys/vm/drop_caches"
 
 /* A scratch directory DIR/glint-bench.PID made for one run, into out
  * (BENCH_WORK_MAX bytes); removed with everything under it by

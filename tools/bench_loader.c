@@ -367,8 +367,7 @@ static void loader_print_params(const struct loader_params *p,
 	       "in one random order (seed %ld),\n"
 	       "            each read whole (open, read to EOF in %s calls, "
 	       "close) = one latency sample; MB = 10^6 bytes\n",
-	       p->drop ? "caches dropped (sync; echo 3 > "
-			 "/proc/sys/vm/drop_caches)" :
+	       p->drop ? "caches dropped (" BENCH_DROP_HOW ")" :
 			 "caches NOT dropped (--no-drop)",
 	       p->readers, p->seed, bench_size_str(p->bs, b, sizeof(b)));
 	fflush(stdout);
@@ -435,7 +434,8 @@ int bench_loader(const struct tool_opts *o, int argc, char **argv)
 		goto out_work;
 	bench_progress_step("setup: %ld files of %s written in %.2f s", p.n,
 			    bench_size_str(p.file_size, s, sizeof(s)), setup_s);
-	dropped = !bench_drop_caches_step(p.drop, "loader") && p.drop;
+	dropped = p.drop &&
+		  !bench_drop_caches_step(p.drop, run->data, "loader");
 
 	/* Fisher-Yates with the seed: the same order every time. */
 	seed = (uint64_t)p.seed * 0x9e3779b97f4a7c15ull + 1;

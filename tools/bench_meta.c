@@ -149,7 +149,8 @@ static void meta_run_dirs(const struct meta_params *p, const char *work,
 
 		if (ph > 0)
 			r->dropped = p->drop &&
-				     !bench_drop_caches_step(p->drop, "meta");
+				     !bench_drop_caches_step(p->drop, work,
+							       "meta");
 		run.phase = ph;
 		r->rc = bench_team_run((int)dirs, meta_worker, &run, meta_tick,
 				       &run, &r->seconds);
@@ -327,7 +328,8 @@ int bench_meta(const struct tool_opts *o, int argc, char **argv)
 	       "directories, one thread per directory;\n"
 	       "            phases create (open O_CREAT|O_EXCL + close), "
 	       "stat, unlink; %s\n", p.n,
-	       p.drop ? "caches dropped before stat and before unlink" :
+	       p.drop ? "caches dropped before stat and before unlink\n"
+			"            (" BENCH_DROP_HOW ")" :
 			"caches NOT dropped (--no-drop)");
 	printf("            D in {");
 	for (int i = 0; i < p.ndirs; i++)

@@ -247,7 +247,8 @@ static void stripes_run_one(const struct tool_opts *o,
 		goto out;
 	r->write_mbs = r->write_s > 0 ? (double)bytes / r->write_s / BENCH_MB :
 					0;
-	r->dropped = p->drop && !bench_drop_caches_step(p->drop, "stripes");
+	r->dropped = p->drop && !bench_drop_caches_step(p->drop, work,
+								   "stripes");
 	run.writing = 0;
 	rc = bench_team_run((int)r->threads, stripes_worker, &run,
 			    stripes_tick, &run, &r->read_s);
@@ -673,8 +674,7 @@ static void stripes_print_params(const struct stripes_params *p,
 	       bench_size_str(p->file_size, s, sizeof(s)),
 	       bench_size_str(p->bs, b, sizeof(b)),
 	       p->direct ? " with O_DIRECT" : "",
-	       p->drop ? "caches dropped (sync; echo 3 > "
-			 "/proc/sys/vm/drop_caches)" :
+	       p->drop ? "caches dropped (" BENCH_DROP_HOW ")" :
 			 "caches NOT dropped (--no-drop)",
 	       b);
 	printf("data:       pseudo-random (incompressible); MB = 10^6 "

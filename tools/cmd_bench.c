@@ -205,11 +205,18 @@ void bench_print_context(const char *repeat_cmd)
 
 /* --- caches --- */
 
-int bench_drop_caches(void)
+int bench_drop_caches(const char *dir)
 {
 	int fd, rc = 0;
 
-	sync();
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syncfs(fd))
+		rc = -errno;
+	close(fd);
+	if (rc)
+		return rc;
 	fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -219,14 +226,15 @@ int bench_drop_caches(void)
 	return rc;
 }
 
-int bench_drop_caches_step(int enabled, const char *workload)
+int bench_drop_caches_step(int enabled, const char *dir,
+			   const char *workload)
 {
 	static int warned;
 	int rc;
 
 	if (!enabled)
 		return 0;
-	rc = bench_drop_caches();
+	rc = bench_drop_caches(dir);
 	if (rc && !warned) {
 		warned = 1;
 		bench_progress_clear();
