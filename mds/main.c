@@ -21,6 +21,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "mds/destroyer.h"
+#include "mds/inode.h"
 #include "mds/mds_i.h"
 #include "mds/reconcile.h"
 
@@ -127,6 +129,29 @@ out:
 	return rc;
 }
 
+/*
+ * Begin (begin = true) or end the store's server session, durably: see
+ * inode_session_begin() for why ids jump after an unclean stop.
+ */
+static int mds_store_session(struct mds *m, bool begin)
+{
+	struct store_txn *txn = NULL;
+	bool was_clean;
+	int rc;
+
+	rc = store_txn_begin(m->st, NULL, false, &txn);
+	if (rc)
+		return rc;
+	rc = begin ? inode_session_begin(txn, &was_clean) :
+		     inode_session_end(txn);
+	if (rc) {
+		store_txn_abort(txn);
+		return rc;
+	}
+	rc = store_txn_commit(txn);
+	return rc ? rc : store_sync(m->st);
+}
+
 static int mds_open_store(struct mds *m)
 {
 	struct store_options opt = {
@@ -142,11 +167,21 @@ static int mds_open_store(struct mds *m)
 	rc = ns_open(m->st, &m->ns);
 	if (rc)
 		return rc;
+	rc = mds_store_session(m, true);
+	if (rc)
+		return rc;
+	m->store_session = true;
 	return mds_set_fs_default(m);
 }
 
 static void mds_close_store(struct mds *m)
 {
+	int rc = m->store_session ? mds_store_session(m, false) : 0;
+
+	if (rc)
+		log_msg(LOG_ERROR, "main", "cannot record a clean stop: %s",
+			strerror(-rc));
+	m->store_session = false;
 	ns_close(m->ns);
 	m->ns = NULL;
 	store_close(m->st);

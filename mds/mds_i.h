@@ -12,6 +12,7 @@
 #ifndef GLINT_MDS_MDS_I_H
 #define GLINT_MDS_MDS_I_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/conn.h"
@@ -50,6 +51,7 @@ struct mds {
 	struct ost_map osts;
 	uint64_t started_ns; /* CLOCK_REALTIME at start */
 	struct store *st;    /* the LMDB environment in cfg.db */
+	bool store_session;   /* inode_session_begin() done, end it at close */
 	struct ns *ns;	     /* the namespace over st */
 	struct group_commit *gc; /* batches metadata requests */
 	struct lock_table *locks; /* flock and POSIX locks */

@@ -167,6 +167,11 @@ err_free:
 	return rc;
 }
 
+int store_sync(struct store *st)
+{
+	return store_errno(mdb_env_sync(st->env, 1));
+}
+
 void store_close(struct store *st)
 {
 	if (!st)

@@ -114,6 +114,9 @@ int store_del(struct store_txn *txn, enum store_db db, const void *key,
 /* Number of keys in db. */
 int store_count(struct store_txn *txn, enum store_db db, uint64_t *n);
 
+/* Force everything committed to disk, also with nosync. 0 or -errno. */
+int store_sync(struct store *st);
+
 /* Bytes in use (pages up to the last one used) and the map size. */
 int store_space(struct store *st, uint64_t *used, uint64_t *total);
 
