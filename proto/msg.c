@@ -59,6 +59,7 @@ static const struct proto_op_desc proto_ops[PROTO_OP_MAX] = {
 	[PROTO_OP_OBJ_DESTROY] = { "OBJ_DESTROY", 8 + 4 },
 	[PROTO_OP_OBJ_SYNC] = { "OBJ_SYNC", 8 + 4 },
 	[PROTO_OP_OBJ_GETATTR] = { "OBJ_GETATTR", 8 + 4 },
+	[PROTO_OP_OBJ_LIST] = { "OBJ_LIST", 8 + 4 + 4 },
 };
 
 const struct proto_op_desc *proto_op_lookup(uint16_t opcode)

@@ -615,16 +615,17 @@ def test_4b_flock_across_mounts(make_mount):
     fcntl.flock(fa, fcntl.LOCK_SH)
     fcntl.flock(fb, fcntl.LOCK_SH | fcntl.LOCK_NB)
     fcntl.flock(fb, fcntl.LOCK_UN)
-    fa.close()  # release drops the flock: FUSE sends RELEASE (which
-    # carries the flock unlock) after close() returns, so wait a little
-
-    def try_ex():
+    fa.close()  # release drops the flock
+    # FUSE sends RELEASE (which drops the flock) after close(2) returns, so
+    # the lock is free soon after, not at once.
+    deadline = time.monotonic() + 10
+    while True:
         try:
             fcntl.flock(fb, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
+            break
         except BlockingIOError:
-            return False
-    wait_for(try_ex, 5, "the flock to go with the last close")
+            assert time.monotonic() < deadline, "flock not released after close"
+            time.sleep(0.05)
     fcntl.flock(fb, fcntl.LOCK_UN)
 
     # POSIX byte ranges
