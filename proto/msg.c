@@ -59,6 +59,9 @@ static const struct proto_op_desc proto_ops[PROTO_OP_MAX] = {
 	[PROTO_OP_OBJ_DESTROY] = { "OBJ_DESTROY", 8 + 4 },
 	[PROTO_OP_OBJ_SYNC] = { "OBJ_SYNC", 8 + 4 },
 	[PROTO_OP_OBJ_GETATTR] = { "OBJ_GETATTR", 8 + 4 },
+	/* msg_zio.h: an empty zchunks group is 4 + 4 bytes. */
+	[PROTO_OP_OBJ_WRITE_Z] = { "OBJ_WRITE_Z", 8 + 4 + 4 + 4 + 4 },
+	[PROTO_OP_OBJ_READ_Z] = { "OBJ_READ_Z", 8 + 4 + 8 + 4 },
 };
 
 const struct proto_op_desc *proto_op_lookup(uint16_t opcode)
@@ -220,7 +223,7 @@ int msg_ping_decode(struct cursor *c, struct msg_ping *m)
 size_t msg_statfs_encoded_len(const struct msg_statfs *m)
 {
 	(void)m;
-	return 1 + 4 + 5 * 8;
+	return 1 + 4 + 7 * 8;
 }
 
 ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len)
@@ -235,6 +238,8 @@ ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len)
 	wbuf_put_u64(&w, m->bytes_avail);
 	wbuf_put_u64(&w, m->files_total);
 	wbuf_put_u64(&w, m->files_used);
+	wbuf_put_u64(&w, m->data_logical_bytes);
+	wbuf_put_u64(&w, m->data_stored_bytes);
 	return msg_finish(&w, buf);
 }
 
@@ -248,6 +253,14 @@ int msg_statfs_decode(struct cursor *c, struct msg_statfs *m)
 	if (m->target != PROTO_TARGET_MDT && m->target != PROTO_TARGET_OST)
 		return -EBADMSG;
 	if (m->bytes_used > m->bytes_total || m->files_used > m->files_total)
+		return -EBADMSG;
+	/* Appended fields: absent from an older peer's reply. */
+	m->data_logical_bytes = 0;
+	m->data_stored_bytes = 0;
+	if (cursor_left(c) >= 16 &&
+	    (cur_get_u64(c, &m->data_logical_bytes) ||
+	     cur_get_u64(c, &m->data_stored_bytes) ||
+	     m->data_stored_bytes > m->data_logical_bytes))
 		return -EBADMSG;
 	return 0;
 }
