@@ -17,6 +17,15 @@
  * idempotent, so resending is safe. A partly failed write reports the
  * error; the stripes that succeeded keep their new data, as on Lustre.
  *
+ * Compression (files whose layout has PROTO_PATTERN_LZ4): writes go as
+ * OBJ_WRITE_Z, their chunks LZ4-compressed here (zchunk.h has the policy:
+ * whole chunks compressed, a piece inside a chunk raw for the OSS to merge
+ * and compress), and reads of at least one chunk as OBJ_READ_Z, whose
+ * stored chunks are checked and decompressed in the reply callback, on the
+ * OST client's loop thread (one per OST, so OSTs decompress in parallel),
+ * straight into the result buffer. Smaller reads use OBJ_READ: the OSS
+ * decompresses, which moves fewer bytes than a whole compressed chunk.
+ *
  * What this file does not do: caching (the kernel's page cache does),
  * read-ahead (the kernel's), gathering small writes (the kernel sends up
  * to 1 MiB per WRITE).
@@ -28,6 +37,7 @@
 
 #include "client/client_i.h"
 #include "client/stripe.h"
+#include "client/zchunk.h"
 #include "common/log.h"
 
 #define IO_REFRESH_INTERVAL_MS 1000
@@ -44,8 +54,8 @@ struct io_op {
 	size_t req_len;
 	struct rpc_client *rpc; /* the client it was last sent with */
 	int status;
-	uint64_t obj_off;	/* OBJ_READ: where the data starts */
-	uint64_t obj_len;	/* OBJ_READ: bytes asked */
+	uint64_t obj_off;	/* OBJ_READ(_Z): where the data starts */
+	uint64_t obj_len;	/* OBJ_READ(_Z): bytes asked */
 	struct msg_statfs sfs;	/* STATFS reply */
 };
 
@@ -100,6 +110,53 @@ static int io_scatter(struct io_op *op, const uint8_t *data, uint64_t len)
 	return 0;
 }
 
+/* zchunk_apply's dest: where object bytes of op's stripe go in the result
+ * (within one stripe unit and the asked range, else NULL). */
+static uint8_t *io_zdest(void *arg, uint64_t obj_off, uint32_t len)
+{
+	struct io_op *op = arg;
+	struct io_batch *b = op->b;
+	uint64_t foff;
+
+	if (obj_off < op->obj_off || obj_off + len > op->obj_off + op->obj_len ||
+	    obj_off % b->g.size + len > b->g.size)
+		return NULL;
+	foff = stripe_file_off(&b->g, op->stripe_idx, obj_off);
+	if (foff < b->dst_off || foff + len > b->dst_off + b->dst_len)
+		return NULL;
+	return b->dst + (foff - b->dst_off);
+}
+
+/* An OBJ_READ_Z reply: check, decompress and place its chunks. */
+static int io_zread_reply(struct io_op *op, struct cursor *cur)
+{
+	struct msg_zchunks z = { .cap = PROTO_ZCHUNKS_MAX };
+	uint8_t *scratch = NULL;
+	int64_t got;
+	int rc;
+
+	z.chunks = malloc(PROTO_ZCHUNKS_MAX * sizeof(*z.chunks));
+	scratch = malloc(PROTO_ZCHUNK_SIZE);
+	rc = -ENOMEM;
+	if (!z.chunks || !scratch)
+		goto out;
+	rc = msg_zchunks_decode(cur, &z);
+	if (rc)
+		goto out;
+	got = zchunk_apply(&z, op->obj_off, op->obj_len, scratch, io_zdest,
+			   op);
+	rc = got < 0 ? (int)got : 0;
+	if (rc == -EIO)
+		LOG_RATELIMITED(LOG_ERROR, "io",
+				"ost_idx=%u stripe=%u: compressed chunk "
+				"failed its checksum or did not decode",
+				op->ost_idx, op->stripe_idx);
+out:
+	free(scratch);
+	free(z.chunks);
+	return rc;
+}
+
 /* Loop thread of an OST client: decode, record, count down. */
 static void io_on_reply(void *arg, int status, const uint8_t *payload,
 			size_t len)
@@ -116,10 +173,12 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 			status = msg_obj_data_decode(&cur, &data);
 			if (!status)
 				status = io_scatter(op, data.p, data.len);
+		} else if (op->opcode == PROTO_OP_OBJ_READ_Z) {
+			status = io_zread_reply(op, &cur);
 		} else if (op->opcode == PROTO_OP_STATFS) {
 			status = msg_statfs_decode(&cur, &op->sfs);
 		}
-		if (status)
+		if (status && status != -EIO)
 			LOG_RATELIMITED(LOG_WARNING, "io",
 					"ost_idx=%u op=%s: malformed reply",
 					op->ost_idx,
@@ -272,6 +331,49 @@ static int io_op_encode(struct io_op *op, uint16_t opcode,
 	return 0;
 }
 
+/*
+ * Encode an OBJ_WRITE_Z of the object bytes [off, off + len) at data into
+ * op: the chunks compressed as zchunk.h says.
+ */
+static int io_op_zencode(struct io_op *op, const struct msg_layout *l,
+			 uint32_t stripe_idx, uint64_t off, const uint8_t *data,
+			 uint32_t len)
+{
+	uint32_t cap = ZCHUNK_ENCODE_MAX(len), count = 0;
+	struct msg_obj_zwrite m = {
+		.object_id = l->stripes[stripe_idx].object_id,
+		.stripe_idx = stripe_idx,
+		.flags = PROTO_OBJ_LZ4,
+	};
+	struct msg_zchunk *z = malloc(cap * sizeof(*z));
+	uint8_t *scratch = malloc(len ? len : 1);
+	ssize_t n;
+	int rc = -ENOMEM;
+
+	op->opcode = PROTO_OP_OBJ_WRITE_Z;
+	op->stripe_idx = stripe_idx;
+	op->ost_idx = l->stripes[stripe_idx].ost_idx;
+	if (!z || !scratch)
+		goto out;
+	rc = zchunk_encode(data, off, len, z, cap, scratch, len, &count);
+	if (rc)
+		goto out;
+	m.z = (struct msg_zchunks){ .count = count, .chunks = z, .cap = cap };
+	op->req_len = msg_obj_zwrite_encoded_len(&m);
+	op->req = malloc(op->req_len);
+	rc = -ENOMEM;
+	if (!op->req)
+		goto out;
+	n = msg_obj_zwrite_encode(&m, op->req, op->req_len);
+	rc = n < 0 ? (int)n : 0;
+	if (!rc)
+		op->req_len = (size_t)n;
+out:
+	free(scratch);
+	free(z);
+	return rc;
+}
+
 static struct stripe_geom io_geom(const struct msg_layout *l)
 {
 	struct stripe_geom g = { .size = l->stripe_size, .count = l->nstripes };
@@ -308,6 +410,12 @@ static int io_read_range(struct client *c, const struct msg_layout *l,
 		m.len = el;
 		ops[n].obj_off = eo;
 		ops[n].obj_len = el;
+		if ((l->pattern & PROTO_PATTERN_LZ4) && el >= PROTO_ZCHUNK_SIZE) {
+			/* Same request bytes as OBJ_READ (msg_zio.h). */
+			rc = io_op_encode(&ops[n], PROTO_OP_OBJ_READ, l, i, &m);
+			ops[n++].opcode = PROTO_OP_OBJ_READ_Z;
+			continue;
+		}
 		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_READ, l, i, &m);
 	}
 	if (!rc)
@@ -434,14 +542,18 @@ int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 		if (!el)
 			continue;
 		m.off = eo;
-		m.flags = (l->pattern & PROTO_PATTERN_LZ4) ? PROTO_OBJ_LZ4 : 0;
 		m.data.p = io_gather(&g, buf, off, eo, el, i, &owned);
 		m.data.len = (uint32_t)el;
 		if (!m.data.p) {
 			rc = -ENOMEM;
 			break;
 		}
-		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_WRITE, l, i, &m);
+		if (l->pattern & PROTO_PATTERN_LZ4)
+			rc = io_op_zencode(&ops[n++], l, i, eo, m.data.p,
+					   (uint32_t)el);
+		else
+			rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_WRITE, l, i,
+					  &m);
 		free(owned);
 		mask[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
