@@ -450,9 +450,18 @@ def fsx_ops():
     return int(os.environ.get("GLINT_FSX_OPS", "20000"))
 
 
-def run_fsx(path, ops, seed, use_mmap, max_size=3 * MiB):
+def csv_block(n=1 << 20):
+    """n bytes of CSV-like text: data LZ4 compresses well."""
+    rng = random.Random(99)
+    rows = [f"{i},{rng.choice(['ost', 'mdt', 'client'])},{rng.randrange(1000)},ok\n"
+            for i in range(n // 12)]
+    return ("".join(rows).encode() * 2)[:n]
+
+
+def run_fsx(path, ops, seed, use_mmap, max_size=3 * MiB, text=None):
     """Random pwrite/pread/truncate (and mmap stores/loads) on path,
-    checked against a shadow bytearray after every read."""
+    checked against a shadow bytearray after every read. With text, half
+    of the writes are slices of it (compressible) instead of random."""
     rng = random.Random(seed)
     shadow = bytearray()
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -464,6 +473,9 @@ def run_fsx(path, ops, seed, use_mmap, max_size=3 * MiB):
                 ln = rng.choice([1, 7, 512, 4096, 65536, 200000, rng.randrange(1, 300000)])
                 ln = min(ln, max_size - off)
                 data = rng.randbytes(ln)
+                if text and rng.random() < 0.5:
+                    s0 = rng.randrange(len(text) - ln) if ln < len(text) else 0
+                    data = (text[s0:s0 + ln] * (ln // len(text) + 1))[:ln]
                 if use_mmap and rng.random() < 0.5 and off + ln <= len(shadow):
                     with mmap.mmap(fd, len(shadow)) as mm:
                         mm[off:off + ln] = data
@@ -510,14 +522,22 @@ def run_fsx(path, ops, seed, use_mmap, max_size=3 * MiB):
 
 @pytest.mark.parametrize("count", [1, 2, 4])
 @pytest.mark.parametrize("use_mmap", [False, True], ids=["rw", "mmap"])
-def test_3a_exerciser(make_mount, count, use_mmap):
+@pytest.mark.parametrize("compr", ["none", "lz4"])
+def test_3a_exerciser(make_mount, count, use_mmap, compr):
     """Random I/O against a shadow copy, stripe counts 1, 2, 4 with 64 KiB
-    stripes; the result is then read through a second mount."""
+    stripes, uncompressed and LZ4 (half the writes compressible text);
+    the result is then read through a second mount."""
     m = make_mount()
     f = p(m, "fsx")
-    glint(m, "setstripe", "-c", str(count), "-S", "64K", f)
+    glint(m, "setstripe", "-c", str(count), "-S", "64K", "-Z", compr, f)
     final = run_fsx(f, max(fsx_ops() // 6, 200), seed=count * 2 + use_mmap,
-                    use_mmap=use_mmap)
+                    use_mmap=use_mmap,
+                    text=csv_block() if compr == "lz4" else None)
+    if compr == "lz4":  # the compressed paths were taken
+        out = glint(m, "getstripe", f).stdout
+        kv = dict(l.split(":", 1) for l in out.splitlines() if l.startswith("lmm_compr"))
+        assert kv["lmm_compr_type"].strip() == "lz4"
+        assert int(kv["lmm_compr_stored"]) < int(kv["lmm_compr_logical"]), out
     m2 = make_mount("mnt2")
     with open(p(m2, "fsx"), "rb") as fh:
         assert fh.read() == final
