@@ -584,6 +584,7 @@ struct chunk_hint {
 	uint32_t stored_len;   /* LZ4: bytes at stored */
 	const uint8_t *stored; /* LZ4: the compressed bytes (borrowed) */
 	uint64_t csum;	       /* LZ4: XXH3 of the stored bytes */
+	uint64_t raw_csum;     /* XXH3 of the raw content (checked) */
 };
 
 struct chunk_plan {
@@ -684,7 +685,10 @@ static int plan_encode(struct objstore *os, struct chunk_plan *p,
 		p->store = src;
 	}
 	p->new.data_len = (uint32_t)content_len;
-	p->new.csum = checksum_xxh3(p->store, p->new.stored_len);
+	/* Stored raw, a hint's checked checksum is the stored one. */
+	p->new.csum = hint && p->new.kind == CHUNK_RAW ?
+			      hint->raw_csum :
+			      checksum_xxh3(p->store, p->new.stored_len);
 	return 0;
 }
 
@@ -1247,6 +1251,7 @@ static int zchunks_unpack(struct objstore *os, uint64_t fid, uint32_t idx,
 		h = &hints[c->off / CHUNK - c0];
 		h->kind = c->kind == OBJSTORE_Z_LZ4 ? CHUNK_LZ4 : CHUNK_RAW;
 		h->raw_len = c->raw_len;
+		h->raw_csum = c->csum;
 		if (c->kind == OBJSTORE_Z_LZ4) {
 			h->stored = c->data;
 			h->stored_len = c->stored_len;
