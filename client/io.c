@@ -20,7 +20,8 @@
  * Compression (files whose layout has PROTO_PATTERN_LZ4): writes go as
  * OBJ_WRITE_Z, their chunks LZ4-compressed here (zchunk.h has the policy:
  * whole chunks compressed, a piece inside a chunk raw for the OSS to merge
- * and compress), and reads of at least one chunk as OBJ_READ_Z, whose
+ * and compress), in pieces of IO_ZWRITE_PIECE sent as soon as each is
+ * compressed (io_zwrite: compression overlaps the network), and reads of at least one chunk as OBJ_READ_Z, whose
  * stored chunks are checked and decompressed in the reply callback, on the
  * OST client's loop thread (one per OST, so OSTs decompress in parallel),
  * straight into the result buffer. Smaller reads use OBJ_READ: the OSS
@@ -41,6 +42,9 @@
 #include "common/log.h"
 
 #define IO_REFRESH_INTERVAL_MS 1000
+/* Object bytes per OBJ_WRITE_Z of a pipelined compressed write: four
+ * chunks, small enough that compressing one overlaps sending the last. */
+#define IO_ZWRITE_PIECE (4 * PROTO_ZCHUNK_SIZE)
 
 struct io_batch;
 
@@ -208,37 +212,45 @@ static int io_refresh_map(struct client *c)
 	return cluster_refresh(c->cl) == 0;
 }
 
-/* Send the ops marked in send[] and wait for all their replies. */
-static void io_send_wait(struct io_batch *b, struct io_op *ops, size_t n,
-			 const int *send)
+/* Send one op of b (its reply counts down b->left; io_wait waits). */
+static void io_send_one(struct io_batch *b, struct io_op *op)
 {
-	pthread_mutex_lock(&b->mu);
-	for (size_t i = 0; i < n; i++)
-		b->left += send[i] != 0;
-	pthread_mutex_unlock(&b->mu);
-	for (size_t i = 0; i < n; i++) {
-		struct io_op *op = &ops[i];
-		int rc;
+	int rc;
 
-		if (!send[i])
-			continue;
-		op->b = b;
-		op->rpc = cluster_ost_rpc(b->c->cl, op->ost_idx);
-		rc = op->rpc ? rpc_call_async(op->rpc, op->opcode, op->req,
-					      op->req_len, b->c->timeout_ms,
-					      io_on_reply, op)
-			     : -ENOTCONN;
-		if (rc) {
-			pthread_mutex_lock(&b->mu);
-			op->status = rc;
-			b->left--;
-			pthread_mutex_unlock(&b->mu);
-		}
+	pthread_mutex_lock(&b->mu);
+	b->left++;
+	pthread_mutex_unlock(&b->mu);
+	op->b = b;
+	op->rpc = cluster_ost_rpc(b->c->cl, op->ost_idx);
+	rc = op->rpc ? rpc_call_async(op->rpc, op->opcode, op->req,
+				      op->req_len, b->c->timeout_ms,
+				      io_on_reply, op)
+		     : -ENOTCONN;
+	if (rc) {
+		pthread_mutex_lock(&b->mu);
+		op->status = rc;
+		b->left--;
+		pthread_mutex_unlock(&b->mu);
 	}
+}
+
+/* Wait until every op sent with b has its reply or error. */
+static void io_wait(struct io_batch *b)
+{
 	pthread_mutex_lock(&b->mu);
 	while (b->left)
 		pthread_cond_wait(&b->cond, &b->mu);
 	pthread_mutex_unlock(&b->mu);
+}
+
+/* Send the ops marked in send[] and wait for all their replies. */
+static void io_send_wait(struct io_batch *b, struct io_op *ops, size_t n,
+			 const int *send)
+{
+	for (size_t i = 0; i < n; i++)
+		if (send[i])
+			io_send_one(b, &ops[i]);
+	io_wait(b);
 }
 
 /*
@@ -246,7 +258,22 @@ static void io_send_wait(struct io_batch *b, struct io_op *ops, size_t n,
  * whose OST was lost if a map refresh gives it a new client. Returns 0 or
  * the first error (lost OSTs as -EIO). Frees every op's req.
  */
+static int io_finish(struct io_batch *b, struct io_op *ops, size_t n);
+
 static int io_run(struct io_batch *b, struct io_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		io_send_one(b, &ops[i]);
+	io_wait(b);
+	return io_finish(b, ops, n);
+}
+
+/*
+ * After every op of b was sent once and answered: retry once those whose
+ * OST was lost if a map refresh gives it a new client; the first error
+ * (lost OSTs as -EIO) or 0. Frees every op's req.
+ */
+static int io_finish(struct io_batch *b, struct io_op *ops, size_t n)
 {
 	int *send = calloc(n ? n : 1, sizeof(*send));
 	int rc = 0, again = 0;
@@ -255,9 +282,6 @@ static int io_run(struct io_batch *b, struct io_op *ops, size_t n)
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		send[i] = 1;
-	io_send_wait(b, ops, n, send);
 	for (size_t i = 0; i < n; i++) {
 		send[i] = io_lost(ops[i].status);
 		again |= send[i];
@@ -503,6 +527,73 @@ static const uint8_t *io_gather(const struct stripe_geom *g, const uint8_t *buf,
 	return copy;
 }
 
+/*
+ * io_write of a compressed file: each stripe's piece is cut into
+ * IO_ZWRITE_PIECE object ranges, and each is sent as soon as it is
+ * compressed, so that compressing the next overlaps sending (and the OSS
+ * storing) this one: a writer that waits for every write(2) still keeps
+ * the network busy. Ranges are disjoint, so their order does not matter.
+ */
+static int io_zwrite(struct client *c, struct cinode *ci,
+		     const struct msg_layout *l, const uint8_t *buf,
+		     size_t len, uint64_t off)
+{
+	struct stripe_geom g = io_geom(l);
+	size_t cap = len / IO_ZWRITE_PIECE + 2 * (size_t)l->nstripes, n = 0;
+	struct io_op *ops = calloc(cap, sizeof(*ops));
+	uint8_t *mask = calloc((l->nstripes + 7) / 8, 1);
+	struct io_batch b;
+	int rc = 0;
+
+	io_batch_init(&b, c);
+	if (!ops || !mask) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
+		const uint8_t *data;
+		uint8_t *owned;
+		uint64_t eo, el, p, next;
+
+		stripe_extent(&g, off, len, i, &eo, &el);
+		if (!el)
+			continue;
+		data = io_gather(&g, buf, off, eo, el, i, &owned);
+		if (!data) {
+			rc = -ENOMEM;
+			break;
+		}
+		for (p = eo; p < eo + el && !rc; p = next) {
+			if (n == cap) { /* cannot happen: cap is a bound */
+				rc = -EOVERFLOW;
+				break;
+			}
+			next = (p / IO_ZWRITE_PIECE + 1) * IO_ZWRITE_PIECE;
+			if (next > eo + el)
+				next = eo + el;
+			rc = io_op_zencode(&ops[n], l, i, p, data + (p - eo),
+					   (uint32_t)(next - p));
+			if (!rc)
+				io_send_one(&b, &ops[n++]);
+		}
+		free(owned);
+		mask[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	/* Sent ones are waited for even after an error: they use ops. */
+	io_wait(&b);
+	if (!rc)
+		rc = io_finish(&b, ops, n);
+	if (!rc)
+		inode_wrote(ci, off + len, mask, l->nstripes);
+out:
+	for (size_t i = 0; ops && i < n; i++)
+		free(ops[i].req);
+	free(ops);
+	free(mask);
+	io_batch_fini(&b);
+	return rc;
+}
+
 int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 	     size_t len, uint64_t off)
 {
@@ -523,6 +614,11 @@ int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 	if (!l->nstripes) {
 		free(l);
 		return -EIO;
+	}
+	if (l->pattern & PROTO_PATTERN_LZ4) {
+		rc = io_zwrite(c, ci, l, buf, len, off);
+		free(l);
+		return rc;
 	}
 	io_batch_init(&b, c);
 	g = io_geom(l);
@@ -548,12 +644,7 @@ int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 			rc = -ENOMEM;
 			break;
 		}
-		if (l->pattern & PROTO_PATTERN_LZ4)
-			rc = io_op_zencode(&ops[n++], l, i, eo, m.data.p,
-					   (uint32_t)el);
-		else
-			rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_WRITE, l, i,
-					  &m);
+		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_WRITE, l, i, &m);
 		free(owned);
 		mask[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
