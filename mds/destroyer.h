@@ -13,8 +13,8 @@
  * kicks after commits that may have queued orphans, and when an OST comes
  * up). At most DESTROYER_MAX_INFLIGHT destroys are outstanding.
  *
- * Not done here: objects left on an OSS by a crash between its create and
- * the MDS's commit (no OSS-side listing to reconcile against yet).
+ * Objects left on an OSS by a crash, which no queue entry names, are found
+ * by the reconciler (reconcile.h), which queues them here.
  *
  * Threading: the MDS loop thread only.
  */

@@ -21,6 +21,7 @@
 #include "proto/codec.h"
 
 #define INODE_META_NEXT_INO "next_ino"
+#define INODE_META_CLEAN    "session_clean" /* present: last stop was clean */
 
 static void inode_key(uint8_t key[8], uint64_t ino)
 {
@@ -169,6 +170,53 @@ int inode_alloc_ino(struct store_txn *txn, uint64_t *ino)
 		return rc;
 	*ino = next;
 	return 0;
+}
+
+int inode_session_begin(struct store_txn *txn, bool *was_clean)
+{
+	static const char next_key[] = INODE_META_NEXT_INO;
+	static const char clean_key[] = INODE_META_CLEAN;
+	struct store_val v;
+	uint8_t buf[8];
+	uint64_t next;
+	int rc;
+
+	*was_clean = true;
+	rc = store_get(txn, STORE_DB_META, clean_key, sizeof(clean_key) - 1, &v);
+	if (rc == 0)
+		return store_del(txn, STORE_DB_META, clean_key,
+				 sizeof(clean_key) - 1);
+	if (rc != -ENOENT)
+		return rc;
+	rc = store_get(txn, STORE_DB_META, next_key, sizeof(next_key) - 1, &v);
+	if (rc == -ENOENT)
+		return 0; /* a new store: nothing was ever handed out */
+	if (rc)
+		return rc;
+	if (v.len != 8) {
+		log_msg(LOG_ERROR, "inode", "malformed %s record", next_key);
+		return -EIO;
+	}
+	next = le64_load(v.data);
+	if (next > UINT64_MAX - INODE_CRASH_GAP)
+		return -EOVERFLOW;
+	*was_clean = false;
+	log_msg(LOG_WARNING, "inode",
+		"previous run did not stop cleanly: inode ids continue at %llu, not %llu",
+		(unsigned long long)(next + INODE_CRASH_GAP),
+		(unsigned long long)next);
+	le64_store(buf, next + INODE_CRASH_GAP);
+	return store_put(txn, STORE_DB_META, next_key, sizeof(next_key) - 1,
+			 buf, sizeof(buf), 0);
+}
+
+int inode_session_end(struct store_txn *txn)
+{
+	static const char clean_key[] = INODE_META_CLEAN;
+	static const uint8_t one = 1;
+
+	return store_put(txn, STORE_DB_META, clean_key, sizeof(clean_key) - 1,
+			 &one, 1, 0);
 }
 
 void inode_to_attr(const struct inode *in, struct ns_attr *attr)

@@ -2,9 +2,9 @@
  * inode.h - the MDS's in-memory inode record, its stored encoding (the
  * table is in namespace.h), id allocation and permission checks.
  *
- * Internal to the namespace (namespace.c, dentry.c, orphan.c); the RPC
- * layer uses namespace.h. A struct inode is a copy: load it, change it,
- * save it, all inside one txn. It holds its tail (layout, default layout or
+ * Internal to the namespace (namespace.c, dentry.c, orphan.c, obj_index.c);
+ * the RPC layer uses namespace.h. A struct inode is a copy: load it,
+ * change it, save it, all inside one txn. It holds its tail (layout, default layout or
  * symlink target) by value, so it stays valid across writes to the store.
  */
 #ifndef GLINT_MDS_INODE_H
@@ -50,6 +50,27 @@ int inode_delete(struct store_txn *txn, uint64_t ino);
 
 /* Hand out the next id from the persistent counter. */
 int inode_alloc_ino(struct store_txn *txn, uint64_t *ino);
+
+/*
+ * Ids skipped after an unclean stop. A scratch MDS commits without sync
+ * (MDB_NOSYNC), so a machine crash can lose its newest commits, the id
+ * counter with them, while the objects of files created in that window are
+ * already on the OSTs. Handing those ids out again would give new files
+ * old data; jumping past them cannot collide with anything a lost window
+ * could have held (far more ids than any window can create).
+ */
+#define INODE_CRASH_GAP (UINT64_C(1) << 32)
+
+/*
+ * Start a server session: if the previous one did not end with
+ * inode_session_end (a crash), move the id counter forward by
+ * INODE_CRASH_GAP and set *was_clean false. Commit and store_sync() the
+ * txn before handing out ids. 0 or -errno.
+ */
+int inode_session_begin(struct store_txn *txn, bool *was_clean);
+
+/* Record a clean end of the session (commit and store_sync after). */
+int inode_session_end(struct store_txn *txn);
 
 void inode_to_attr(const struct inode *in, struct ns_attr *attr);
 

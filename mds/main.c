@@ -22,6 +22,7 @@
 #include <ev.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,9 @@
 #include "common/log.h"
 #include "common/net.h"
 #include "mds/destroyer.h"
+#include "mds/inode.h"
 #include "mds/mds_i.h"
+#include "mds/reconcile.h"
 
 static const char *const deploy_names[] = { "scratch", "persistent", NULL };
 static const char *const compression_names[] = { "none", "lz4", NULL };
@@ -65,6 +68,12 @@ static const struct config_option mds_options[] = {
 			  "none", compression_names,
 			  "data compression of new files (FSx's "
 			  "DataCompressionType): none or lz4") },
+	{ CONFIG_OPT_INT64(struct mds_config, reconcile_interval,
+			   "reconcile-interval", "3600", 0, 30 * 86400,
+			   "seconds between scans of each OST for objects no file references (0 = only when the OST registers)") },
+	{ CONFIG_OPT_INT64(struct mds_config, reconcile_grace,
+			   "reconcile-grace", "60", 0, 7 * 86400,
+			   "seconds an object must stay unreferenced, seen by two scans, before it is destroyed") },
 	{ CONFIG_OPT_INT64(struct mds_config, max_conns, "max-connections",
 			   "4096", 16, 1000000,
 			   "connections served at once; more are refused") },
@@ -129,6 +138,29 @@ out:
 	return rc;
 }
 
+/*
+ * Begin (begin = true) or end the store's server session, durably: see
+ * inode_session_begin() for why ids jump after an unclean stop.
+ */
+static int mds_store_session(struct mds *m, bool begin)
+{
+	struct store_txn *txn = NULL;
+	bool was_clean;
+	int rc;
+
+	rc = store_txn_begin(m->st, NULL, false, &txn);
+	if (rc)
+		return rc;
+	rc = begin ? inode_session_begin(txn, &was_clean) :
+		     inode_session_end(txn);
+	if (rc) {
+		store_txn_abort(txn);
+		return rc;
+	}
+	rc = store_txn_commit(txn);
+	return rc ? rc : store_sync(m->st);
+}
+
 static int mds_open_store(struct mds *m)
 {
 	struct store_options opt = {
@@ -144,11 +176,21 @@ static int mds_open_store(struct mds *m)
 	rc = ns_open(m->st, &m->ns);
 	if (rc)
 		return rc;
+	rc = mds_store_session(m, true);
+	if (rc)
+		return rc;
+	m->store_session = true;
 	return mds_set_fs_default(m);
 }
 
 static void mds_close_store(struct mds *m)
 {
+	int rc = m->store_session ? mds_store_session(m, false) : 0;
+
+	if (rc)
+		log_msg(LOG_ERROR, "main", "cannot record a clean stop: %s",
+			strerror(-rc));
+	m->store_session = false;
 	ns_close(m->ns);
 	m->ns = NULL;
 	store_close(m->st);
@@ -189,6 +231,8 @@ static int mds_run(struct mds *m)
 		rc = group_commit_create(m->loop, m->st, &m->gc);
 	if (!rc)
 		rc = destroyer_create(m, &m->destroyer);
+	if (!rc)
+		rc = reconcile_create(m, &m->reconciler);
 	if (rc) {
 		fprintf(stderr, "glint-mds: cannot start: %s\n", strerror(-rc));
 		goto out_mods;
@@ -228,11 +272,15 @@ static int mds_run(struct mds *m)
 	group_commit_flush(m->gc);
 	status = 0;
 out_srv:
+	reconcile_destroy(m->reconciler);
+	m->reconciler = NULL;
 	destroyer_destroy(m->destroyer);
 	m->destroyer = NULL;
 	netsrv_stop(m->srv); /* on_close drops locks and waiters */
 	m->srv = NULL;
 out_mods:
+	reconcile_destroy(m->reconciler);
+	m->reconciler = NULL;
 	destroyer_destroy(m->destroyer);
 	m->destroyer = NULL;
 	group_commit_destroy(m->gc);

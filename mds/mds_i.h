@@ -5,12 +5,14 @@
  * so struct mds needs no locks. HELLO/PING/STATFS and the dispatch table
  * live in rpc.c, metadata handlers in md_rpc.c (they go through the group
  * commit of group_commit.c), locks in lock.c, the destroyer of unlinked
- * files' objects in destroyer.c, the OST map in ost_map.c, configuration
- * in main.c's option table.
+ * files' objects in destroyer.c, the reconciler that finds objects no file
+ * references in reconcile.c, the OST map in ost_map.c, configuration in
+ * main.c's option table.
  */
 #ifndef GLINT_MDS_MDS_I_H
 #define GLINT_MDS_MDS_I_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/conn.h"
@@ -22,6 +24,7 @@
 #include "mds/store.h"
 
 struct destroyer;
+struct reconciler;
 
 struct mds_config {
 	char *listen;	     /* HOST:PORT to serve on */
@@ -36,6 +39,10 @@ struct mds_config {
 	char *log_file;	     /* NULL = stderr */
 	int64_t max_conns;   /* connection cap */
 	uint64_t map_size;   /* LMDB map size: most bytes of metadata */
+	int64_t reconcile_interval; /* s between scans of an OST; 0 = only
+				       when it registers (reconcile.h) */
+	int64_t reconcile_grace; /* s an object stays unreferenced before
+				    it is reclaimed */
 };
 
 struct mds {
@@ -45,10 +52,12 @@ struct mds {
 	struct ost_map osts;
 	uint64_t started_ns; /* CLOCK_REALTIME at start */
 	struct store *st;    /* the LMDB environment in cfg.db */
+	bool store_session;   /* inode_session_begin() done, end it at close */
 	struct ns *ns;	     /* the namespace over st */
 	struct group_commit *gc; /* batches metadata requests */
 	struct lock_table *locks; /* flock and POSIX locks */
 	struct destroyer *destroyer; /* destroys orphaned objects */
+	struct reconciler *reconciler; /* finds unreferenced objects */
 };
 
 /* A peer's role once its HELLO was accepted (conn_user), 0 before. */

@@ -1,6 +1,9 @@
 /*
  * namespace.c - the namespace operations of namespace.h over inodes
- * (inode.c), directory entries (dentry.c) and the destroy queue (orphan.c).
+ * (inode.c), directory entries (dentry.c), the destroy queue (orphan.c)
+ * and the object id index (obj_index.c: every layout that goes is queued
+ * for destruction and unindexed in the same txn; every layout set by
+ * ns_set_layout is indexed).
  *
  * Every public mutating function is a thin wrapper: it begins a child txn
  * of the caller's txn, runs the static do_<op>() on it, and commits the
@@ -32,6 +35,7 @@
 #include "common/log.h"
 #include "mds/dentry.h"
 #include "mds/inode.h"
+#include "mds/obj_index.h"
 #include "mds/orphan.h"
 #include "proto/codec.h"
 
@@ -290,6 +294,8 @@ static int ns_drop_link(struct store_txn *t, struct inode *v,
 		if (rc)
 			return rc;
 		rc = orphan_queue_layout(t, v->ino, &l);
+		if (!rc)
+			rc = obj_index_layout_del(t, v->ino, &l);
 		if (rc)
 			return rc;
 	}
@@ -420,6 +426,9 @@ int ns_open(struct store *st, struct ns **out)
 		rc = -EINVAL;
 		goto err_txn;
 	}
+	rc = obj_index_open(t);
+	if (rc)
+		goto err_txn;
 	rc = store_txn_commit(t);
 	if (rc)
 		goto err_free;
@@ -1366,6 +1375,8 @@ static int do_set_layout(struct ns *ns, struct store_txn *t,
 		if (rc)
 			goto out;
 		rc = orphan_queue_layout(t, in.ino, old);
+		if (!rc)
+			rc = obj_index_layout_del(t, in.ino, old);
 		if (rc)
 			goto out;
 	}
@@ -1384,6 +1395,8 @@ static int do_set_layout(struct ns *ns, struct store_txn *t,
 	if (rc)
 		goto out;
 	rc = layout_place(l, osts, nosts, &ns->rr, object_id);
+	if (!rc)
+		rc = obj_index_layout_add(t, in.ino, l);
 	if (rc)
 		goto out;
 	rc = ns_set_tail_layout(&in, l);

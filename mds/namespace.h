@@ -80,6 +80,8 @@
  * a rename inside one directory keeps the cookie.
  *
  * STORE_DB_XATTR: see xattr.h. STORE_DB_ORPHAN: see orphan.h.
+ * STORE_DB_OBJINDEX (object id -> ino of re-laid-out files): obj_index.h;
+ * ns_open builds it once for a store made before it existed.
  */
 #ifndef GLINT_MDS_NAMESPACE_H
 #define GLINT_MDS_NAMESPACE_H

@@ -42,6 +42,40 @@ int orphan_queue_layout(struct store_txn *txn, uint64_t ino,
 	return 0;
 }
 
+int orphan_queue_object(struct store_txn *txn, uint64_t object_id,
+			uint32_t stripe_idx, uint32_t ost_idx, uint64_t ino)
+{
+	uint8_t key[ORPHAN_KEY_LEN], val[ORPHAN_VAL_LEN];
+
+	orphan_key(key, object_id, stripe_idx);
+	le32_store(val, ost_idx);
+	le64_store(val + 4, ino);
+	return store_put(txn, STORE_DB_ORPHAN, key, sizeof(key), val,
+			 sizeof(val), STORE_PUT_NOOVERWRITE);
+}
+
+int orphan_get(struct store_txn *txn, uint64_t object_id, uint32_t stripe_idx,
+	       struct orphan *out)
+{
+	uint8_t key[ORPHAN_KEY_LEN];
+	struct store_val v;
+	int rc;
+
+	orphan_key(key, object_id, stripe_idx);
+	rc = store_get(txn, STORE_DB_ORPHAN, key, sizeof(key), &v);
+	if (rc)
+		return rc;
+	if (v.len != ORPHAN_VAL_LEN) {
+		log_msg(LOG_ERROR, "orphan", "malformed queue entry");
+		return -EIO;
+	}
+	out->object_id = object_id;
+	out->stripe_idx = stripe_idx;
+	out->ost_idx = le32_load(v.data);
+	out->ino = le64_load((const uint8_t *)v.data + 4);
+	return 0;
+}
+
 int orphan_list(struct store_txn *txn, const struct orphan *after,
 		struct orphan *out, size_t max, size_t *n)
 {

@@ -44,6 +44,16 @@ int orphan_queue_layout(struct store_txn *txn, uint64_t ino,
 int orphan_list(struct store_txn *txn, const struct orphan *after,
 		struct orphan *out, size_t max, size_t *n);
 
+/* Queue one object (the reconciler's: an object no file references;
+ * ino 0 = none known). Write txn. -EEXIST when (object_id, stripe_idx) is
+ * queued already. */
+int orphan_queue_object(struct store_txn *txn, uint64_t object_id,
+			uint32_t stripe_idx, uint32_t ost_idx, uint64_t ino);
+
+/* The entry of (object_id, stripe_idx): 0 and *out, or -ENOENT. */
+int orphan_get(struct store_txn *txn, uint64_t object_id, uint32_t stripe_idx,
+	       struct orphan *out);
+
 /* Remove a done entry: 0 or -ENOENT. */
 int orphan_remove(struct store_txn *txn, uint64_t object_id,
 		  uint32_t stripe_idx);

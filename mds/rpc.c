@@ -2,7 +2,7 @@
  * rpc.c - the MDS's request handlers and dispatch table.
  *
  * HELLO: checks the protocol version and file system name, registers an
- * OSS in the OST map, and answers every peer with the file system's
+ * OSS in the OST map (which starts a reconcile scan of it), and answers every peer with the file system's
  * configuration and the current OST map. PING echoes. STATFS reports the
  * MDT: the metadata store's space (its map size, capped by the free space
  * of the file system under --db) and its inode counts (ns_statfs).
@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "mds/destroyer.h"
 #include "mds/mds_i.h"
+#include "mds/reconcile.h"
 #include "proto/msg.h"
 
 #define ROLE_NONE 0
@@ -114,6 +115,7 @@ static int mds_hello(struct conn *c, const struct frame_header *h,
 		if (rc)
 			return conn_reply_error(c, h, rc, "cannot register OST");
 		destroyer_kick(m->destroyer); /* its queued destroys can go */
+		reconcile_ost_up(m->reconciler, req.id); /* crash leftovers? */
 	}
 	conn_set_user(c, (void *)(uintptr_t)req.role);
 	return reply_hello(m, c, h);

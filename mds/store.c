@@ -44,6 +44,7 @@ static const char *const store_db_names[STORE_DB_COUNT] = {
     [STORE_DB_META] = "meta",	  [STORE_DB_INODE] = "inode",
     [STORE_DB_DENTRY] = "dentry", [STORE_DB_DIRINDEX] = "dirindex",
     [STORE_DB_XATTR] = "xattr",	  [STORE_DB_ORPHAN] = "orphan",
+    [STORE_DB_OBJINDEX] = "objindex",
 };
 
 /* Map an LMDB return code (or a positive errno it passed through) to a
@@ -164,6 +165,11 @@ err_env:
 err_free:
 	free(st);
 	return rc;
+}
+
+int store_sync(struct store *st)
+{
+	return store_errno(mdb_env_sync(st->env, 1));
 }
 
 void store_close(struct store *st)

@@ -43,6 +43,7 @@ enum store_db {
 	STORE_DB_DIRINDEX, /* (parent, cookie) -> child + name, numeric order */
 	STORE_DB_XATTR,	   /* (ino, name) -> value */
 	STORE_DB_ORPHAN,   /* (object id, stripe) -> objects to destroy */
+	STORE_DB_OBJINDEX, /* object id -> ino, where they differ (obj_index.h) */
 	STORE_DB_COUNT,
 };
 
@@ -112,6 +113,9 @@ int store_del(struct store_txn *txn, enum store_db db, const void *key,
 
 /* Number of keys in db. */
 int store_count(struct store_txn *txn, enum store_db db, uint64_t *n);
+
+/* Force everything committed to disk, also with nosync. 0 or -errno. */
+int store_sync(struct store *st);
 
 /* Bytes in use (pages up to the last one used) and the map size. */
 int store_space(struct store *st, uint64_t *used, uint64_t *total);

@@ -121,6 +121,8 @@ static int oss_statfs(struct conn *c, const struct frame_header *h,
 /* Limits the decoder may not check itself (it is not ours): 0 or -EBADMSG. */
 static int oss_obj_check(uint16_t opcode, const struct msg_obj_req *r)
 {
+	if (opcode == PROTO_OP_OBJ_LIST && r->max > PROTO_OBJ_LIST_MAX)
+		return -EBADMSG;
 	if (opcode == PROTO_OP_OBJ_READ && r->len > PROTO_MAX_IO)
 		return -EBADMSG;
 	if (opcode == PROTO_OP_OBJ_WRITE && r->data.len > PROTO_MAX_IO)
@@ -211,6 +213,7 @@ void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
 	h->fn[PROTO_OP_OBJ_DESTROY] = oss_obj;
 	h->fn[PROTO_OP_OBJ_SYNC] = oss_obj;
 	h->fn[PROTO_OP_OBJ_GETATTR] = oss_obj;
+	h->fn[PROTO_OP_OBJ_LIST] = oss_obj;
 	h->fn[PROTO_OP_OBJ_WRITE_Z] = oss_obj_zwrite;
 	h->fn[PROTO_OP_OBJ_READ_Z] = oss_obj_zread;
 }

@@ -15,7 +15,8 @@
  *
  * An absent object reads as empty and punching or syncing it succeeds, as
  * destroying it does: an allocated object nobody wrote is simply empty.
- * GETATTR says -ENOENT so tools can tell.
+ * GETATTR says -ENOENT so tools can tell. OBJ_LIST pages through sorted
+ * snapshots of the store (obj_list.c), owned by the pool.
  *
  * OBJ_WRITE_Z and OBJ_READ_Z (msg_zio.h) carry chunks as the OST stores
  * them: the job of a WRITE_Z holds the whole request payload, decoded
@@ -33,12 +34,14 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "common/ring.h"
+#include "oss/obj_list.h"
 #include "oss/objstore.h"
 #include "oss/oss_i.h"
 #include "proto/codec.h"
@@ -73,6 +76,7 @@ struct worker_job {
 
 struct worker_pool {
 	struct oss *o;
+	struct obj_list *list;	    /* OBJ_LIST snapshots */
 	pthread_mutex_t mu;	    /* guards everything below */
 	pthread_cond_t work;	    /* a job was queued, or stopping */
 	pthread_cond_t started;	    /* a thread reported its ring */
@@ -394,12 +398,52 @@ static int worker_getattr(struct oss *o, struct ring *ring,
 	return 0;
 }
 
+/* OBJ_LIST: a page of the sorted listing (the decoder capped max). */
+static int worker_list(struct worker_pool *p, const struct msg_obj_req *r,
+		       void **out, size_t *out_len)
+{
+	struct msg_obj_ref after = { r->object_id, r->stripe_idx };
+	struct msg_obj_list m = { 0 };
+	struct msg_obj_ref *refs;
+	uint8_t *buf = NULL;
+	bool eof;
+	ssize_t n;
+	int rc;
+
+	refs = malloc((r->max ? r->max : 1) * sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	rc = obj_list_page(p->list, &after, r->max, refs, &m.count, &eof);
+	if (rc)
+		goto out;
+	m.eof = eof;
+	m.objs = refs;
+	buf = malloc(msg_obj_list_encoded_len(&m));
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	n = msg_obj_list_encode(&m, buf, msg_obj_list_encoded_len(&m));
+	if (n < 0) {
+		rc = (int)n;
+		goto out;
+	}
+	*out = buf;
+	*out_len = (size_t)n;
+	buf = NULL;
+out:
+	free(buf);
+	free(refs);
+	return rc;
+}
+
 /* Run one job's objstore call: 0 and the reply payload (malloc'd or NULL),
  * or -errno. */
-static int worker_exec(struct oss *o, struct ring *ring,
+static int worker_exec(struct worker_pool *p, struct ring *ring,
 		       const struct worker_job *j, void **out, size_t *out_len)
 {
 	const struct msg_obj_req *r = &j->req;
+	struct oss *o = p->o;
 	int rc;
 
 	*out = NULL;
@@ -426,6 +470,8 @@ static int worker_exec(struct oss *o, struct ring *ring,
 		return rc == -ENOENT ? 0 : rc;
 	case PROTO_OP_OBJ_GETATTR:
 		return worker_getattr(o, ring, r, out, out_len);
+	case PROTO_OP_OBJ_LIST:
+		return worker_list(p, r, out, out_len);
 	case PROTO_OP_OBJ_WRITE_Z:
 		return worker_zwrite(o, ring, r, out, out_len);
 	case PROTO_OP_OBJ_READ_Z:
@@ -441,8 +487,10 @@ static void worker_job_free(struct worker_job *j)
 	free(j);
 }
 
-static void worker_run(struct oss *o, struct ring *ring, struct worker_job *j)
+static void worker_run(struct worker_pool *p, struct ring *ring,
+		       struct worker_job *j)
 {
+	struct oss *o = p->o;
 	const struct proto_op_desc *d = proto_op_lookup(j->opcode);
 	unsigned fail = atomic_load(&o->fail_loc);
 	struct timespec delay = { 0, WORKER_FAIL_DELAY_MS * 1000000L };
@@ -461,7 +509,7 @@ static void worker_run(struct oss *o, struct ring *ring, struct worker_job *j)
 		  j->opcode == PROTO_OP_OBJ_READ_Z))
 		rc = -EIO;
 	else
-		rc = worker_exec(o, ring, j, &payload, &len);
+		rc = worker_exec(p, ring, j, &payload, &len);
 	if (fail & OSS_FAIL_REPLY_DROP) {
 		log_msg(LOG_DEBUG, "worker", "fail_loc: reply to req_id=%" PRIu64
 			" dropped", j->req_id);
@@ -532,7 +580,7 @@ static void *worker_main(void *arg)
 			p->tail = NULL;
 		p->queued--;
 		pthread_mutex_unlock(&p->mu);
-		worker_run(p->o, ring, j);
+		worker_run(p, ring, j);
 		pthread_mutex_lock(&p->mu);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -552,6 +600,11 @@ int worker_pool_start(struct oss *o, unsigned nthreads,
 	if (!p)
 		return -ENOMEM;
 	p->o = o;
+	rc = obj_list_create(o->store, &p->list);
+	if (rc) {
+		free(p);
+		return rc;
+	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->started, NULL);
@@ -650,5 +703,6 @@ void worker_pool_stop(struct worker_pool *p)
 	pthread_cond_destroy(&p->started);
 	pthread_cond_destroy(&p->work);
 	pthread_mutex_destroy(&p->mu);
+	obj_list_destroy(p->list);
 	free(p);
 }

@@ -59,6 +59,7 @@ static const struct proto_op_desc proto_ops[PROTO_OP_MAX] = {
 	[PROTO_OP_OBJ_DESTROY] = { "OBJ_DESTROY", 8 + 4 },
 	[PROTO_OP_OBJ_SYNC] = { "OBJ_SYNC", 8 + 4 },
 	[PROTO_OP_OBJ_GETATTR] = { "OBJ_GETATTR", 8 + 4 },
+	[PROTO_OP_OBJ_LIST] = { "OBJ_LIST", 8 + 4 + 4 },
 	/* msg_zio.h: an empty zchunks group is 4 + 4 bytes. */
 	[PROTO_OP_OBJ_WRITE_Z] = { "OBJ_WRITE_Z", 8 + 4 + 4 + 4 + 4 },
 	[PROTO_OP_OBJ_READ_Z] = { "OBJ_READ_Z", 8 + 4 + 8 + 4 },

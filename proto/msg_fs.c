@@ -28,7 +28,9 @@
  *     a layout inside a request (CREATE,
  *     SETSTRIPE) has nstripes 0; an entry that is not a regular file has
  *     nstripes 0;
- *   - a dirent's type is one of the DT_* values Linux defines (not DT_WHT).
+ *   - a dirent's type is one of the DT_* values Linux defines (not DT_WHT);
+ *   - an OBJ_LIST reply's entries are strictly ascending, so a lister that
+ *     continues after the last entry always moves forward.
  * Decoders do not check what only the server can judge (ids, modes of
  * SETATTR, stripe sizes, OST indexes).
  *
@@ -832,11 +834,12 @@ enum obj_field {
 	OF_SIZE,  /* 8 size */
 	OF_FLAGS, /* 4 flags */
 	OF_DATA,  /* blob data */
+	OF_MAX,	  /* 4 max (LIST, <= PROTO_OBJ_LIST_MAX) */
 };
 
 #define OBJ_FIELDS_MAX 4
 #define OBJ_FIRST      PROTO_OP_OBJ_READ
-#define OBJ_LAST       PROTO_OP_OBJ_GETATTR
+#define OBJ_LAST       PROTO_OP_OBJ_LIST
 
 /* After 8 object_id | 4 stripe_idx, common to all of them. */
 static const uint8_t obj_fields[OBJ_LAST - OBJ_FIRST + 1][OBJ_FIELDS_MAX] = {
@@ -847,6 +850,7 @@ static const uint8_t obj_fields[OBJ_LAST - OBJ_FIRST + 1][OBJ_FIELDS_MAX] = {
 	[PROTO_OP_OBJ_DESTROY - OBJ_FIRST] = { OF_END },
 	[PROTO_OP_OBJ_SYNC - OBJ_FIRST] = { OF_END },
 	[PROTO_OP_OBJ_GETATTR - OBJ_FIRST] = { OF_END },
+	[PROTO_OP_OBJ_LIST - OBJ_FIRST] = { OF_MAX },
 };
 
 static const uint8_t *obj_field_list(uint16_t opcode)
@@ -874,6 +878,8 @@ static int obj_check(uint16_t opcode, const struct msg_obj_req *m)
 		return m->size > OFF_MAX ? -EINVAL : 0;
 	case PROTO_OP_OBJ_PUNCH:
 		return range_check(m->off, m->len);
+	case PROTO_OP_OBJ_LIST:
+		return m->max > PROTO_OBJ_LIST_MAX ? -EMSGSIZE : 0;
 	default:
 		return 0;
 	}
@@ -939,6 +945,9 @@ ssize_t msg_obj_req_encode(uint16_t opcode, const struct msg_obj_req *m,
 		case OF_DATA:
 			wbuf_put_blob(&w, m->data.p, m->data.len);
 			break;
+		case OF_MAX:
+			wbuf_put_u32(&w, m->max);
+			break;
 		}
 	}
 	return fs_finish(&w, buf);
@@ -975,6 +984,9 @@ int msg_obj_req_decode(uint16_t opcode, struct cursor *c,
 			break;
 		case OF_DATA:
 			rc = blob_get(c, PROTO_MAX_IO, &m->data);
+			break;
+		case OF_MAX:
+			rc = cur_get_u32(c, &m->max);
 			break;
 		}
 	}
@@ -1014,6 +1026,77 @@ int msg_obj_attr_decode(struct cursor *c, struct msg_obj_attr *m)
 	if (cursor_left(c) >= 8 && cur_get_u64(c, &m->stored_bytes))
 		return -EBADMSG;
 	return 0;
+}
+
+/* --- OBJ_LIST reply --- */
+
+int msg_obj_ref_cmp(const struct msg_obj_ref *a, const struct msg_obj_ref *b)
+{
+	if (a->object_id != b->object_id)
+		return a->object_id < b->object_id ? -1 : 1;
+	if (a->stripe_idx != b->stripe_idx)
+		return a->stripe_idx < b->stripe_idx ? -1 : 1;
+	return 0;
+}
+
+static int obj_list_check(const struct msg_obj_list *m)
+{
+	if (m->count > PROTO_OBJ_LIST_MAX)
+		return -EMSGSIZE;
+	if (m->eof > 1)
+		return -EINVAL;
+	for (uint32_t i = 1; i < m->count; i++)
+		if (msg_obj_ref_cmp(&m->objs[i - 1], &m->objs[i]) >= 0)
+			return -EINVAL;
+	return 0;
+}
+
+size_t msg_obj_list_encoded_len(const struct msg_obj_list *m)
+{
+	return MSG_OBJ_LIST_HDR + (size_t)m->count * MSG_OBJ_REF_LEN;
+}
+
+ssize_t msg_obj_list_encode(const struct msg_obj_list *m, void *buf,
+			    size_t len)
+{
+	struct wbuf w;
+	int rc = obj_list_check(m);
+
+	if (rc)
+		return rc;
+	wbuf_init(&w, buf, len);
+	wbuf_put_u8(&w, m->eof);
+	wbuf_put_u32(&w, m->count);
+	for (uint32_t i = 0; i < m->count; i++) {
+		wbuf_put_u64(&w, m->objs[i].object_id);
+		wbuf_put_u32(&w, m->objs[i].stripe_idx);
+	}
+	return fs_finish(&w, buf);
+}
+
+int msg_obj_list_decode(struct cursor *c, struct msg_obj_list *m)
+{
+	const uint8_t *start = c->pos;
+	uint32_t count;
+
+	m->count = 0;
+	if (cur_get_u8(c, &m->eof) || cur_get_u32(c, &count))
+		goto bad;
+	if (m->eof > 1 || count > PROTO_OBJ_LIST_MAX || count > m->cap ||
+	    cursor_left(c) / MSG_OBJ_REF_LEN < count)
+		goto bad;
+	for (uint32_t i = 0; i < count; i++) {
+		if (cur_get_u64(c, &m->objs[i].object_id) ||
+		    cur_get_u32(c, &m->objs[i].stripe_idx))
+			goto bad;
+		if (i && msg_obj_ref_cmp(&m->objs[i - 1], &m->objs[i]) >= 0)
+			goto bad;
+	}
+	m->count = count;
+	return 0;
+bad:
+	c->pos = start;
+	return -EBADMSG;
 }
 
 /* --- small replies --- */

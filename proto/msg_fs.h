@@ -14,7 +14,8 @@
  * NUL in entry names, NUL in xattr names and symlink targets, unknown flag
  * or valid bits, CREATE modes of other types than the ones listed, sizes
  * and off + len past INT64_MAX, stripes in a layout request, stripes in the
- * entry of a non-regular file, dirent types that are not DT_* values.
+ * entry of a non-regular file, dirent types that are not DT_* values,
+ * OBJ_LIST entries that are not strictly ascending.
  *
  * Dispatch minimum lengths (proto_op_lookup) of these opcodes are the
  * smallest valid request: cred without groups, 1-byte names, empty blobs,
@@ -22,6 +23,9 @@
  *
  * Protocol changelog:
  *   1  metadata and object operations below (same PROTO_VERSION as msg.h).
+ *   1  OBJ_LIST (opcode 55) added, no version bump (a new opcode changes
+ *      no message's meaning): an OSS without it closes the connection on
+ *      the unknown opcode, which a lister treats as a failed scan.
  *   1  OBJ_WRITE_Z (56) and OBJ_READ_Z (57): compressed object I/O, their
  *      codecs in proto/msg_zio.h. PROTO_PATTERN_NOCOMPR (layout pattern bit
  *      0x2). OBJ_GETATTR's reply gains an appended stored_bytes (absent:
@@ -95,7 +99,23 @@
  *                -> 8 size | 8 disk bytes | 8 logical bytes stored |
  *                8 stored bytes (appended: what the stored chunks take
  *                before block rounding; logical - stored = saved by LZ4)
- *   OBJ_WRITE_Z, OBJ_READ_Z: proto/msg_zio.h.
+ *   OBJ_LIST     8 after_object_id | 4 after_stripe_idx |
+ *                4 max (<= PROTO_OBJ_LIST_MAX)
+ *                -> 1 eof | 4 count (<= max) | count * (8 object_id |
+ *                4 stripe_idx): the OST's objects strictly after the pair
+ *                (after = 0:0 lists from the start, object ids are >= 2),
+ *                in ascending (object_id, stripe_idx) order; eof 1 when no
+ *                object follows the last one returned. max 0 returns no
+ *                entries, eof telling whether any object follows.
+ *
+ *   OBJ_LIST reply, OFFSET/SIZE/MEANING:
+ *     0       1     eof (0 or 1)
+ *     1       4     count
+ *     5+12*i  8     object_id of entry i
+ *     13+12*i 4     stripe_idx of entry i
+ *   Entries are strictly ascending by (object_id, stripe_idx).
+ *
+ * OBJ_WRITE_Z (56), OBJ_READ_Z (57): proto/msg_zio.h.
  *
  * Layout pattern bits: PROTO_PATTERN_LZ4 = the file's chunks are LZ4-
  * compressed (by the client: msg_zio.h); PROTO_PATTERN_NOCOMPR = compression
@@ -120,6 +140,7 @@
 #define PROTO_MAX_STRIPES 256
 #define PROTO_MAX_IO	  (4u << 20) /* bytes of data in one object RPC */
 #define PROTO_READDIR_MAX (1u << 20) /* max_bytes of one READDIR reply */
+#define PROTO_OBJ_LIST_MAX 4096	  /* entries of one OBJ_LIST reply */
 
 /* Opcodes of this file. Numbers are part of the protocol. */
 enum proto_fs_op {
@@ -152,7 +173,7 @@ enum proto_fs_op {
 	PROTO_OP_OBJ_DESTROY = 52,
 	PROTO_OP_OBJ_SYNC = 53,
 	PROTO_OP_OBJ_GETATTR = 54,
-	/* 55: OBJ_LIST (another branch) */
+	PROTO_OP_OBJ_LIST = 55,
 	PROTO_OP_OBJ_WRITE_Z = 56,
 	PROTO_OP_OBJ_READ_Z = 57,
 };
@@ -309,7 +330,8 @@ size_t msg_lock_encoded_len(const struct msg_lock *m);
 ssize_t msg_lock_encode(const struct msg_lock *m, void *buf, size_t len);
 int msg_lock_decode(struct cursor *c, struct msg_lock *m);
 
-/* Object requests: one struct for every OBJ_* opcode, like msg_md_req. */
+/* Object requests: one struct for every OBJ_* opcode, like msg_md_req.
+ * For OBJ_LIST, object_id and stripe_idx are the pair to list after. */
 struct msg_obj_req {
 	uint64_t object_id;
 	uint32_t stripe_idx;
@@ -318,6 +340,7 @@ struct msg_obj_req {
 	uint64_t size;	      /* TRUNCATE */
 	uint32_t flags;	      /* WRITE: PROTO_OBJ_* */
 	struct msg_bytes data; /* WRITE */
+	uint32_t max;	      /* LIST: most entries wanted */
 };
 size_t msg_obj_req_encoded_len(uint16_t opcode, const struct msg_obj_req *m);
 ssize_t msg_obj_req_encode(uint16_t opcode, const struct msg_obj_req *m,
@@ -335,6 +358,32 @@ size_t msg_obj_attr_encoded_len(const struct msg_obj_attr *m);
 ssize_t msg_obj_attr_encode(const struct msg_obj_attr *m, void *buf,
 			    size_t len);
 int msg_obj_attr_decode(struct cursor *c, struct msg_obj_attr *m);
+
+/*
+ * OBJ_LIST reply. Encode: objs holds count entries (borrowed), strictly
+ * ascending, count <= PROTO_OBJ_LIST_MAX (-EMSGSIZE), eof 0 or 1 and
+ * entries out of order are -EINVAL. Decode: objs is the caller's array of
+ * cap entries; a count above cap or PROTO_OBJ_LIST_MAX, an eof other than
+ * 0/1 or entries not strictly ascending are -EBADMSG.
+ */
+struct msg_obj_ref {
+	uint64_t object_id;
+	uint32_t stripe_idx;
+};
+struct msg_obj_list {
+	uint8_t eof;		 /* 1: no object follows the last entry */
+	uint32_t count;		 /* entries in objs */
+	struct msg_obj_ref *objs; /* see above */
+	uint32_t cap;		 /* decode: room in objs */
+};
+#define MSG_OBJ_LIST_HDR 5  /* 1 eof | 4 count */
+#define MSG_OBJ_REF_LEN	 12 /* 8 object_id | 4 stripe_idx */
+size_t msg_obj_list_encoded_len(const struct msg_obj_list *m);
+ssize_t msg_obj_list_encode(const struct msg_obj_list *m, void *buf,
+			    size_t len);
+int msg_obj_list_decode(struct cursor *c, struct msg_obj_list *m);
+/* Whether a sorts before b in OBJ_LIST order: <0, 0, >0. */
+int msg_obj_ref_cmp(const struct msg_obj_ref *a, const struct msg_obj_ref *b);
 
 /* Helpers for the small replies: a u64 (OBJ_WRITE), a str (READLINK), a
  * u32-length blob with its total length (GETXATTR, LISTXATTR). */

@@ -213,17 +213,83 @@ static int stripe_parse_int(const char *s, long min, long max, long *out)
 
 /* --- setstripe --- */
 
-int cmd_setstripe(const struct tool_opts *o, int argc, char **argv)
+int stripe_set_path(const struct tool_opts *o, const char *cmd,
+		    const char *path, int32_t count, uint32_t size,
+		    int32_t first_ost)
+{
+	return stripe_set_path_z(o, cmd, path, count, size, first_ost, 0);
+}
+
+int stripe_set_path_z(const struct tool_opts *o, const char *cmd,
+		      const char *path, int32_t count, uint32_t size,
+		      int32_t first_ost, uint32_t pattern)
 {
 	struct msg_md_req *m = NULL;
 	struct cluster *cl = NULL;
-	const char *path = NULL, *base;
+	const char *base;
 	struct stat st;
+	mode_t mask;
+	int rc, exists;
+
+	exists = stat(path, &st) == 0;
+	rc = stripe_connect(o, cmd, path, 1, &st, &cl);
+	if (rc)
+		return rc;
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	stripe_cred(&m->cred);
+	m->layout.stripe_size = size;
+	m->layout.stripe_count = count;
+	m->layout.first_ost = first_ost;
+	m->layout.pattern = pattern;
+	if (exists) {
+		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "glint %s: %s: not a file or "
+				"directory\n", cmd, path);
+			rc = -EINVAL;
+			goto out;
+		}
+		m->ino = st.st_ino;
+		rc = stripe_call(cl, o->timeout_ms, PROTO_OP_SETSTRIPE, m, NULL,
+				 NULL);
+	} else {
+		/* A new empty file, created with its layout in one step. */
+		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		if (!*base || strlen(base) > PROTO_NAME_MAX) {
+			rc = -EINVAL;
+			goto fail;
+		}
+		mask = umask(0);
+		umask(mask);
+		m->ino = st.st_ino;
+		m->name.p = (const uint8_t *)base;
+		m->name.len = (uint32_t)strlen(base);
+		m->mode = S_IFREG | (0666 & ~mask);
+		m->flags = PROTO_CREATE_EXCL;
+		rc = stripe_call(cl, o->timeout_ms, PROTO_OP_CREATE, m, NULL,
+				 NULL);
+	}
+fail:
+	if (rc)
+		fprintf(stderr, "glint %s: %s: %s\n", cmd, path,
+			rc == -EBUSY ? "file already has data: layout is fixed "
+				       "at the first write" :
+				       tool_strerror(rc));
+out:
+	free(m);
+	cluster_destroy(cl);
+	return rc;
+}
+
+int cmd_setstripe(const struct tool_opts *o, int argc, char **argv)
+{
+	const char *path = NULL;
 	long count = 0, index = -1;
 	uint64_t size = 0;
 	uint32_t pattern = 0;
-	mode_t mask;
-	int rc, exists, status = 2;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -265,57 +331,8 @@ int cmd_setstripe(const struct tool_opts *o, int argc, char **argv)
 	}
 	if (!path)
 		goto usage;
-	status = 1;
-	exists = stat(path, &st) == 0;
-	if (stripe_connect(o, "setstripe", path, 1, &st, &cl))
-		goto out;
-	m = calloc(1, sizeof(*m));
-	if (!m)
-		goto out;
-	stripe_cred(&m->cred);
-	m->layout.stripe_size = (uint32_t)size;
-	m->layout.stripe_count = (int32_t)count;
-	m->layout.first_ost = (int32_t)index;
-	m->layout.pattern = pattern;
-	if (exists) {
-		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			fprintf(stderr, "glint setstripe: %s: not a file or "
-				"directory\n", path);
-			goto out;
-		}
-		m->ino = st.st_ino;
-		rc = stripe_call(cl, o->timeout_ms, PROTO_OP_SETSTRIPE, m, NULL,
-				 NULL);
-	} else {
-		/* A new empty file, created with its layout in one step. */
-		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-		if (!*base || strlen(base) > PROTO_NAME_MAX) {
-			rc = -EINVAL;
-			goto fail;
-		}
-		mask = umask(0);
-		umask(mask);
-		m->ino = st.st_ino;
-		m->name.p = (const uint8_t *)base;
-		m->name.len = (uint32_t)strlen(base);
-		m->mode = S_IFREG | (0666 & ~mask);
-		m->flags = PROTO_CREATE_EXCL;
-		rc = stripe_call(cl, o->timeout_ms, PROTO_OP_CREATE, m, NULL,
-				 NULL);
-	}
-fail:
-	if (rc) {
-		fprintf(stderr, "glint setstripe: %s: %s\n", path,
-			rc == -EBUSY ? "file already has data: layout is fixed "
-				       "at the first write" :
-				       tool_strerror(rc));
-		goto out;
-	}
-	status = 0;
-out:
-	free(m);
-	cluster_destroy(cl);
-	return status;
+	return stripe_set_path_z(o, "setstripe", path, (int32_t)count,
+				 (uint32_t)size, (int32_t)index, pattern) ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: glint setstripe [-c COUNT] [-S SIZE] "
 		"[-i INDEX] [-Z lz4|none] PATH\n");
@@ -522,6 +539,65 @@ static int stripe_get(struct cluster *cl, uint32_t timeout_ms, uint64_t ino,
 out:
 	free(reply);
 	free(m);
+	return rc;
+}
+
+int stripe_get_path(const struct tool_opts *o, const char *cmd,
+		    const char *path, uint32_t *nstripes, uint32_t *stripe_size)
+{
+	struct msg_layout *l = NULL;
+	struct cluster *cl = NULL;
+	struct stat st;
+	int rc;
+
+	rc = stripe_connect(o, cmd, path, 0, &st, &cl);
+	if (rc)
+		return rc;
+	l = malloc(sizeof(*l));
+	if (!l) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = stripe_get(cl, o->timeout_ms, st.st_ino, S_ISDIR(st.st_mode), l);
+	if (rc) {
+		fprintf(stderr, "glint %s: %s: %s\n", cmd, path,
+			tool_strerror(rc));
+		goto out;
+	}
+	*nstripes = S_ISDIR(st.st_mode) ? (uint32_t)l->stripe_count :
+					  l->nstripes;
+	*stripe_size = l->stripe_size;
+out:
+	free(l);
+	cluster_destroy(cl);
+	return rc;
+}
+
+int stripe_describe_path(const struct tool_opts *o, const char *cmd,
+			 const char *path, struct stripe_fs_info *info)
+{
+	struct cluster *cl = NULL;
+	struct stripe_fs fs;
+	struct stat st;
+	int rc;
+
+	rc = stripe_connect(o, cmd, path, 0, &st, &cl);
+	if (rc)
+		return rc;
+	/* stripe_connect found the mount: this only repeats the lookup. */
+	rc = stripe_find_mount(st.st_dev, &fs);
+	if (rc)
+		goto out;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->mds, sizeof(info->mds), "%s", fs.mds);
+	snprintf(info->fsname, sizeof(info->fsname), "%s", fs.fsname);
+	pthread_mutex_lock(&cl->lock);
+	info->nosts = cl->nosts;
+	pthread_mutex_unlock(&cl->lock);
+	info->stripe_size = cl->stripe_size;
+	info->stripe_count = cl->stripe_count;
+out:
+	cluster_destroy(cl);
 	return rc;
 }
 

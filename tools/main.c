@@ -53,6 +53,10 @@ static const struct tool_cmd tool_cmds[] = {
 	{ "getstripe", cmd_getstripe,
 	  "getstripe [-c|-S|-i] [-d] PATH\n"
 	  "                          show the layout of a file or a directory's default" },
+	{ "bench", cmd_bench,
+	  "bench stripes|meta|loader [-d DIR] [OPTIONS]\n"
+	  "                          benchmarks on a mounted directory "
+	  "(glint bench --help)" },
 	{ NULL, NULL, NULL },
 };
 

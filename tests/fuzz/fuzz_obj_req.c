@@ -6,7 +6,7 @@
  * length and WRITE data <= PROTO_MAX_IO, off + len within an off_t), the
  * re-encoding into exactly msg_obj_req_encoded_len() bytes gives back the
  * bytes consumed, and decoding it, whole, gives the same request. Inputs
- * that fail must fail with -EBADMSG; an opcode outside 48..54 always fails.
+ * that fail must fail with -EBADMSG; an opcode outside 48..55 always fails.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -42,7 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(rc == 0 || rc == -EBADMSG);
 	if (rc)
 		return 0;
-	FUZZ_CHECK(op >= PROTO_OP_OBJ_READ && op <= PROTO_OP_OBJ_GETATTR);
+	FUZZ_CHECK(op >= PROTO_OP_OBJ_READ && op <= PROTO_OP_OBJ_LIST);
+	if (op == PROTO_OP_OBJ_LIST)
+		FUZZ_CHECK(a.max <= PROTO_OBJ_LIST_MAX);
 	FUZZ_CHECK(used <= size);
 	FUZZ_CHECK(used >= proto_op_lookup(op)->min_len);
 	FUZZ_CHECK(a.data.len <= PROTO_MAX_IO);
@@ -66,6 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(a.object_id == b.object_id && a.stripe_idx == b.stripe_idx);
 	FUZZ_CHECK(a.off == b.off && a.len == b.len && a.size == b.size);
 	FUZZ_CHECK(a.flags == b.flags && a.data.len == b.data.len);
+	FUZZ_CHECK(a.max == b.max);
 	FUZZ_CHECK(!a.data.len ||
 		   memcmp(a.data.p, b.data.p, a.data.len) == 0);
 	free(buf);

@@ -4,8 +4,8 @@
 Each seed is a valid encoding built here from the layout tables in
 proto/msg_fs.h, independently of the C encoders (so the corpus replay under
 ctest also cross-checks the two). Output: tests/fuzz/corpus/<name>/ for
-name in md_req, obj_req, entry, readdir, lock, layout, obj_attr; the files
-are committed. md_req and obj_req seeds start with the opcode as a
+name in md_req, obj_req, entry, readdir, lock, layout, obj_attr, obj_list;
+the files are committed. md_req and obj_req seeds start with the opcode as a
 little-endian u16, as their targets expect. Running it again rewrites the
 same bytes. (make_seeds.py writes the seeds of the msg.h targets.)
 
@@ -19,7 +19,8 @@ import sys
  SYMLINK, READLINK, READDIR, GETXATTR, SETXATTR, LISTXATTR, REMOVEXATTR,
  ACCESS, CLOSE, SETSTRIPE, GETSTRIPE, LOCK) = range(16, 37)
 (OBJ_READ, OBJ_WRITE, OBJ_TRUNCATE, OBJ_PUNCH, OBJ_DESTROY, OBJ_SYNC,
- OBJ_GETATTR) = range(48, 55)
+ OBJ_GETATTR, OBJ_LIST) = range(48, 56)
+OBJ_LIST_MAX = 4096
 S_IFREG, S_IFDIR, S_IFLNK, S_IFIFO, S_IFCHR = (0o100000, 0o040000, 0o120000,
                                                0o010000, 0o020000)
 DT_DIR, DT_REG, DT_LNK = 4, 8, 10
@@ -126,6 +127,8 @@ SEEDS = {
         "destroy": obj(OBJ_DESTROY, 0x100, 0),
         "sync": obj(OBJ_SYNC, 0x100, 3),
         "getattr": obj(OBJ_GETATTR, 0x100, 3),
+        "list-start": obj(OBJ_LIST, 0, 0, u32(1024)),
+        "list-after": obj(OBJ_LIST, 0x100, 2, u32(OBJ_LIST_MAX)),
     },
     "entry": {
         "file-2-stripes": attr(0x20, S_IFREG | 0o644, 3 * MIB) + layout(
@@ -152,6 +155,16 @@ SEEDS = {
         "two-stripes": layout(MIB, 2, 1, 0, 1, [(1, 0x100), (2, 0x200)]),
         "dir-default": layout(4 * MIB, -1, -1, 1),
         "one": layout(65536, 1, 5, 0, 3, [(5, U64_MAX)]),
+    },
+    "obj_list": {
+        "empty-eof": b"\x01" + u32(0),
+        "two-more": b"\x00" + u32(2) + struct.pack("<QIQI", 0x100, 3,
+                                                     0x200, 0),
+        "stripes": b"\x01" + u32(4) + b"".join(
+            struct.pack("<QI", 0x20, i) for i in range(4)),
+        "max": b"\x00" + u32(OBJ_LIST_MAX) + b"".join(
+            struct.pack("<QI", 2 + i // 4, i % 4)
+            for i in range(OBJ_LIST_MAX)),
     },
     "obj_attr": {
         "small": struct.pack("<QQQ", 5, 4096, 5),

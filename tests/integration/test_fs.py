@@ -597,7 +597,16 @@ def test_4b_flock_across_mounts(make_mount):
     fcntl.flock(fb, fcntl.LOCK_SH | fcntl.LOCK_NB)
     fcntl.flock(fb, fcntl.LOCK_UN)
     fa.close()  # release drops the flock
-    fcntl.flock(fb, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    # FUSE sends RELEASE (which drops the flock) after close(2) returns, so
+    # the lock is free soon after, not at once.
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            fcntl.flock(fb, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            assert time.monotonic() < deadline, "flock not released after close"
+            time.sleep(0.05)
     fcntl.flock(fb, fcntl.LOCK_UN)
 
     # POSIX byte ranges

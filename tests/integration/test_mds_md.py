@@ -7,6 +7,7 @@ from conftest.py and checks that every server exits cleanly."""
 import errno
 import glob
 import os
+import signal
 import stat
 import struct
 import threading
@@ -415,6 +416,31 @@ def test_4a_restart_keeps_namespace(cluster):
     assert g["ino"] == f["ino"] and g["size"] == 777 and g["layout"] == f["layout"]
     assert ok(m.getxattr(f["ino"], "user.x")) == (1, b"1")
     assert ok(m.mkdir(ROOT, "new"))["ino"] > f["ino"]
+    m.close()
+
+
+def test_4c_ids_jump_after_unclean_stop(cluster):
+    """After a clean stop ids continue at the next number; after a crash
+    (SIGKILL) they jump by 2**32, so ids a lost scratch commit handed out
+    (and whose objects may be on the OSTs) are never reused."""
+    m = md(cluster)
+    a = ok(m.create(ROOT, "before-clean"))["ino"]
+    m.close()
+    restart_mds(cluster)
+    cluster.wait_osts_up(4, timeout=15)
+    m = md(cluster)
+    b = ok(m.create(ROOT, "after-clean"))["ino"]
+    m.close()
+    assert b == a + 1
+    port = cluster.mds.port
+    assert cluster.mds.stop(signal.SIGKILL) == -signal.SIGKILL
+    cluster.start_mds("--listen", f"127.0.0.1:{port}")
+    cluster.wait_osts_up(4, timeout=15)
+    assert "did not stop cleanly" in cluster.mds.read_log()
+    m = md(cluster)
+    c = ok(m.create(ROOT, "after-crash"))["ino"]
+    assert c >= b + 2**32
+    assert ok(m.lookup(ROOT, "after-clean"))["ino"] == b
     m.close()
 
 

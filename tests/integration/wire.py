@@ -16,7 +16,8 @@ OP_HELLO, OP_PING, OP_STATFS = 1, 2, 3
 ROLE_CLIENT, ROLE_MDS, ROLE_OSS, ROLE_TOOL = 1, 2, 3, 4
 PROTO_VERSION = 1
 (OP_OBJ_READ, OP_OBJ_WRITE, OP_OBJ_TRUNCATE, OP_OBJ_PUNCH, OP_OBJ_DESTROY,
- OP_OBJ_SYNC, OP_OBJ_GETATTR) = range(48, 55)
+ OP_OBJ_SYNC, OP_OBJ_GETATTR, OP_OBJ_LIST) = range(48, 56)
+OBJ_LIST_MAX = 4096            # PROTO_OBJ_LIST_MAX
 OBJ_LZ4, OBJ_SYNC = 0x1, 0x2   # OBJ_WRITE flags (PROTO_OBJ_*)
 MAX_IO = 4 << 20               # PROTO_MAX_IO
 
@@ -73,6 +74,25 @@ def obj_punch(oid, idx, off, length):
 def obj_ref(oid, idx):
     """OBJ_DESTROY, OBJ_SYNC and OBJ_GETATTR requests."""
     return struct.pack("<QI", oid, idx)
+
+
+def obj_list(after_oid=0, after_idx=0, max_entries=OBJ_LIST_MAX):
+    """OBJ_LIST request: the objects strictly after (after_oid, after_idx)."""
+    return struct.pack("<QII", after_oid, after_idx, max_entries)
+
+
+def parse_obj_list(payload):
+    """OBJ_LIST reply -> (eof, [(object_id, stripe_idx), ...])."""
+    eof, count = struct.unpack_from("<BI", payload)
+    assert len(payload) == 5 + 12 * count
+    return bool(eof), [struct.unpack_from("<QI", payload, 5 + 12 * i)
+                       for i in range(count)]
+
+
+def statfs(payload):
+    """STATFS reply -> dict."""
+    keys = ("target", "index", "total", "used", "avail", "files", "files_used")
+    return dict(zip(keys, struct.unpack_from("<BIQQQQQ", payload)))
 
 
 def blob(payload):

@@ -6,8 +6,8 @@
  * lengths (each equal to the encoded length of the smallest valid request,
  * built here). Golden byte images, written out by hand from the layout
  * tables of msg_fs.h, freeze LOOKUP, CREATE with a layout request, SETATTR,
- * LOCK, OBJ_WRITE, a READDIR reply of two entries, an entry reply with two
- * stripes and a LOCK reply: the encoder must produce each byte for byte and
+ * LOCK, OBJ_WRITE, OBJ_LIST, a READDIR reply of two entries, an entry reply
+ * with two stripes, a LOCK reply and an OBJ_LIST reply: the encoder must produce each byte for byte and
  * the decoder must give the struct back.
  *
  * Then every metadata and object opcode's request makes a round trip and
@@ -123,6 +123,23 @@ static const uint8_t golden_obj_write[] = {
 	0x05, 0x00, 0x00, 0x00, 'h', 'e', 'l', 'l', 'o',
 };
 
+/* OBJ_LIST after object 0x100 stripe 2, at most 1000 entries. */
+static const uint8_t golden_obj_list_req[] = {
+	0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* after object 0x100 */
+	0x02, 0x00, 0x00, 0x00, /* after stripe 2 */
+	0xe8, 0x03, 0x00, 0x00, /* max 1000 */
+};
+
+/* OBJ_LIST reply: 0x100:3 and 0x200:0, more to come. */
+static const uint8_t golden_obj_list[] = {
+	0x00,			/* not eof */
+	0x02, 0x00, 0x00, 0x00, /* 2 entries */
+	0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* object 0x100 */
+	0x03, 0x00, 0x00, 0x00, /* stripe 3 */
+	0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* object 0x200 */
+	0x00, 0x00, 0x00, 0x00, /* stripe 0 */
+};
+
 /* READDIR reply: "." and "file", end of directory. */
 static const uint8_t golden_readdir[] = {
 	0x01,			/* eof */
@@ -216,6 +233,18 @@ static const struct msg_obj_req obj_write_req = {
 	.data = BYTES("hello"),
 };
 
+static const struct msg_obj_req obj_list_req = {
+	.object_id = 0x100,
+	.stripe_idx = 2,
+	.max = 1000,
+};
+
+static struct msg_obj_ref obj_list_refs[2] = { { 0x100, 3 }, { 0x200, 0 } };
+
+static const struct msg_obj_list obj_list_reply = {
+	.eof = 0, .count = 2, .objs = obj_list_refs,
+};
+
 static const struct msg_dirent readdir_ents[2] = {
 	{ .ino = 1, .cookie = 1, .type = DT_DIR, .name = BYTES(".") },
 	{ .ino = 0x20, .cookie = 2, .type = DT_REG, .name = BYTES("file") },
@@ -280,6 +309,26 @@ static int dec_obj(struct cursor *c, void *m)
 	struct obj_box *b = m;
 
 	return msg_obj_req_decode(b->op, c, &b->m);
+}
+
+/* An OBJ_LIST reply decoded into room for 8 entries. */
+struct obj_list_box {
+	struct msg_obj_list l;
+	struct msg_obj_ref refs[8];
+};
+
+static ssize_t enc_obj_list(const void *m, void *buf, size_t len)
+{
+	return msg_obj_list_encode(m, buf, len);
+}
+
+static int dec_obj_list(struct cursor *c, void *m)
+{
+	struct obj_list_box *b = m;
+
+	b->l.objs = b->refs;
+	b->l.cap = 8;
+	return msg_obj_list_decode(c, &b->l);
 }
 
 static ssize_t enc_entry(const void *m, void *buf, size_t len)
@@ -530,7 +579,8 @@ static int obj_equal(const struct msg_obj_req *a, const struct msg_obj_req *b)
 {
 	return a->object_id == b->object_id && a->stripe_idx == b->stripe_idx &&
 	       a->off == b->off && a->len == b->len && a->size == b->size &&
-	       a->flags == b->flags && bytes_equal(&a->data, &b->data);
+	       a->flags == b->flags && bytes_equal(&a->data, &b->data) &&
+	       a->max == b->max;
 }
 
 static int lock_equal(const struct msg_lock *a, const struct msg_lock *b)
@@ -587,6 +637,7 @@ static const struct op_name obj_ops[] = {
 	{ 52, "OBJ_DESTROY", 8 + 4 },
 	{ 53, "OBJ_SYNC", 8 + 4 },
 	{ 54, "OBJ_GETATTR", 8 + 4 },
+	{ 55, "OBJ_LIST", 8 + 4 + 4 },
 };
 
 /* msg_zio.h's opcodes: not msg_obj_req messages (test_msg_zio.c). */
@@ -625,6 +676,7 @@ static void test_constants(void)
 	CHECK(PROTO_OP_OBJ_DESTROY == 52);
 	CHECK(PROTO_OP_OBJ_SYNC == 53);
 	CHECK(PROTO_OP_OBJ_GETATTR == 54);
+	CHECK(PROTO_OP_OBJ_LIST == 55);
 	CHECK(PROTO_OP_OBJ_WRITE_Z == 56);
 	CHECK(PROTO_OP_OBJ_READ_Z == 57);
 	CHECK(PROTO_OP_MAX == 64);
@@ -638,6 +690,8 @@ static void test_constants(void)
 	CHECK(PROTO_MAX_IO == 4194304);
 	CHECK(PROTO_READDIR_MAX == 1048576);
 	CHECK(MSG_READDIR_HDR == 5);
+	CHECK(PROTO_OBJ_LIST_MAX == 4096);
+	CHECK(MSG_OBJ_LIST_HDR == 5 && MSG_OBJ_REF_LEN == 12);
 
 	CHECK(PROTO_SET_MODE == 0x1 && PROTO_SET_UID == 0x2);
 	CHECK(PROTO_SET_GID == 0x4 && PROTO_SET_SIZE == 0x8);
@@ -677,7 +731,7 @@ static void test_constants(void)
 	}
 	/* unassigned numbers in between stay unknown */
 	for (uint16_t op = 4; op < PROTO_OP_MAX; op++)
-		if (op < 16 || (op > 36 && op < 48) || op == 55 || op > 57)
+		if (op < 16 || (op > 36 && op < 48) || op > 57)
 			CHECK(proto_op_lookup(op) == NULL);
 }
 
@@ -920,6 +974,7 @@ static void test_obj_round_trips(void)
 		.size = 0x7fffffffffffffffull,
 		.flags = PROTO_OBJ_SYNC,
 		.data = { data, sizeof(data) - 1 },
+		.max = PROTO_OBJ_LIST_MAX,
 	};
 	char what[64];
 
@@ -945,6 +1000,9 @@ static void test_obj_round_trips(void)
 			break;
 		case PROTO_OP_OBJ_TRUNCATE:
 			want.size = sample.size;
+			break;
+		case PROTO_OP_OBJ_LIST:
+			want.max = sample.max;
 			break;
 		}
 		snprintf(what, sizeof(what), "%s request", obj_ops[i].name);
@@ -980,6 +1038,7 @@ static void test_golden(void)
 {
 	static struct md_box md, out;
 	static struct obj_box obj, oout;
+	static struct obj_list_box olist;
 	static struct msg_entry entry;
 	static struct msg_lock lock;
 	static struct readdir_box rd;
@@ -1055,6 +1114,29 @@ static void test_golden(void)
 	CHECK(obj_equal(&oout.m, &obj_write_req));
 	check_truncations("OBJ_WRITE", dec_obj, &oout, golden_obj_write,
 			  sizeof(golden_obj_write));
+
+	obj.op = oout.op = PROTO_OP_OBJ_LIST;
+	obj.m = obj_list_req;
+	check_encode("OBJ_LIST", enc_obj, &obj,
+		     msg_obj_req_encoded_len(obj.op, &obj.m),
+		     golden_obj_list_req, sizeof(golden_obj_list_req));
+	check_decodes("OBJ_LIST", dec_obj, &oout, golden_obj_list_req,
+		      sizeof(golden_obj_list_req));
+	CHECK(obj_equal(&oout.m, &obj_list_req));
+	check_truncations("OBJ_LIST", dec_obj, &oout, golden_obj_list_req,
+			  sizeof(golden_obj_list_req));
+
+	check_encode("OBJ_LIST reply", enc_obj_list, &obj_list_reply,
+		     msg_obj_list_encoded_len(&obj_list_reply),
+		     golden_obj_list, sizeof(golden_obj_list));
+	memset(&olist, 0x5a, sizeof(olist));
+	check_decodes("OBJ_LIST reply", dec_obj_list, &olist, golden_obj_list,
+		      sizeof(golden_obj_list));
+	CHECK(olist.l.eof == 0 && olist.l.count == 2);
+	CHECK(olist.refs[0].object_id == 0x100 && olist.refs[0].stripe_idx == 3);
+	CHECK(olist.refs[1].object_id == 0x200 && olist.refs[1].stripe_idx == 0);
+	check_truncations("OBJ_LIST reply", dec_obj_list, &olist,
+			  golden_obj_list, sizeof(golden_obj_list));
 
 	memset(&rd, 0, sizeof(rd));
 	rd.eof = 1;
@@ -1761,7 +1843,7 @@ static void test_obj_limits(void)
 
 	/* opcodes that are not object requests */
 	for (unsigned op = 0; op < 0x10000; op++) {
-		if (op >= PROTO_OP_OBJ_READ && op <= PROTO_OP_OBJ_GETATTR)
+		if (op >= PROTO_OP_OBJ_READ && op <= PROTO_OP_OBJ_LIST)
 			continue;
 		b.op = (uint16_t)op;
 		if (decode_exact(dec_obj, golden_obj_write,
@@ -1774,6 +1856,104 @@ static void test_obj_limits(void)
 	CHECK(msg_obj_req_encoded_len(PROTO_OP_LOOKUP, &m) == 0);
 	CHECK(msg_obj_req_encode(PROTO_OP_LOOKUP, &m, buf, sizeof(buf)) ==
 	      -EINVAL);
+}
+
+/* OBJ_LIST: max up to PROTO_OBJ_LIST_MAX; replies capped, ordered, eof 0/1. */
+static void test_obj_list_limits(void)
+{
+	static struct obj_box b;
+	static struct obj_list_box lb;
+	static struct msg_obj_ref refs[PROTO_OBJ_LIST_MAX + 1];
+	static uint8_t buf[64];
+	static uint8_t big[MSG_OBJ_LIST_HDR +
+			  (PROTO_OBJ_LIST_MAX + 1) * MSG_OBJ_REF_LEN];
+	struct msg_obj_req m = { .max = PROTO_OBJ_LIST_MAX };
+	struct msg_obj_list l = { 0 }, d;
+	struct msg_obj_ref two[2];
+	struct cursor c;
+	ssize_t n;
+
+	CHECK(msg_obj_req_encode(PROTO_OP_OBJ_LIST, &m, buf, sizeof(buf)) ==
+	      16);
+	b.op = PROTO_OP_OBJ_LIST;
+	CHECK(decode_exact(dec_obj, buf, 16, &b, NULL) == 0);
+	CHECK(b.m.max == PROTO_OBJ_LIST_MAX);
+	le32_store(buf + 12, PROTO_OBJ_LIST_MAX + 1);
+	CHECK(decode_exact(dec_obj, buf, 16, &b, NULL) == -EBADMSG);
+	m.max = PROTO_OBJ_LIST_MAX + 1;
+	CHECK(msg_obj_req_encode(PROTO_OP_OBJ_LIST, &m, buf, sizeof(buf)) ==
+	      -EMSGSIZE);
+	m.max = 0; /* no entries: only eof is asked */
+	CHECK(msg_obj_req_encode(PROTO_OP_OBJ_LIST, &m, buf, sizeof(buf)) ==
+	      16);
+	CHECK(decode_exact(dec_obj, buf, 16, &b, NULL) == 0 && b.m.max == 0);
+
+	/* an empty reply, both eofs */
+	l.eof = 1;
+	CHECK(msg_obj_list_encoded_len(&l) == 5);
+	CHECK(msg_obj_list_encode(&l, buf, 5) == 5);
+	CHECK(decode_exact(dec_obj_list, buf, 5, &lb, NULL) == 0);
+	CHECK(lb.l.eof == 1 && lb.l.count == 0);
+	buf[0] = 2;
+	CHECK(decode_exact(dec_obj_list, buf, 5, &lb, NULL) == -EBADMSG);
+	l.eof = 2;
+	CHECK(msg_obj_list_encode(&l, buf, 5) == -EINVAL);
+
+	/* order: equal or descending neighbours are refused both ways */
+	two[0] = (struct msg_obj_ref){ 7, 1 };
+	two[1] = (struct msg_obj_ref){ 7, 1 };
+	l = (struct msg_obj_list){ .count = 2, .objs = two };
+	CHECK(msg_obj_list_encode(&l, buf, sizeof(buf)) == -EINVAL);
+	two[1].stripe_idx = 0;
+	CHECK(msg_obj_list_encode(&l, buf, sizeof(buf)) == -EINVAL);
+	two[1] = (struct msg_obj_ref){ 6, 9 };
+	CHECK(msg_obj_list_encode(&l, buf, sizeof(buf)) == -EINVAL);
+	two[1] = (struct msg_obj_ref){ 7, 2 };
+	CHECK(msg_obj_list_encode(&l, buf, sizeof(buf)) == 29);
+	CHECK(decode_exact(dec_obj_list, buf, 29, &lb, NULL) == 0);
+	le32_store(buf + 5 + 12 + 8, 1); /* second entry = first */
+	CHECK(decode_exact(dec_obj_list, buf, 29, &lb, NULL) == -EBADMSG);
+	le32_store(buf + 5 + 12 + 8, 0); /* descending */
+	CHECK(decode_exact(dec_obj_list, buf, 29, &lb, NULL) == -EBADMSG);
+	two[0] = (struct msg_obj_ref){ 1, UINT32_MAX };
+	two[1] = (struct msg_obj_ref){ 2, 0 };
+	CHECK(msg_obj_ref_cmp(&two[0], &two[1]) < 0);
+	CHECK(msg_obj_ref_cmp(&two[1], &two[0]) > 0);
+	CHECK(msg_obj_ref_cmp(&two[0], &two[0]) == 0);
+
+	/* a count above the caller's room is refused */
+	l = (struct msg_obj_list){ .count = 2, .objs = two };
+	CHECK(msg_obj_list_encode(&l, buf, sizeof(buf)) == 29);
+	d = (struct msg_obj_list){ .objs = refs, .cap = 1 };
+	cursor_init(&c, buf, 29);
+	CHECK(msg_obj_list_decode(&c, &d) == -EBADMSG && c.pos == buf);
+	d.cap = 2;
+	CHECK(msg_obj_list_decode(&c, &d) == 0 && d.count == 2);
+
+	/* PROTO_OBJ_LIST_MAX entries, not one more */
+	for (uint32_t i = 0; i <= PROTO_OBJ_LIST_MAX; i++)
+		refs[i] = (struct msg_obj_ref){ 2 + i / 3, i % 3 };
+	l = (struct msg_obj_list){ .eof = 1, .count = PROTO_OBJ_LIST_MAX,
+				   .objs = refs };
+	n = msg_obj_list_encode(&l, big, sizeof(big));
+	CHECK(n == (ssize_t)msg_obj_list_encoded_len(&l) &&
+	      n == 5 + PROTO_OBJ_LIST_MAX * 12);
+	d = (struct msg_obj_list){ .objs = refs, .cap = PROTO_OBJ_LIST_MAX + 1 };
+	cursor_init(&c, big, (size_t)n);
+	CHECK(msg_obj_list_decode(&c, &d) == 0 &&
+	      d.count == PROTO_OBJ_LIST_MAX && c.pos == c.end);
+	for (uint32_t i = 0; i <= PROTO_OBJ_LIST_MAX; i++)
+		refs[i] = (struct msg_obj_ref){ 2 + i / 3, i % 3 };
+	l.count = PROTO_OBJ_LIST_MAX + 1;
+	CHECK(msg_obj_list_encode(&l, big, sizeof(big)) == -EMSGSIZE);
+	/* the same bytes, hand-made: the decoder refuses them */
+	le32_store(big + 1, PROTO_OBJ_LIST_MAX + 1);
+	le64_store(big + 5 + PROTO_OBJ_LIST_MAX * 12,
+		   refs[PROTO_OBJ_LIST_MAX].object_id);
+	le32_store(big + 5 + PROTO_OBJ_LIST_MAX * 12 + 8,
+		   refs[PROTO_OBJ_LIST_MAX].stripe_idx);
+	cursor_init(&c, big, sizeof(big));
+	CHECK(msg_obj_list_decode(&c, &d) == -EBADMSG);
 }
 
 /* --- small replies --- */
@@ -1909,6 +2089,7 @@ int main(void)
 	test_entry_limits();
 	test_readdir_limits();
 	test_obj_limits();
+	test_obj_list_limits();
 	test_small_replies();
 	if (failures) {
 		fprintf(stderr, "test_msg_fs: %d checks failed\n", failures);

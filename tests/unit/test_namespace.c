@@ -24,8 +24,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "proto/codec.h"
 #include "mds/layout.h"
 #include "mds/namespace.h"
+#include "mds/obj_index.h"
 #include "mds/orphan.h"
 #include "mds/store.h"
 #include "mds/xattr.h"
@@ -1621,6 +1623,105 @@ static void test_readdir_stable(void)
 	teardown();
 }
 
+/* obj_index: which objects a live layout references, across setstripe,
+ * unlink, rename over, and the one-time build for an older store. */
+static void test_obj_index(void)
+{
+	struct layout dl, l, l2, req;
+	struct ns_attr a;
+	struct store_val v;
+	uint64_t d, f, g, h, dst, ino, y, z;
+	uint8_t key[8];
+	uint32_t i;
+
+	setup();
+	d = mkdir_as(&alice, NS_ROOT_INO, "d", 0755);
+	memset(&dl, 0, sizeof(dl));
+	dl.stripe_count = 3;
+	dl.first_ost = -1;
+	CHECK_RC(ns_set_dir_layout(ns, tx, &alice, d, &dl), 0);
+	CHECK_RC(ns_create(ns, tx, &alice, d, N("f"), 0644, 0, osts, 4, &a, &l,
+			   NULL), 0);
+	f = a.ino;
+	CHECK(l.nstripes == 3);
+	for (i = 0; i < l.nstripes; i++) {
+		ino = 0;
+		CHECK_RC(obj_index_referenced(tx, f, i, l.stripes[i].ost_idx,
+					      &ino), 1);
+		CHECK(ino == f);
+		/* the same object on another OST is not this file's */
+		CHECK_RC(obj_index_referenced(tx, f, i,
+					      (l.stripes[i].ost_idx + 1) % 4,
+					      NULL), 0);
+	}
+	CHECK_RC(obj_index_referenced(tx, f, 3, l.stripes[0].ost_idx, NULL), 0);
+	CHECK_RC(obj_index_referenced(tx, 999999, 0, 0, NULL), 0);
+	CHECK_RC(obj_index_referenced(tx, d, 0, 0, NULL), 0); /* a directory */
+	CHECK_RC(obj_index_referenced(tx, NS_ROOT_INO, 0, 0, NULL), 0);
+
+	/* setstripe: a fresh object id, the old one is no longer referenced */
+	g = create_as(&alice, NS_ROOT_INO, "g", 0644);
+	memset(&req, 0, sizeof(req));
+	req.stripe_count = 2;
+	req.first_ost = -1;
+	CHECK_RC(ns_set_layout(ns, tx, &alice, g, &req, osts, 4, &l), 0);
+	y = l.stripes[0].object_id;
+	CHECK(y != g && l.nstripes == 2 && l.stripes[1].object_id == y);
+	CHECK_RC(obj_index_referenced(tx, g, 0, 0, NULL), 0);
+	CHECK_RC(obj_index_referenced(tx, g, 0, 1, NULL), 0);
+	for (i = 0; i < 2; i++) {
+		ino = 0;
+		CHECK_RC(obj_index_referenced(tx, y, i, l.stripes[i].ost_idx,
+					      &ino), 1);
+		CHECK(ino == g);
+	}
+	CHECK_RC(obj_index_referenced(tx, y, 2, 0, NULL), 0);
+	/* again: y goes, z comes */
+	CHECK_RC(ns_set_layout(ns, tx, &alice, g, &req, osts, 4, &l2), 0);
+	z = l2.stripes[0].object_id;
+	CHECK(z != y && z != g);
+	CHECK_RC(obj_index_referenced(tx, y, 0, l.stripes[0].ost_idx, NULL), 0);
+	CHECK_RC(obj_index_referenced(tx, z, 0, l2.stripes[0].ost_idx, &ino), 1);
+	le64_store(key, y);
+	CHECK_RC(store_get(tx, STORE_DB_OBJINDEX, key, 8, &v), -ENOENT);
+	/* survives a reopen */
+	reopen();
+	CHECK_RC(obj_index_referenced(tx, z, 1, l2.stripes[1].ost_idx, &ino), 1);
+	CHECK(ino == g);
+	/* unlink drops the entry */
+	CHECK_RC(ns_unlink(ns, tx, &alice, NS_ROOT_INO, N("g")), 0);
+	CHECK_RC(obj_index_referenced(tx, z, 0, l2.stripes[0].ost_idx, NULL), 0);
+	le64_store(key, z);
+	CHECK_RC(store_get(tx, STORE_DB_OBJINDEX, key, 8, &v), -ENOENT);
+
+	/* rename over a re-laid-out file drops its entry too */
+	h = create_as(&alice, NS_ROOT_INO, "h", 0644);
+	CHECK_RC(ns_set_layout(ns, tx, &alice, h, &req, osts, 4, &l), 0);
+	y = l.stripes[0].object_id;
+	CHECK_RC(obj_index_referenced(tx, y, 0, l.stripes[0].ost_idx, NULL), 1);
+	dst = create_as(&alice, NS_ROOT_INO, "src", 0644);
+	CHECK(dst != 0);
+	CHECK_RC(ns_rename(ns, tx, &alice, NS_ROOT_INO, N("src"), NS_ROOT_INO,
+			   N("h"), 0), 0);
+	CHECK_RC(obj_index_referenced(tx, y, 0, l.stripes[0].ost_idx, NULL), 0);
+	le64_store(key, y);
+	CHECK_RC(store_get(tx, STORE_DB_OBJINDEX, key, 8, &v), -ENOENT);
+
+	/* a store from before the index: ns_open builds it */
+	h = create_as(&alice, NS_ROOT_INO, "k", 0644);
+	CHECK_RC(ns_set_layout(ns, tx, &alice, h, &req, osts, 4, &l), 0);
+	y = l.stripes[0].object_id;
+	le64_store(key, y);
+	CHECK_RC(store_del(tx, STORE_DB_OBJINDEX, key, 8), 0);
+	CHECK_RC(store_del(tx, STORE_DB_META, "objindex", 8), 0);
+	CHECK_RC(obj_index_referenced(tx, y, 0, l.stripes[0].ost_idx, NULL), 0);
+	reopen();
+	CHECK_RC(obj_index_referenced(tx, y, 0, l.stripes[0].ost_idx, &ino), 1);
+	CHECK(ino == h);
+	CHECK_RC(obj_index_referenced(tx, f, 0, 999, NULL), 0);
+	teardown();
+}
+
 int main(void)
 {
 	log_init("test_namespace", LOG_WARNING, NULL);
@@ -1628,6 +1729,7 @@ int main(void)
 	test_create();
 	test_mkdir_rmdir();
 	test_unlink_orphans();
+	test_obj_index();
 	test_setattr();
 	test_permissions();
 	test_sticky_setgid();
