@@ -17,6 +17,16 @@
  * idempotent, so resending is safe. A partly failed write reports the
  * error; the stripes that succeeded keep their new data, as on Lustre.
  *
+ * Compression (files whose layout has PROTO_PATTERN_LZ4): writes go as
+ * OBJ_WRITE_Z, their chunks LZ4-compressed here (zchunk.h has the policy:
+ * whole chunks compressed, a piece inside a chunk raw for the OSS to merge
+ * and compress), in pieces of IO_ZWRITE_PIECE sent as soon as each is
+ * compressed (io_zwrite: compression overlaps the network), and reads of at least one chunk as OBJ_READ_Z, whose
+ * stored chunks are checked and decompressed in the reply callback, on the
+ * OST client's loop thread (one per OST, so OSTs decompress in parallel),
+ * straight into the result buffer. Smaller reads use OBJ_READ: the OSS
+ * decompresses, which moves fewer bytes than a whole compressed chunk.
+ *
  * What this file does not do: caching (the kernel's page cache does),
  * read-ahead (the kernel's), gathering small writes (the kernel sends up
  * to 1 MiB per WRITE).
@@ -28,9 +38,13 @@
 
 #include "client/client_i.h"
 #include "client/stripe.h"
+#include "client/zchunk.h"
 #include "common/log.h"
 
 #define IO_REFRESH_INTERVAL_MS 1000
+/* Object bytes per OBJ_WRITE_Z of a pipelined compressed write: four
+ * chunks, small enough that compressing one overlaps sending the last. */
+#define IO_ZWRITE_PIECE (4 * PROTO_ZCHUNK_SIZE)
 
 struct io_batch;
 
@@ -44,8 +58,8 @@ struct io_op {
 	size_t req_len;
 	struct rpc_client *rpc; /* the client it was last sent with */
 	int status;
-	uint64_t obj_off;	/* OBJ_READ: where the data starts */
-	uint64_t obj_len;	/* OBJ_READ: bytes asked */
+	uint64_t obj_off;	/* OBJ_READ(_Z): where the data starts */
+	uint64_t obj_len;	/* OBJ_READ(_Z): bytes asked */
 	struct msg_statfs sfs;	/* STATFS reply */
 };
 
@@ -100,6 +114,53 @@ static int io_scatter(struct io_op *op, const uint8_t *data, uint64_t len)
 	return 0;
 }
 
+/* zchunk_apply's dest: where object bytes of op's stripe go in the result
+ * (within one stripe unit and the asked range, else NULL). */
+static uint8_t *io_zdest(void *arg, uint64_t obj_off, uint32_t len)
+{
+	struct io_op *op = arg;
+	struct io_batch *b = op->b;
+	uint64_t foff;
+
+	if (obj_off < op->obj_off || obj_off + len > op->obj_off + op->obj_len ||
+	    obj_off % b->g.size + len > b->g.size)
+		return NULL;
+	foff = stripe_file_off(&b->g, op->stripe_idx, obj_off);
+	if (foff < b->dst_off || foff + len > b->dst_off + b->dst_len)
+		return NULL;
+	return b->dst + (foff - b->dst_off);
+}
+
+/* An OBJ_READ_Z reply: check, decompress and place its chunks. */
+static int io_zread_reply(struct io_op *op, struct cursor *cur)
+{
+	struct msg_zchunks z = { .cap = PROTO_ZCHUNKS_MAX };
+	uint8_t *scratch = NULL;
+	int64_t got;
+	int rc;
+
+	z.chunks = malloc(PROTO_ZCHUNKS_MAX * sizeof(*z.chunks));
+	scratch = malloc(PROTO_ZCHUNK_SIZE);
+	rc = -ENOMEM;
+	if (!z.chunks || !scratch)
+		goto out;
+	rc = msg_zchunks_decode(cur, &z);
+	if (rc)
+		goto out;
+	got = zchunk_apply(&z, op->obj_off, op->obj_len, scratch, io_zdest,
+			   op);
+	rc = got < 0 ? (int)got : 0;
+	if (rc == -EIO)
+		LOG_RATELIMITED(LOG_ERROR, "io",
+				"ost_idx=%u stripe=%u: compressed chunk "
+				"failed its checksum or did not decode",
+				op->ost_idx, op->stripe_idx);
+out:
+	free(scratch);
+	free(z.chunks);
+	return rc;
+}
+
 /* Loop thread of an OST client: decode, record, count down. */
 static void io_on_reply(void *arg, int status, const uint8_t *payload,
 			size_t len)
@@ -116,10 +177,12 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 			status = msg_obj_data_decode(&cur, &data);
 			if (!status)
 				status = io_scatter(op, data.p, data.len);
+		} else if (op->opcode == PROTO_OP_OBJ_READ_Z) {
+			status = io_zread_reply(op, &cur);
 		} else if (op->opcode == PROTO_OP_STATFS) {
 			status = msg_statfs_decode(&cur, &op->sfs);
 		}
-		if (status)
+		if (status && status != -EIO)
 			LOG_RATELIMITED(LOG_WARNING, "io",
 					"ost_idx=%u op=%s: malformed reply",
 					op->ost_idx,
@@ -149,37 +212,45 @@ static int io_refresh_map(struct client *c)
 	return cluster_refresh(c->cl) == 0;
 }
 
-/* Send the ops marked in send[] and wait for all their replies. */
-static void io_send_wait(struct io_batch *b, struct io_op *ops, size_t n,
-			 const int *send)
+/* Send one op of b (its reply counts down b->left; io_wait waits). */
+static void io_send_one(struct io_batch *b, struct io_op *op)
 {
-	pthread_mutex_lock(&b->mu);
-	for (size_t i = 0; i < n; i++)
-		b->left += send[i] != 0;
-	pthread_mutex_unlock(&b->mu);
-	for (size_t i = 0; i < n; i++) {
-		struct io_op *op = &ops[i];
-		int rc;
+	int rc;
 
-		if (!send[i])
-			continue;
-		op->b = b;
-		op->rpc = cluster_ost_rpc(b->c->cl, op->ost_idx);
-		rc = op->rpc ? rpc_call_async(op->rpc, op->opcode, op->req,
-					      op->req_len, b->c->timeout_ms,
-					      io_on_reply, op)
-			     : -ENOTCONN;
-		if (rc) {
-			pthread_mutex_lock(&b->mu);
-			op->status = rc;
-			b->left--;
-			pthread_mutex_unlock(&b->mu);
-		}
+	pthread_mutex_lock(&b->mu);
+	b->left++;
+	pthread_mutex_unlock(&b->mu);
+	op->b = b;
+	op->rpc = cluster_ost_rpc(b->c->cl, op->ost_idx);
+	rc = op->rpc ? rpc_call_async(op->rpc, op->opcode, op->req,
+				      op->req_len, b->c->timeout_ms,
+				      io_on_reply, op)
+		     : -ENOTCONN;
+	if (rc) {
+		pthread_mutex_lock(&b->mu);
+		op->status = rc;
+		b->left--;
+		pthread_mutex_unlock(&b->mu);
 	}
+}
+
+/* Wait until every op sent with b has its reply or error. */
+static void io_wait(struct io_batch *b)
+{
 	pthread_mutex_lock(&b->mu);
 	while (b->left)
 		pthread_cond_wait(&b->cond, &b->mu);
 	pthread_mutex_unlock(&b->mu);
+}
+
+/* Send the ops marked in send[] and wait for all their replies. */
+static void io_send_wait(struct io_batch *b, struct io_op *ops, size_t n,
+			 const int *send)
+{
+	for (size_t i = 0; i < n; i++)
+		if (send[i])
+			io_send_one(b, &ops[i]);
+	io_wait(b);
 }
 
 /*
@@ -187,7 +258,22 @@ static void io_send_wait(struct io_batch *b, struct io_op *ops, size_t n,
  * whose OST was lost if a map refresh gives it a new client. Returns 0 or
  * the first error (lost OSTs as -EIO). Frees every op's req.
  */
+static int io_finish(struct io_batch *b, struct io_op *ops, size_t n);
+
 static int io_run(struct io_batch *b, struct io_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		io_send_one(b, &ops[i]);
+	io_wait(b);
+	return io_finish(b, ops, n);
+}
+
+/*
+ * After every op of b was sent once and answered: retry once those whose
+ * OST was lost if a map refresh gives it a new client; the first error
+ * (lost OSTs as -EIO) or 0. Frees every op's req.
+ */
+static int io_finish(struct io_batch *b, struct io_op *ops, size_t n)
 {
 	int *send = calloc(n ? n : 1, sizeof(*send));
 	int rc = 0, again = 0;
@@ -196,9 +282,6 @@ static int io_run(struct io_batch *b, struct io_op *ops, size_t n)
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++)
-		send[i] = 1;
-	io_send_wait(b, ops, n, send);
 	for (size_t i = 0; i < n; i++) {
 		send[i] = io_lost(ops[i].status);
 		again |= send[i];
@@ -272,6 +355,49 @@ static int io_op_encode(struct io_op *op, uint16_t opcode,
 	return 0;
 }
 
+/*
+ * Encode an OBJ_WRITE_Z of the object bytes [off, off + len) at data into
+ * op: the chunks compressed as zchunk.h says.
+ */
+static int io_op_zencode(struct io_op *op, const struct msg_layout *l,
+			 uint32_t stripe_idx, uint64_t off, const uint8_t *data,
+			 uint32_t len)
+{
+	uint32_t cap = ZCHUNK_ENCODE_MAX(len), count = 0;
+	struct msg_obj_zwrite m = {
+		.object_id = l->stripes[stripe_idx].object_id,
+		.stripe_idx = stripe_idx,
+		.flags = PROTO_OBJ_LZ4,
+	};
+	struct msg_zchunk *z = malloc(cap * sizeof(*z));
+	uint8_t *scratch = malloc(len ? len : 1);
+	ssize_t n;
+	int rc = -ENOMEM;
+
+	op->opcode = PROTO_OP_OBJ_WRITE_Z;
+	op->stripe_idx = stripe_idx;
+	op->ost_idx = l->stripes[stripe_idx].ost_idx;
+	if (!z || !scratch)
+		goto out;
+	rc = zchunk_encode(data, off, len, z, cap, scratch, len, &count);
+	if (rc)
+		goto out;
+	m.z = (struct msg_zchunks){ .count = count, .chunks = z, .cap = cap };
+	op->req_len = msg_obj_zwrite_encoded_len(&m);
+	op->req = malloc(op->req_len);
+	rc = -ENOMEM;
+	if (!op->req)
+		goto out;
+	n = msg_obj_zwrite_encode(&m, op->req, op->req_len);
+	rc = n < 0 ? (int)n : 0;
+	if (!rc)
+		op->req_len = (size_t)n;
+out:
+	free(scratch);
+	free(z);
+	return rc;
+}
+
 static struct stripe_geom io_geom(const struct msg_layout *l)
 {
 	struct stripe_geom g = { .size = l->stripe_size, .count = l->nstripes };
@@ -308,6 +434,12 @@ static int io_read_range(struct client *c, const struct msg_layout *l,
 		m.len = el;
 		ops[n].obj_off = eo;
 		ops[n].obj_len = el;
+		if ((l->pattern & PROTO_PATTERN_LZ4) && el >= PROTO_ZCHUNK_SIZE) {
+			/* Same request bytes as OBJ_READ (msg_zio.h). */
+			rc = io_op_encode(&ops[n], PROTO_OP_OBJ_READ, l, i, &m);
+			ops[n++].opcode = PROTO_OP_OBJ_READ_Z;
+			continue;
+		}
 		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_READ, l, i, &m);
 	}
 	if (!rc)
@@ -395,6 +527,73 @@ static const uint8_t *io_gather(const struct stripe_geom *g, const uint8_t *buf,
 	return copy;
 }
 
+/*
+ * io_write of a compressed file: each stripe's piece is cut into
+ * IO_ZWRITE_PIECE object ranges, and each is sent as soon as it is
+ * compressed, so that compressing the next overlaps sending (and the OSS
+ * storing) this one: a writer that waits for every write(2) still keeps
+ * the network busy. Ranges are disjoint, so their order does not matter.
+ */
+static int io_zwrite(struct client *c, struct cinode *ci,
+		     const struct msg_layout *l, const uint8_t *buf,
+		     size_t len, uint64_t off)
+{
+	struct stripe_geom g = io_geom(l);
+	size_t cap = len / IO_ZWRITE_PIECE + 2 * (size_t)l->nstripes, n = 0;
+	struct io_op *ops = calloc(cap, sizeof(*ops));
+	uint8_t *mask = calloc((l->nstripes + 7) / 8, 1);
+	struct io_batch b;
+	int rc = 0;
+
+	io_batch_init(&b, c);
+	if (!ops || !mask) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
+		const uint8_t *data;
+		uint8_t *owned;
+		uint64_t eo, el, p, next;
+
+		stripe_extent(&g, off, len, i, &eo, &el);
+		if (!el)
+			continue;
+		data = io_gather(&g, buf, off, eo, el, i, &owned);
+		if (!data) {
+			rc = -ENOMEM;
+			break;
+		}
+		for (p = eo; p < eo + el && !rc; p = next) {
+			if (n == cap) { /* cannot happen: cap is a bound */
+				rc = -EOVERFLOW;
+				break;
+			}
+			next = (p / IO_ZWRITE_PIECE + 1) * IO_ZWRITE_PIECE;
+			if (next > eo + el)
+				next = eo + el;
+			rc = io_op_zencode(&ops[n], l, i, p, data + (p - eo),
+					   (uint32_t)(next - p));
+			if (!rc)
+				io_send_one(&b, &ops[n++]);
+		}
+		free(owned);
+		mask[i / 8] |= (uint8_t)(1u << (i % 8));
+	}
+	/* Sent ones are waited for even after an error: they use ops. */
+	io_wait(&b);
+	if (!rc)
+		rc = io_finish(&b, ops, n);
+	if (!rc)
+		inode_wrote(ci, off + len, mask, l->nstripes);
+out:
+	for (size_t i = 0; ops && i < n; i++)
+		free(ops[i].req);
+	free(ops);
+	free(mask);
+	io_batch_fini(&b);
+	return rc;
+}
+
 int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 	     size_t len, uint64_t off)
 {
@@ -416,6 +615,11 @@ int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 		free(l);
 		return -EIO;
 	}
+	if (l->pattern & PROTO_PATTERN_LZ4) {
+		rc = io_zwrite(c, ci, l, buf, len, off);
+		free(l);
+		return rc;
+	}
 	io_batch_init(&b, c);
 	g = io_geom(l);
 	ops = calloc(l->nstripes, sizeof(*ops));
@@ -434,7 +638,6 @@ int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 		if (!el)
 			continue;
 		m.off = eo;
-		m.flags = (l->pattern & PROTO_PATTERN_LZ4) ? PROTO_OBJ_LZ4 : 0;
 		m.data.p = io_gather(&g, buf, off, eo, el, i, &owned);
 		m.data.len = (uint32_t)el;
 		if (!m.data.p) {

@@ -36,7 +36,8 @@ int layout_check(const struct layout *l)
 		return -EINVAL;
 	if (l->first_ost < LAYOUT_OST_ANY)
 		return -EINVAL;
-	if (l->pattern & ~LAYOUT_PATTERN_KNOWN)
+	if ((l->pattern & ~LAYOUT_PATTERN_KNOWN) ||
+	    (l->pattern & LAYOUT_PATTERN_COMPR) == LAYOUT_PATTERN_COMPR)
 		return -EINVAL;
 	if (l->nstripes)
 		return -EINVAL;
@@ -53,6 +54,9 @@ void layout_resolve(const struct layout *req, const struct layout *dflt,
 	int32_t first_ost = req->first_ost;
 	uint32_t pattern = req->pattern;
 	uint32_t gen = req->gen;
+
+	if (!(pattern & LAYOUT_PATTERN_COMPR))
+		pattern |= dflt->pattern & LAYOUT_PATTERN_COMPR;
 
 	out->stripe_size = stripe_size;
 	out->stripe_count = stripe_count;

@@ -50,9 +50,17 @@
 #define LAYOUT_MAX_ENCODED_LEN                                                 \
 	(LAYOUT_HEADER_LEN + LAYOUT_STRIPE_LEN * LAYOUT_MAX_STRIPES)
 
-/* Pattern flags. Unknown bits are refused by layout_check(). */
-#define LAYOUT_PATTERN_LZ4   0x1u /* chunks LZ4-compressed on the OSTs */
-#define LAYOUT_PATTERN_KNOWN LAYOUT_PATTERN_LZ4
+/*
+ * Pattern flags (the same bits as PROTO_PATTERN_*). Compression is
+ * inherited like the other fields: a template or request with neither
+ * LZ4 nor NOCOMPR takes the compression of the default above it; NOCOMPR
+ * ("setstripe -Z none") stops an inherited LZ4. Both at once, and unknown
+ * bits, are refused by layout_check().
+ */
+#define LAYOUT_PATTERN_LZ4     0x1u /* chunks LZ4-compressed (by clients) */
+#define LAYOUT_PATTERN_NOCOMPR 0x2u /* compression explicitly off */
+#define LAYOUT_PATTERN_COMPR   (LAYOUT_PATTERN_LZ4 | LAYOUT_PATTERN_NOCOMPR)
+#define LAYOUT_PATTERN_KNOWN   LAYOUT_PATTERN_COMPR
 
 struct layout_stripe {
 	uint32_t ost_idx;   /* OST holding this stripe */
@@ -86,10 +94,11 @@ void layout_default(struct layout *l);
 
 /* Validate a template or request: stripe_size a multiple of 64 KiB (or 0),
  * stripe_count in -1..LAYOUT_MAX_STRIPES, first_ost >= -1, known pattern
- * bits, nstripes 0. Returns 0 or -EINVAL. */
+ * bits and not both LZ4 and NOCOMPR, nstripes 0. Returns 0 or -EINVAL. */
 int layout_check(const struct layout *l);
 
-/* out = req with its inherited (0) fields taken from dflt; nstripes = 0.
+/* out = req with its inherited (0) fields taken from dflt, compression
+ * bits included (when req has none); nstripes = 0.
  * dflt itself must be complete (no 0 fields). out may alias req. */
 void layout_resolve(const struct layout *req, const struct layout *dflt,
 		    struct layout *out);

@@ -12,7 +12,8 @@
  * one opens the store without sync (DESIGN.md: it may skip syncs), so an
  * MDS crash may lose the last acknowledged changes, a clean stop none.
  *
- * The file system's default layout (--stripe-size, --stripe-count) is
+ * The file system's default layout (--stripe-size, --stripe-count,
+ * --compression: none, or lz4 as FSx's DataCompressionType) is
  * stored as the root directory's default layout, rewritten at every start
  * from the options: they are the source of truth, and a `glint setstripe`
  * on the root lasts until the next restart.
@@ -40,6 +41,7 @@
 #include "mds/reconcile.h"
 
 static const char *const deploy_names[] = { "scratch", "persistent", NULL };
+static const char *const compression_names[] = { "none", "lz4", NULL };
 static const char *const level_names[] = { "debug", "info", "notice",
 					   "warning", "error", NULL };
 
@@ -62,6 +64,10 @@ static const struct config_option mds_options[] = {
 	{ CONFIG_OPT_ENUM(struct mds_config, deployment, "deployment-type",
 			  "scratch", deploy_names,
 			  "scratch: one copy of each object; persistent: two") },
+	{ CONFIG_OPT_ENUM(struct mds_config, compression, "compression",
+			  "none", compression_names,
+			  "data compression of new files (FSx's "
+			  "DataCompressionType): none or lz4") },
 	{ CONFIG_OPT_INT64(struct mds_config, reconcile_interval,
 			   "reconcile-interval", "3600", 0, 30 * 86400,
 			   "seconds between scans of each OST for objects no file references (0 = only when the OST registers)") },
@@ -115,6 +121,9 @@ static int mds_set_fs_default(struct mds *m)
 	l->stripe_size = (uint32_t)m->cfg.stripe_size;
 	l->stripe_count = (int32_t)m->cfg.stripe_count;
 	l->first_ost = LAYOUT_OST_ANY;
+	/* The root's default is the top: "none" is explicit there too. */
+	l->pattern = m->cfg.compression == 1 ? LAYOUT_PATTERN_LZ4 :
+					       LAYOUT_PATTERN_NOCOMPR;
 	rc = store_txn_begin(m->st, NULL, false, &txn);
 	if (rc)
 		goto out;
@@ -248,11 +257,12 @@ static int mds_run(struct mds *m)
 		goto out_srv;
 	}
 	log_msg(LOG_NOTICE, "main",
-		"fsname=%s serving on %s:%u db=%s deployment=%s stripe_size=%llu stripe_count=%lld",
+		"fsname=%s serving on %s:%u db=%s deployment=%s stripe_size=%llu stripe_count=%lld compression=%s",
 		m->cfg.fsname, host, bound, m->cfg.db,
 		deploy_names[m->cfg.deployment],
 		(unsigned long long)m->cfg.stripe_size,
-		(long long)m->cfg.stripe_count);
+		(long long)m->cfg.stripe_count,
+		compression_names[m->cfg.compression]);
 	ev_signal_init(&sigterm, mds_on_signal, SIGTERM);
 	ev_signal_init(&sigint, mds_on_signal, SIGINT);
 	ev_signal_start(m->loop, &sigterm);

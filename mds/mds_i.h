@@ -33,6 +33,7 @@ struct mds_config {
 	uint64_t stripe_size; /* default stripe size in bytes */
 	int64_t stripe_count; /* default stripe count; -1 = all OSTs */
 	int deployment;	     /* 0 scratch, 1 persistent (option table index) */
+	int compression;     /* 0 none, 1 lz4: the file system default */
 	char *port_file;     /* where to write the bound port, or NULL */
 	int log_level;	     /* enum log_level */
 	char *log_file;	     /* NULL = stderr */

@@ -19,6 +19,16 @@
  * before table: a torn update leaves an entry that does not match its slot
  * and reads as -EIO, never as wrong data; freeing last only leaks blocks.
  *
+ * Client-compressed chunks (objstore_write_chunks): every chunk is decoded
+ * and checked against the client's checksum of its raw bytes before the
+ * lock is taken, then the decoded span goes through obj_modify like any
+ * write, with per-chunk hints so that a chunk written whole keeps the
+ * client's LZ4 bytes (no second compression) and one the client sent raw
+ * is not tried again. objstore_read_chunks verifies stored chunks and
+ * hands them out as they are. The OST's data totals (logical and stored
+ * bytes of all chunks) are scanned from the tables at open and kept by
+ * obj_modify, truncate and destroy.
+ *
  * Not done: caching open fds across calls (each call opens and closes its
  * two files through the ring), and copy-on-write chunk slots (which would
  * turn a torn in-place overwrite into the old data instead of -EIO).
@@ -112,6 +122,8 @@ struct objstore {
 	pthread_mutex_t space_lock;   /* guards used and reserved */
 	uint64_t used;		      /* disk bytes of all object files */
 	uint64_t reserved;	      /* predicted growth of running calls */
+	uint64_t data_logical;	      /* data_len of all stored chunks */
+	uint64_t data_stored;	      /* stored_len of all stored chunks */
 	atomic_uint_fast64_t objects; /* object count */
 	atomic_uint_fast64_t csum_errors; /* see objstore_stats */
 	atomic_uint_fast64_t read_ops;
@@ -308,6 +320,22 @@ static void objstore_account(struct objstore *os, struct obj *o,
 		os->used = 0;
 	pthread_mutex_unlock(&os->space_lock);
 	o->reserved = 0;
+}
+
+/* Add (or with negative values remove) data bytes to the OST's totals. */
+static void objstore_add_data(struct objstore *os, int64_t logical,
+			      int64_t stored)
+{
+	pthread_mutex_lock(&os->space_lock);
+	if (logical < 0 && (uint64_t)-logical > os->data_logical)
+		os->data_logical = 0;
+	else
+		os->data_logical += (uint64_t)logical;
+	if (stored < 0 && (uint64_t)-stored > os->data_stored)
+		os->data_stored = 0;
+	else
+		os->data_stored += (uint64_t)stored;
+	pthread_mutex_unlock(&os->space_lock);
 }
 
 /* --- object open/load/close --- */
@@ -544,6 +572,21 @@ static int chunk_decode(struct objstore *os, const struct obj *o, uint64_t c,
 
 /* --- modification: the one path of write, punch and truncate --- */
 
+/*
+ * What a client sent for one whole chunk (objstore_write_chunks): the raw
+ * content is in the data buffer already; kind says how the client encoded
+ * it. LZ4: stored/stored_len/csum (of the stored bytes) can be written as
+ * they are. RAW: the client found it incompressible, do not try again.
+ */
+struct chunk_hint {
+	uint32_t kind;	       /* CHUNK_HOLE (no hint), CHUNK_RAW, CHUNK_LZ4 */
+	uint32_t raw_len;      /* bytes it stands for, from the chunk start */
+	uint32_t stored_len;   /* LZ4: bytes at stored */
+	const uint8_t *stored; /* LZ4: the compressed bytes (borrowed) */
+	uint64_t csum;	       /* LZ4: XXH3 of the stored bytes */
+	uint64_t raw_csum;     /* XXH3 of the raw content (checked) */
+};
+
 struct chunk_plan {
 	uint64_t c;		/* chunk index */
 	struct chunk_entry old; /* entry before */
@@ -568,10 +611,38 @@ static void plans_free(struct chunk_plan *plans, size_t n)
 	free(plans);
 }
 
-/* Encode the new content of one chunk (content_len bytes at src). */
+/* Apply the change of n chunk plans to the data totals. */
+static void objstore_account_data(struct objstore *os,
+				  const struct chunk_plan *plans, size_t n)
+{
+	int64_t dl = 0, ds = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct chunk_plan *p = &plans[i];
+
+		if (!p->changed)
+			continue;
+		if (p->old.kind != CHUNK_HOLE) {
+			dl -= p->old.data_len;
+			ds -= p->old.stored_len;
+		}
+		if (p->new.kind != CHUNK_HOLE) {
+			dl += p->new.data_len;
+			ds += p->new.stored_len;
+		}
+	}
+	objstore_add_data(os, dl, ds);
+}
+
+/*
+ * Encode the new content of one chunk (content_len bytes at src). hint
+ * (may be NULL) is the client's encoding of exactly this content: its LZ4
+ * bytes are taken as they are when they save a block like ours would, and
+ * a chunk it sent raw is not compressed again.
+ */
 static int plan_encode(struct objstore *os, struct chunk_plan *p,
 		       const uint8_t *src, uint64_t content_len,
-		       enum obj_enc enc)
+		       enum obj_enc enc, const struct chunk_hint *hint)
 {
 	uint64_t alloc = alloc_len(os, content_len);
 	bool lz4 = enc == OBJ_ENC_LZ4 ||
@@ -581,6 +652,19 @@ static int plan_encode(struct objstore *os, struct chunk_plan *p,
 	memset(&p->new, 0, sizeof(p->new));
 	if (content_len == 0 || is_zero(src, content_len))
 		return 0; /* a hole */
+	if (hint && hint->raw_len != content_len)
+		hint = NULL;
+	if (hint && hint->kind == CHUNK_LZ4 && alloc > os->blksize &&
+	    hint->stored_len <= alloc - os->blksize) {
+		p->new.kind = CHUNK_LZ4;
+		p->new.stored_len = hint->stored_len;
+		p->new.data_len = (uint32_t)content_len;
+		p->new.csum = hint->csum;
+		p->store = hint->stored;
+		return 0;
+	}
+	if (hint)
+		lz4 = false; /* the client tried, or LZ4 saves no block */
 	if (lz4 && alloc > os->blksize) {
 		p->cbuf = malloc(CHUNK);
 		if (!p->cbuf)
@@ -601,7 +685,10 @@ static int plan_encode(struct objstore *os, struct chunk_plan *p,
 		p->store = src;
 	}
 	p->new.data_len = (uint32_t)content_len;
-	p->new.csum = checksum_xxh3(p->store, p->new.stored_len);
+	/* Stored raw, a hint's checked checksum is the stored one. */
+	p->new.csum = hint && p->new.kind == CHUNK_RAW ?
+			      hint->raw_csum :
+			      checksum_xxh3(p->store, p->new.stored_len);
 	return 0;
 }
 
@@ -609,11 +696,15 @@ static int plan_encode(struct objstore *os, struct chunk_plan *p,
  * Replace [off, off + len) of o with data (NULL: zeros), set its size to
  * new_size, and with drop_from != UINT64_MAX free every chunk from that
  * index on (truncate). The window must hold the chunks of [off, off + len).
- * Nothing changes on -ENOSPC or when an old chunk fails its checksum.
+ * hints (NULL, or one per chunk of the range) are the client's encodings
+ * (plan_encode), used for chunks written whole. Nothing changes on -ENOSPC
+ * or when an old chunk fails its checksum. Keeps the data totals of os up
+ * to date for the chunks of the range (the caller accounts dropped ones).
  */
 static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		      uint64_t off, uint64_t len, const uint8_t *data,
-		      uint64_t new_size, enum obj_enc enc, uint64_t drop_from)
+		      uint64_t new_size, enum obj_enc enc, uint64_t drop_from,
+		      const struct chunk_hint *hints)
 {
 	uint64_t c0 = off / CHUNK;
 	size_t n = len ? (size_t)((off + len - 1) / CHUNK - c0 + 1) : 0;
@@ -676,10 +767,13 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		uint64_t content_len =
 		    new_size > cs ? min_u64(CHUNK, new_size - cs) : 0;
 		const uint8_t *src;
+		const struct chunk_hint *hint = NULL;
 
 		if (!p->need_old && data && a == cs && b - a >= content_len) {
 			/* Fully overwritten: encode straight from data. */
 			src = data + (cs - off);
+			if (hints && hints[i].kind != CHUNK_HOLE)
+				hint = &hints[i];
 		} else {
 			p->content = malloc(CHUNK);
 			if (!p->content) {
@@ -708,7 +802,7 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 				       CHUNK - content_len);
 			src = p->content;
 		}
-		rc = plan_encode(os, p, src, content_len, enc);
+		rc = plan_encode(os, p, src, content_len, enc, hint);
 		if (rc < 0)
 			goto out;
 		p->changed =
@@ -801,6 +895,8 @@ static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		o->have_header = true;
 	}
 
+	objstore_account_data(os, plans, n);
+
 	/* 6. Free what the new table no longer references. */
 	nops = 0;
 	for (i = 0; i < n; i++) {
@@ -841,6 +937,33 @@ out:
 
 /* --- public operations --- */
 
+/*
+ * Add up data_len and stored_len of the stored chunks [first, end) of o,
+ * loading the table in windows (this replaces o->win). 0, -EIO, -ENOMEM.
+ */
+static int obj_sum(struct objstore *os, struct ring *ring, struct obj *o,
+		   uint64_t first, uint64_t end, uint64_t *logical,
+		   uint64_t *stored)
+{
+	int rc;
+
+	*logical = 0;
+	*stored = 0;
+	for (; first < end; first += OBJ_WINDOW) {
+		rc = obj_load(os, ring, o, first,
+			      min_u64(OBJ_WINDOW, end - first), false);
+		if (rc < 0)
+			return rc;
+		for (uint64_t i = 0; i < o->win_count; i++) {
+			if (o->win[i].kind == CHUNK_HOLE)
+				continue;
+			*logical += o->win[i].data_len;
+			*stored += o->win[i].stored_len;
+		}
+	}
+	return 0;
+}
+
 static uint64_t chunk_count(uint64_t off, uint64_t len)
 {
 	return len ? (off + len - 1) / CHUNK - off / CHUNK + 1 : 0;
@@ -866,7 +989,7 @@ int objstore_create(struct objstore *os, struct ring *ring, uint64_t fid,
 	rc = obj_load(os, ring, &o, 0, 0, true);
 	if (rc == 0)
 		rc = obj_modify(os, ring, &o, 0, 0, NULL, 0, OBJ_ENC_RAW,
-				UINT64_MAX);
+				UINT64_MAX, NULL);
 	if (rc < 0)
 		obj_discard(os, ring, &o);
 	else
@@ -1039,7 +1162,8 @@ ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 	rc = obj_load(os, ring, &o, off / CHUNK, chunk_count(off, len), true);
 	if (rc == 0)
 		rc = obj_modify(os, ring, &o, off, len, data,
-				max_u64(o.size, off + len), enc, UINT64_MAX);
+				max_u64(o.size, off + len), enc, UINT64_MAX,
+				NULL);
 	if (rc < 0 && o.created)
 		obj_discard(os, ring, &o);
 	else
@@ -1053,11 +1177,304 @@ out_unlock:
 	return rc < 0 ? rc : (ssize_t)len;
 }
 
+/* --- client-compressed chunks --- */
+
+/* Check a client's chunk list (objstore.h's rules): 0 and *span, or
+ * -EINVAL. */
+static int zchunks_check(const struct objstore_zchunk *z, size_t n,
+			 uint64_t *span)
+{
+	*span = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct objstore_zchunk *c = &z[i];
+
+		if (c->raw_len == 0 || c->raw_len > CHUNK ||
+		    c->off > OBJSTORE_MAX_OBJECT_SIZE ||
+		    (c->off + c->raw_len - 1) / CHUNK != c->off / CHUNK)
+			return -EINVAL;
+		if (i && c->off != z[i - 1].off + z[i - 1].raw_len)
+			return -EINVAL;
+		switch (c->kind) {
+		case OBJSTORE_Z_ZERO:
+			if (c->stored_len)
+				return -EINVAL;
+			break;
+		case OBJSTORE_Z_RAW:
+			if (c->stored_len != c->raw_len || !c->data)
+				return -EINVAL;
+			break;
+		case OBJSTORE_Z_LZ4:
+			if (c->off % CHUNK || !c->stored_len ||
+			    c->stored_len >= c->raw_len || !c->data)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+		*span += c->raw_len;
+	}
+	return 0;
+}
+
+/*
+ * Decode the client's chunks into raw (their span, from z[0].off) and
+ * check each against its checksum of the raw bytes; fill hints (one per
+ * chunk slot of the span) for the chunks that start at their slot.
+ * -EBADMSG (logged) on the first chunk that fails.
+ */
+static int zchunks_unpack(struct objstore *os, uint64_t fid, uint32_t idx,
+			  const struct objstore_zchunk *z, size_t n,
+			  uint8_t *raw, struct chunk_hint *hints)
+{
+	uint64_t off0 = z[0].off, c0 = off0 / CHUNK;
+	const char *why = NULL;
+	size_t i;
+
+	for (i = 0; i < n && !why; i++) {
+		const struct objstore_zchunk *c = &z[i];
+		uint8_t *dst = raw + (c->off - off0);
+		struct chunk_hint *h;
+
+		if (c->kind == OBJSTORE_Z_ZERO) {
+			memset(dst, 0, c->raw_len);
+			continue;
+		}
+		if (c->kind == OBJSTORE_Z_RAW)
+			memcpy(dst, c->data, c->raw_len);
+		else if (compress_decode(c->data, c->stored_len, dst,
+					 c->raw_len))
+			why = "does not decode to its length";
+		if (!why && checksum_xxh3(dst, c->raw_len) != c->csum)
+			why = "fails its checksum";
+		if (why || c->off % CHUNK)
+			continue;
+		h = &hints[c->off / CHUNK - c0];
+		h->kind = c->kind == OBJSTORE_Z_LZ4 ? CHUNK_LZ4 : CHUNK_RAW;
+		h->raw_len = c->raw_len;
+		h->raw_csum = c->csum;
+		if (c->kind == OBJSTORE_Z_LZ4) {
+			h->stored = c->data;
+			h->stored_len = c->stored_len;
+			h->csum = checksum_xxh3(c->data, c->stored_len);
+		}
+	}
+	if (!why)
+		return 0;
+	LOG_RATELIMITED(LOG_WARNING, "objstore",
+			"ost=%u fid=%#" PRIx64 " idx=%u: refused a written "
+			"chunk at %" PRIu64 " (%s): nothing stored",
+			os->ost_idx, fid, idx, z[i - 1].off, why);
+	return -EBADMSG;
+}
+
+ssize_t objstore_write_chunks(struct objstore *os, struct ring *ring,
+			      uint64_t fid, uint32_t stripe_idx,
+			      const struct objstore_zchunk *chunks, size_t n,
+			      unsigned flags)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	enum obj_enc enc =
+	    (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4 : OBJ_ENC_RAW;
+	struct chunk_hint *hints = NULL;
+	uint8_t *raw = NULL;
+	uint64_t off, span;
+	struct obj o;
+	int rc;
+
+	if ((flags & ~OBJSTORE_WRITE_COMPRESS) || (n && !chunks) ||
+	    zchunks_check(chunks, n, &span) || span > OBJSTORE_MAX_IO)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	off = chunks[0].off;
+	if (span > OBJSTORE_MAX_OBJECT_SIZE - off)
+		return -EFBIG;
+	raw = malloc(span);
+	hints = calloc(chunk_count(off, span), sizeof(*hints));
+	if (!raw || !hints) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+	/* Verified before the lock: nothing is touched for a bad chunk. */
+	rc = zchunks_unpack(os, fid, stripe_idx, chunks, n, raw, hints);
+	if (rc < 0)
+		goto out_free;
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_wrlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_CREATE);
+	if (rc < 0)
+		goto out_unlock;
+	rc = obj_load(os, ring, &o, off / CHUNK, chunk_count(off, span), true);
+	if (rc == 0)
+		rc = obj_modify(os, ring, &o, off, span, raw,
+				max_u64(o.size, off + span), enc, UINT64_MAX,
+				hints);
+	if (rc < 0 && o.created)
+		obj_discard(os, ring, &o);
+	else
+		obj_close(os, ring, &o, true);
+	if (rc == 0) {
+		atomic_fetch_add(&os->write_ops, 1);
+		atomic_fetch_add(&os->write_bytes, span);
+	}
+out_unlock:
+	pthread_rwlock_unlock(lock);
+out_free:
+	free(hints);
+	free(raw);
+	return rc < 0 ? rc : (ssize_t)span;
+}
+
+/* One chunk to hand out: entry i of o's window, the part [a, b). */
+struct zread_slot {
+	uint64_t a, b;	  /* object bytes wanted of this chunk */
+	size_t rpos;	  /* where its stored bytes were read in buf */
+	bool read;	  /* an op reads it */
+};
+
+/* Append a chunk to the output list; -EINVAL when out of room. */
+static int zread_emit(struct objstore_zchunk *chunks, size_t cap, size_t *n,
+		      uint64_t off, uint64_t end, uint32_t kind)
+{
+	if (end <= off)
+		return 0;
+	if (*n >= cap)
+		return -EINVAL;
+	chunks[(*n)++] = (struct objstore_zchunk){
+		.off = off, .raw_len = (uint32_t)(end - off), .kind = kind };
+	return 0;
+}
+
+ssize_t objstore_read_chunks(struct objstore *os, struct ring *ring,
+			     uint64_t fid, uint32_t stripe_idx, uint64_t off,
+			     uint64_t len, struct objstore_zchunk *chunks,
+			     size_t cap, uint8_t *buf, size_t buf_cap,
+			     size_t *stored_total)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	struct zread_slot *slots = NULL;
+	struct ring_op *ops = NULL;
+	uint64_t end, n, i, c0;
+	size_t nops = 0, rpos = 0, wpos = 0, nout = 0;
+	struct obj o;
+	ssize_t rc;
+
+	*stored_total = 0;
+	if (len > OBJSTORE_MAX_IO || cap < OBJSTORE_ZREAD_CHUNKS(len) ||
+	    buf_cap < OBJSTORE_ZREAD_BUF(len))
+		return -EINVAL;
+	if (off >= OBJSTORE_MAX_OBJECT_SIZE)
+		len = 0;
+	else if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
+		len = OBJSTORE_MAX_OBJECT_SIZE - off;
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_rdlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_RD);
+	if (rc < 0)
+		goto out_unlock;
+	c0 = off / CHUNK;
+	rc = obj_load(os, ring, &o, c0, chunk_count(off, len), true);
+	if (rc < 0 || off >= o.size || len == 0)
+		goto out;
+	end = min_u64(off + len, o.size);
+	n = chunk_count(off, end - off);
+	ops = calloc(n, sizeof(*ops));
+	slots = calloc(n, sizeof(*slots));
+	if (!ops || !slots) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* Read every stored chunk that holds wanted bytes, whole (its
+	 * checksum covers all of it), back to back into buf. */
+	for (i = 0; i < n; i++) {
+		const struct chunk_entry *e = &o.win[i];
+		struct zread_slot *s = &slots[i];
+		uint64_t cs = (c0 + i) * CHUNK;
+
+		s->a = max_u64(off, cs);
+		s->b = min_u64(end, cs + CHUNK);
+		if (e->kind == CHUNK_HOLE || s->a >= cs + e->data_len)
+			continue;
+		s->read = true;
+		s->rpos = rpos;
+		ring_op_read(&ops[nops++], o.dat_fd, buf + rpos, e->stored_len,
+			     cs);
+		rpos += e->stored_len;
+	}
+	if (nops) {
+		rc = ring_run(ring, ops, nops);
+		if (rc < 0)
+			goto out;
+	}
+	/* Verify, then pack what is handed out to the front of buf. */
+	nops = 0;
+	for (i = 0; i < n; i++) {
+		const struct chunk_entry *e = &o.win[i];
+		struct zread_slot *s = &slots[i];
+		uint64_t cs = (c0 + i) * CHUNK, dend = cs + e->data_len;
+		struct objstore_zchunk *z;
+		uint64_t from;
+		size_t slen;
+
+		if (!s->read) {
+			rc = zread_emit(chunks, cap, &nout, s->a, s->b,
+					OBJSTORE_Z_ZERO);
+			if (rc < 0)
+				goto out;
+			continue;
+		}
+		if (ops[nops].res != (int64_t)e->stored_len ||
+		    checksum_xxh3(buf + s->rpos, e->stored_len) != e->csum) {
+			objstore_count_csum_error(os, &o, c0 + i,
+						  "chunk data");
+			rc = -EIO;
+			goto out;
+		}
+		nops++;
+		if (e->kind == CHUNK_LZ4) {
+			from = s->rpos;
+			slen = e->stored_len;
+			rc = zread_emit(chunks, cap, &nout, cs, dend,
+					OBJSTORE_Z_LZ4);
+		} else {
+			from = s->rpos + (s->a - cs);
+			slen = (size_t)(min_u64(s->b, dend) - s->a);
+			rc = zread_emit(chunks, cap, &nout, s->a,
+					min_u64(s->b, dend), OBJSTORE_Z_RAW);
+		}
+		if (rc < 0)
+			goto out;
+		z = &chunks[nout - 1];
+		z->stored_len = (uint32_t)slen;
+		if (wpos != from)
+			memmove(buf + wpos, buf + from, slen);
+		z->data = buf + wpos;
+		z->csum = slen == e->stored_len ? e->csum
+						: checksum_xxh3(z->data, slen);
+		wpos += slen;
+		rc = zread_emit(chunks, cap, &nout, max_u64(s->a, dend), s->b,
+				OBJSTORE_Z_ZERO);
+		if (rc < 0)
+			goto out;
+	}
+	*stored_total = wpos;
+	rc = (ssize_t)nout;
+	atomic_fetch_add(&os->read_ops, 1);
+	atomic_fetch_add(&os->read_bytes, end - off);
+out:
+	obj_close(os, ring, &o, false);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	free(slots);
+	free(ops);
+	return rc;
+}
+
 int objstore_truncate(struct objstore *os, struct ring *ring, uint64_t fid,
 		      uint32_t stripe_idx, uint64_t size)
 {
 	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
-	uint64_t drop_from, last_end;
+	uint64_t drop_from, last_end, dl = 0, ds = 0;
 	struct obj o;
 	int rc;
 
@@ -1074,21 +1491,29 @@ int objstore_truncate(struct objstore *os, struct ring *ring, uint64_t fid,
 	if (size >= o.size) {
 		/* Growing is a hole: only the header changes. */
 		rc = obj_modify(os, ring, &o, size, 0, NULL, size, OBJ_ENC_KEEP,
-				UINT64_MAX);
+				UINT64_MAX, NULL);
 		goto out;
 	}
 	drop_from = (size + CHUNK - 1) / CHUNK;
+	/* What the dropped chunks held, for the OST's data totals. */
+	rc = obj_sum(os, ring, &o, drop_from, (o.size + CHUNK - 1) / CHUNK,
+		     &dl, &ds);
+	if (rc < 0)
+		goto out;
 	if (size % CHUNK) {
 		/* Zero the tail of the new last chunk. */
 		last_end = min_u64(drop_from * CHUNK, o.size);
 		rc = obj_load(os, ring, &o, size / CHUNK, 1, false);
 		if (rc == 0)
 			rc = obj_modify(os, ring, &o, size, last_end - size,
-					NULL, size, OBJ_ENC_KEEP, drop_from);
+					NULL, size, OBJ_ENC_KEEP, drop_from,
+					NULL);
 	} else {
 		rc = obj_modify(os, ring, &o, size, 0, NULL, size, OBJ_ENC_KEEP,
-				drop_from);
+				drop_from, NULL);
 	}
+	if (rc == 0)
+		objstore_add_data(os, -(int64_t)dl, -(int64_t)ds);
 out:
 	if (rc < 0 && o.created)
 		obj_discard(os, ring, &o);
@@ -1120,7 +1545,7 @@ int objstore_punch(struct objstore *os, struct ring *ring, uint64_t fid,
 		      false);
 	if (rc == 0)
 		rc = obj_modify(os, ring, &o, off, end - off, NULL, o.size,
-				OBJ_ENC_KEEP, UINT64_MAX);
+				OBJ_ENC_KEEP, UINT64_MAX, NULL);
 out:
 	obj_close(os, ring, &o, true);
 out_unlock:
@@ -1134,12 +1559,21 @@ int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
 	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
 	struct ring_op ops[2];
 	struct statx stx[2];
-	uint64_t before = 0;
+	uint64_t before = 0, dl = 0, ds = 0;
 	struct obj o;
 	int rc;
 
 	obj_init(&o, fid, stripe_idx);
 	pthread_rwlock_wrlock(lock);
+	/* What its chunks held, for the data totals (a table that cannot be
+	 * read counts as empty: the object goes anyway). */
+	if (obj_open(os, ring, &o, OBJ_RD) == 0) {
+		if (obj_load(os, ring, &o, 0, 0, true) < 0 ||
+		    obj_sum(os, ring, &o, 0, (o.size + CHUNK - 1) / CHUNK, &dl,
+			    &ds) < 0)
+			dl = ds = 0;
+		obj_close(os, ring, &o, false);
+	}
 	ring_op_statx(&ops[0], os->objdirfd, o.tab_path, 0, STATX_BLOCKS,
 		      &stx[0]);
 	ring_op_statx(&ops[1], os->objdirfd, o.dat_path, 0, STATX_BLOCKS,
@@ -1168,6 +1602,7 @@ int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
 		    os->ost_idx, fid, stripe_idx, strerror((int)-ops[1].res));
 	atomic_fetch_sub(&os->objects, 1);
 	objstore_account(os, &o, before, 0);
+	objstore_add_data(os, -(int64_t)dl, -(int64_t)ds);
 out:
 	pthread_rwlock_unlock(lock);
 	return rc;
@@ -1264,6 +1699,8 @@ void objstore_statfs(struct objstore *os, struct objstore_statfs *st)
 	pthread_mutex_lock(&os->space_lock);
 	st->capacity_bytes = os->capacity;
 	st->used_bytes = os->used;
+	st->data_logical_bytes = os->data_logical;
+	st->data_stored_bytes = os->data_stored;
 	pthread_mutex_unlock(&os->space_lock);
 	st->avail_bytes = st->used_bytes < st->capacity_bytes
 			      ? st->capacity_bytes - st->used_bytes
@@ -1285,6 +1722,57 @@ void objstore_stats(struct objstore *os, struct objstore_stats *stats)
 }
 
 /* --- iterate, open, close --- */
+
+/*
+ * objstore_open's walk: add one object's chunks to the data totals, with
+ * plain syscalls (no ring yet). A table that cannot be read or decoded is
+ * skipped: reads of that object report it as -EIO.
+ */
+static int objstore_scan_one(uint64_t fid, uint32_t idx, void *arg)
+{
+	struct objstore *os = arg;
+	uint8_t hdr[OBJ_HDR_LEN], *raw = NULL;
+	uint64_t nchunks, first, logical = 0, stored = 0;
+	struct chunk_entry e;
+	struct obj o;
+	ssize_t got;
+	int fd;
+
+	obj_init(&o, fid, idx);
+	fd = openat(os->objdirfd, o.tab_path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, hdr, OBJ_HDR_LEN, 0) != OBJ_HDR_LEN ||
+	    header_decode(&o, hdr) < 0)
+		goto out;
+	raw = malloc(OBJ_WINDOW * OBJ_ENTRY_LEN);
+	if (!raw)
+		goto out;
+	nchunks = (o.size + CHUNK - 1) / CHUNK;
+	for (first = 0; first < nchunks; first += OBJ_WINDOW) {
+		uint64_t n = min_u64(OBJ_WINDOW, nchunks - first);
+
+		got = pread(fd, raw, n * OBJ_ENTRY_LEN,
+			    (off_t)(OBJ_HDR_LEN + first * OBJ_ENTRY_LEN));
+		if (got <= 0)
+			break;
+		for (uint64_t i = 0; (i + 1) * OBJ_ENTRY_LEN <= (uint64_t)got;
+		     i++) {
+			if (entry_decode(raw + i * OBJ_ENTRY_LEN, &e) < 0)
+				goto out;
+			if (e.kind == CHUNK_HOLE)
+				continue;
+			logical += e.data_len;
+			stored += e.stored_len;
+		}
+	}
+	os->data_logical += logical;
+	os->data_stored += stored;
+out:
+	free(raw);
+	close(fd);
+	return 0;
+}
 
 int objstore_iterate(struct objstore *os, objstore_iter_fn fn, void *arg)
 {
@@ -1334,6 +1822,12 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 		goto err;
 	}
 	atomic_store(&os->objects, count);
+	rc = ost_dir_walk(os->objdirfd, objstore_scan_one, os, NULL, NULL);
+	if (rc < 0) {
+		log_msg(LOG_ERROR, "objstore", "%s: cannot scan objects: %s",
+			dir, strerror(-rc));
+		goto err;
+	}
 	log_msg(LOG_INFO, "objstore",
 		"%s: fsname=%s ost=%u objects=%" PRIu64 " used=%" PRIu64
 		" capacity=%" PRIu64,

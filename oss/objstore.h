@@ -33,6 +33,17 @@
  * OBJSTORE_MAX_IO), -ENOMEM. A failed write never leaves wrong data: chunks
  * it touched read either as before or as -EIO until rewritten.
  *
+ * Client-compressed chunks (objstore_write_chunks, objstore_read_chunks):
+ * for files with the LZ4 layout pattern the client compresses and the
+ * wire carries chunks as they are stored. Written chunks are checked
+ * before anything changes: each must decode to its stated length with its
+ * stated checksum of the raw bytes (-EBADMSG otherwise: a client's garbage
+ * is never stored). A chunk written whole keeps the client's LZ4 bytes
+ * when they save a disk block, and is stored raw otherwise (a chunk the
+ * client sent raw is not compressed again); a chunk written in part is
+ * merged with the old content and compressed here (OBJSTORE_WRITE_COMPRESS).
+ * Reads hand out stored chunks without decompressing (verified first).
+ *
  * Durability: changes reach the page cache; objstore_sync() makes one
  * object durable (data, chunk table, directory entry). Within a write,
  * chunk data is written before the chunk table that describes it.
@@ -76,7 +87,35 @@ struct objstore_statfs {
 	uint64_t avail_bytes;	 /* capacity - used, and no more than the
 				    backing file system has free */
 	uint64_t objects;	 /* number of objects */
+	uint64_t data_logical_bytes; /* data held in stored chunks (sum of
+					their decoded lengths; scanned at
+					open, kept up to date after) */
+	uint64_t data_stored_bytes;  /* what those chunks take before block
+					rounding: saved = logical - stored */
 };
+
+/* A chunk as it crosses the network (objstore_write_chunks and
+ * objstore_read_chunks). */
+enum objstore_zkind {
+	OBJSTORE_Z_ZERO = 0, /* raw_len zero bytes, no data */
+	OBJSTORE_Z_RAW = 1,  /* the bytes themselves */
+	OBJSTORE_Z_LZ4 = 2,  /* an LZ4 block of the whole chunk from its start */
+};
+
+struct objstore_zchunk {
+	uint64_t off;	     /* object offset of the first byte */
+	uint32_t raw_len;    /* bytes it stands for; within one chunk */
+	uint32_t stored_len; /* bytes at data (0 for ZERO) */
+	uint32_t kind;	     /* enum objstore_zkind */
+	uint64_t csum;	     /* XXH3-64: of the raw bytes (write), of the
+				stored bytes (read) */
+	const uint8_t *data; /* stored bytes: borrowed (write), into the
+				caller's buffer (read) */
+};
+
+/* Room objstore_read_chunks needs for a read of len bytes. */
+#define OBJSTORE_ZREAD_CHUNKS(len) (2 * ((len) / OBJSTORE_CHUNK_SIZE) + 6)
+#define OBJSTORE_ZREAD_BUF(len)	   ((len) + 2 * OBJSTORE_CHUNK_SIZE)
 
 struct objstore_stats {
 	uint64_t checksum_errors; /* chunk or table checksum mismatches seen */
@@ -126,6 +165,42 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 		       uint32_t stripe_idx, uint64_t off, const void *data,
 		       uint64_t len, unsigned flags);
+
+/*
+ * Write n client-encoded chunks (contiguous, ascending, each within one
+ * chunk slot; an LZ4 one starts at its slot's start and is smaller than
+ * raw_len; RAW has stored_len == raw_len; ZERO none), creating the object
+ * if needed and growing its size to the end of the last one. flags:
+ * OBJSTORE_WRITE_COMPRESS compresses the chunks that must be merged with
+ * old data. Every chunk is decoded and its checksum of the raw bytes
+ * checked first: -EBADMSG (logged) when one fails, and nothing changes.
+ * Returns the bytes written (the span), or -EINVAL (chunks breaking the
+ * rules, span > OBJSTORE_MAX_IO), -EFBIG, -ENOSPC, -EIO, -ENOMEM.
+ */
+ssize_t objstore_write_chunks(struct objstore *os, struct ring *ring,
+			      uint64_t fid, uint32_t stripe_idx,
+			      const struct objstore_zchunk *chunks, size_t n,
+			      unsigned flags);
+
+/*
+ * Read [off, off + len) as stored chunks, without decompressing: fills
+ * chunks[] (room for cap, at least OBJSTORE_ZREAD_CHUNKS(len)) and puts
+ * their stored bytes back to back at buf (room for buf_cap, at least
+ * OBJSTORE_ZREAD_BUF(len)); each chunk's data points into buf. The chunks
+ * are contiguous and cover [off, min(off + len, size)): raw data exactly,
+ * an LZ4 chunk whole (so the first may start before off and the last end
+ * after off + len), holes and the zero tail of a short chunk as ZERO.
+ * Each stored chunk is verified against its checksum first (-EIO as in
+ * objstore_read); csum is then XXH3 of the bytes handed out. Returns the
+ * number of chunks (0 at or past the end), -ENOENT, -EIO, -EINVAL (len >
+ * OBJSTORE_MAX_IO, too little room), -ENOMEM. *stored_total gets the sum
+ * of stored lengths.
+ */
+ssize_t objstore_read_chunks(struct objstore *os, struct ring *ring,
+			     uint64_t fid, uint32_t stripe_idx, uint64_t off,
+			     uint64_t len, struct objstore_zchunk *chunks,
+			     size_t cap, uint8_t *buf, size_t buf_cap,
+			     size_t *stored_total);
 
 /*
  * Set the object's size, creating it if needed. Growing adds a hole (no

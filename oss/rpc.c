@@ -11,6 +11,8 @@
  * flags and off + len past INT64_MAX too) or whose lengths break the
  * protocol's limits closes the connection. A valid one is queued to the
  * I/O workers (worker.c), which run it and reply from their thread.
+ * OBJ_WRITE_Z and OBJ_READ_Z (compressed chunks, msg_zio.h) take the same
+ * path: decoded and checked here, the write's payload queued whole.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "oss/oss_i.h"
 #include "proto/msg.h"
 #include "proto/msg_fs.h"
+#include "proto/msg_zio.h"
 
 /* conn_user() is nonzero once the peer's HELLO was accepted. */
 static int peer_ready(struct conn *c)
@@ -100,6 +103,10 @@ void oss_statfs_fill(struct oss *o, struct msg_statfs *s)
 	s->files_used = st.objects;
 	/* Objects are files in the backing directory: bound by its inodes. */
 	s->files_total = st.objects + oss_inodes_free(o->cfg.dir);
+	s->data_logical_bytes = st.data_logical_bytes;
+	s->data_stored_bytes = st.data_stored_bytes < st.data_logical_bytes ?
+				       st.data_stored_bytes :
+				       st.data_logical_bytes;
 }
 
 static int oss_statfs(struct conn *c, const struct frame_header *h,
@@ -152,6 +159,54 @@ static int oss_obj(struct conn *c, const struct frame_header *h,
 	return worker_submit(o->pool, c, h, &req);
 }
 
+/* OBJ_WRITE_Z: the whole payload goes to the worker, which decodes it
+ * again (the chunk table lives in the payload it copies). */
+static int oss_obj_zwrite(struct conn *c, const struct frame_header *h,
+			  const uint8_t *payload, size_t len)
+{
+	struct oss *o = conn_ctx(c);
+	struct msg_zchunk chunks[PROTO_ZCHUNKS_MAX];
+	struct msg_obj_zwrite m = { .z = { .chunks = chunks,
+					   .cap = PROTO_ZCHUNKS_MAX } };
+	struct msg_obj_req req = { 0 };
+	struct cursor cur;
+
+	if (!peer_ready(c))
+		return conn_reply_error(c, h, -EPROTO, "HELLO first");
+	cursor_init(&cur, payload, len);
+	if (msg_obj_zwrite_decode(&cur, &m)) {
+		LOG_RATELIMITED(LOG_NOTICE, "rpc",
+				"peer=%s req_id=%llu malformed OBJ_WRITE_Z",
+				conn_peer(c), (unsigned long long)h->req_id);
+		return CONN_CLOSE;
+	}
+	req.object_id = m.object_id;
+	req.stripe_idx = m.stripe_idx;
+	req.data.p = payload;
+	req.data.len = (uint32_t)(cur.pos - payload);
+	return worker_submit(o->pool, c, h, &req);
+}
+
+/* OBJ_READ_Z: OBJ_READ's request. */
+static int oss_obj_zread(struct conn *c, const struct frame_header *h,
+			 const uint8_t *payload, size_t len)
+{
+	struct oss *o = conn_ctx(c);
+	struct msg_obj_req req;
+	struct cursor cur;
+
+	if (!peer_ready(c))
+		return conn_reply_error(c, h, -EPROTO, "HELLO first");
+	cursor_init(&cur, payload, len);
+	if (msg_obj_zread_decode(&cur, &req) || req.len > PROTO_MAX_IO) {
+		LOG_RATELIMITED(LOG_NOTICE, "rpc",
+				"peer=%s req_id=%llu malformed OBJ_READ_Z",
+				conn_peer(c), (unsigned long long)h->req_id);
+		return CONN_CLOSE;
+	}
+	return worker_submit(o->pool, c, h, &req);
+}
+
 void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -167,4 +222,6 @@ void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
 	h->fn[PROTO_OP_OBJ_SYNC] = oss_obj;
 	h->fn[PROTO_OP_OBJ_GETATTR] = oss_obj;
 	h->fn[PROTO_OP_OBJ_LIST] = oss_obj;
+	h->fn[PROTO_OP_OBJ_WRITE_Z] = oss_obj_zwrite;
+	h->fn[PROTO_OP_OBJ_READ_Z] = oss_obj_zread;
 }

@@ -18,6 +18,13 @@
  * GETATTR says -ENOENT so tools can tell. OBJ_LIST pages through sorted
  * snapshots of the store (obj_list.c), owned by the pool.
  *
+ * OBJ_WRITE_Z and OBJ_READ_Z (msg_zio.h) carry chunks as the OST stores
+ * them: the job of a WRITE_Z holds the whole request payload, decoded
+ * again here (rpc.c checked it on the loop), and objstore_write_chunks
+ * verifies each chunk before storing it; a READ_Z reply is built around
+ * objstore_read_chunks, which reads the stored bytes straight into it.
+ * DataWriteBytes and DataReadBytes count logical (uncompressed) bytes.
+ *
  * Shutdown (worker_pool_stop, once the network loops are gone): workers
  * finish the job in hand and exit, queued jobs are dropped (their conns are
  * closed: nobody could get the reply), threads joined, rings destroyed.
@@ -39,6 +46,7 @@
 #include "oss/oss_i.h"
 #include "proto/codec.h"
 #include "proto/msg_fs.h"
+#include "proto/msg_zio.h"
 
 #define WORKER_RING_ENTRIES 64	 /* submissions in flight per worker */
 #define WORKER_QUEUE_WARN   4096 /* log when more jobs than this wait */
@@ -62,7 +70,8 @@ struct worker_job {
 	uint16_t opcode;	 /* PROTO_OP_OBJ_* */
 	uint64_t req_id;	 /* the request's, echoed by the reply */
 	struct msg_obj_req req;	 /* decoded; req.data points at data[] */
-	uint8_t data[];		 /* OBJ_WRITE's data, copied off the conn */
+	uint8_t data[];		 /* OBJ_WRITE's data or OBJ_WRITE_Z's payload,
+				    copied off the conn */
 };
 
 struct worker_pool {
@@ -97,6 +106,9 @@ static const char *worker_reason(int err)
 		return "no such object";
 	case -ENOMEM:
 		return "OSS out of memory";
+	case -EBADMSG:
+		return "a compressed chunk does not decode to its length and "
+		       "checksum";
 	default:
 		return NULL;
 	}
@@ -227,6 +239,134 @@ static int worker_write(struct oss *o, struct ring *ring,
 	return 0;
 }
 
+/* A u64 reply payload (malloc'd): the size after a write. */
+static int worker_u64_reply(uint64_t v, void **out, size_t *out_len)
+{
+	uint8_t *buf = malloc(8);
+
+	if (!buf)
+		return -ENOMEM;
+	le64_store(buf, v);
+	*out = buf;
+	*out_len = 8;
+	return 0;
+}
+
+/* OBJ_WRITE_Z: r->data is the whole request payload. */
+static int worker_zwrite(struct oss *o, struct ring *ring,
+			 const struct msg_obj_req *r, void **out,
+			 size_t *out_len)
+{
+	struct msg_zchunk mz[PROTO_ZCHUNKS_MAX];
+	struct objstore_zchunk z[PROTO_ZCHUNKS_MAX];
+	struct msg_obj_zwrite m = { .z = { .chunks = mz,
+					   .cap = PROTO_ZCHUNKS_MAX } };
+	struct msg_obj_req span = { 0 };
+	unsigned flags = 0;
+	struct cursor cur;
+	uint64_t size = 0;
+	ssize_t n;
+	int rc;
+
+	cursor_init(&cur, r->data.p, r->data.len);
+	if (msg_obj_zwrite_decode(&cur, &m))
+		return -EBADMSG; /* rpc.c decoded it already */
+	for (uint32_t i = 0; i < m.z.count; i++)
+		z[i] = (struct objstore_zchunk){
+			.off = mz[i].off, .raw_len = mz[i].raw_len,
+			.stored_len = mz[i].stored_len, .kind = mz[i].kind,
+			.csum = mz[i].csum, .data = mz[i].data };
+	if (m.flags & PROTO_OBJ_LZ4)
+		flags |= OBJSTORE_WRITE_COMPRESS;
+	n = objstore_write_chunks(o->store, ring, m.object_id, m.stripe_idx, z,
+				  m.z.count, flags);
+	if (n < 0)
+		return (int)n;
+	atomic_fetch_add(&o->counters.data_write_ops, 1);
+	atomic_fetch_add(&o->counters.data_write_bytes, (uint64_t)n);
+	if (m.flags & PROTO_OBJ_SYNC) {
+		rc = objstore_sync(o->store, ring, m.object_id, m.stripe_idx);
+		if (rc < 0)
+			return rc;
+	}
+	span.object_id = m.object_id;
+	span.stripe_idx = m.stripe_idx;
+	span.off = m.z.count ? mz[0].off : 0;
+	span.data.len = (uint32_t)n;
+	rc = worker_size_after(o, ring, &span, &size);
+	if (rc < 0)
+		return rc;
+	return worker_u64_reply(size, out, out_len);
+}
+
+/*
+ * OBJ_READ_Z: "4 data_len | data | table", the stored chunks read straight
+ * into the reply after its first 4 bytes, the table encoded behind them.
+ */
+static int worker_zread(struct oss *o, struct ring *ring,
+			const struct msg_obj_req *r, void **out,
+			size_t *out_len)
+{
+	size_t cap = OBJSTORE_ZREAD_CHUNKS(r->len);
+	size_t dcap = OBJSTORE_ZREAD_BUF(r->len);
+	size_t room = 4 + dcap + 4 + cap * MSG_ZCHUNK_LEN, stored = 0, len;
+	struct objstore_zchunk *z = calloc(cap, sizeof(*z));
+	struct msg_zchunk *mz = calloc(cap, sizeof(*mz));
+	struct msg_zchunks t = { .chunks = mz };
+	uint8_t *buf = malloc(room), *small;
+	uint64_t got = 0, end;
+	ssize_t n;
+	int rc = -ENOMEM;
+
+	if (!z || !mz || !buf)
+		goto err;
+	n = objstore_read_chunks(o->store, ring, r->object_id, r->stripe_idx,
+				 r->off, r->len, z, cap, buf + 4, dcap,
+				 &stored);
+	if (n == -ENOENT)
+		n = 0;
+	rc = (int)n;
+	if (n < 0)
+		goto err;
+	for (ssize_t i = 0; i < n; i++)
+		mz[i] = (struct msg_zchunk){
+			.off = z[i].off, .raw_len = z[i].raw_len,
+			.stored_len = z[i].stored_len,
+			.kind = (uint8_t)z[i].kind, .csum = z[i].csum,
+			.data = z[i].data };
+	t.count = t.cap = (uint32_t)n;
+	le32_store(buf, (uint32_t)stored);
+	n = msg_zchunks_encode_table(&t, (uint32_t)stored, buf + 4 + stored,
+				     room - 4 - stored);
+	rc = (int)n;
+	if (n < 0)
+		goto err;
+	len = 4 + stored + (size_t)n;
+	if (len < room / 2) {
+		small = realloc(buf, len);
+		if (small)
+			buf = small;
+	}
+	if (t.count) {
+		end = mz[t.count - 1].off + mz[t.count - 1].raw_len;
+		if (end > r->off + r->len)
+			end = r->off + r->len;
+		got = end > r->off ? end - r->off : 0;
+	}
+	atomic_fetch_add(&o->counters.data_read_ops, 1);
+	atomic_fetch_add(&o->counters.data_read_bytes, got);
+	free(z);
+	free(mz);
+	*out = buf;
+	*out_len = len;
+	return 0;
+err:
+	free(z);
+	free(mz);
+	free(buf);
+	return rc;
+}
+
 static int worker_getattr(struct oss *o, struct ring *ring,
 			  const struct msg_obj_req *r, void **out,
 			  size_t *out_len)
@@ -243,7 +383,8 @@ static int worker_getattr(struct oss *o, struct ring *ring,
 		return rc;
 	m = (struct msg_obj_attr){ .size = attr.size,
 				   .disk_bytes = attr.disk_bytes,
-				   .logical_bytes = attr.logical_bytes };
+				   .logical_bytes = attr.logical_bytes,
+				   .stored_bytes = attr.stored_bytes };
 	buf = malloc(msg_obj_attr_encoded_len(&m));
 	if (!buf)
 		return -ENOMEM;
@@ -331,6 +472,10 @@ static int worker_exec(struct worker_pool *p, struct ring *ring,
 		return worker_getattr(o, ring, r, out, out_len);
 	case PROTO_OP_OBJ_LIST:
 		return worker_list(p, r, out, out_len);
+	case PROTO_OP_OBJ_WRITE_Z:
+		return worker_zwrite(o, ring, r, out, out_len);
+	case PROTO_OP_OBJ_READ_Z:
+		return worker_zread(o, ring, r, out, out_len);
 	default:
 		return -EOPNOTSUPP; /* rpc.c only submits the ones above */
 	}
@@ -355,9 +500,13 @@ static void worker_run(struct worker_pool *p, struct ring *ring,
 
 	if (fail & OSS_FAIL_IO_DELAY)
 		nanosleep(&delay, NULL);
-	if ((fail & OSS_FAIL_WRITE_ENOSPC) && j->opcode == PROTO_OP_OBJ_WRITE)
+	if ((fail & OSS_FAIL_WRITE_ENOSPC) &&
+	    (j->opcode == PROTO_OP_OBJ_WRITE ||
+	     j->opcode == PROTO_OP_OBJ_WRITE_Z))
 		rc = -ENOSPC;
-	else if ((fail & OSS_FAIL_READ_EIO) && j->opcode == PROTO_OP_OBJ_READ)
+	else if ((fail & OSS_FAIL_READ_EIO) &&
+		 (j->opcode == PROTO_OP_OBJ_READ ||
+		  j->opcode == PROTO_OP_OBJ_READ_Z))
 		rc = -EIO;
 	else
 		rc = worker_exec(p, ring, j, &payload, &len);
@@ -486,7 +635,8 @@ err:
 int worker_submit(struct worker_pool *p, struct conn *c,
 		  const struct frame_header *h, const struct msg_obj_req *req)
 {
-	size_t extra = h->opcode == PROTO_OP_OBJ_WRITE ? req->data.len : 0;
+	size_t extra = (h->opcode == PROTO_OP_OBJ_WRITE ||
+			h->opcode == PROTO_OP_OBJ_WRITE_Z) ? req->data.len : 0;
 	struct worker_job *j;
 	size_t queued = 0;
 	int rc = 0;

@@ -60,6 +60,9 @@ static const struct proto_op_desc proto_ops[PROTO_OP_MAX] = {
 	[PROTO_OP_OBJ_SYNC] = { "OBJ_SYNC", 8 + 4 },
 	[PROTO_OP_OBJ_GETATTR] = { "OBJ_GETATTR", 8 + 4 },
 	[PROTO_OP_OBJ_LIST] = { "OBJ_LIST", 8 + 4 + 4 },
+	/* msg_zio.h: an empty zchunks group is 4 + 4 bytes. */
+	[PROTO_OP_OBJ_WRITE_Z] = { "OBJ_WRITE_Z", 8 + 4 + 4 + 4 + 4 },
+	[PROTO_OP_OBJ_READ_Z] = { "OBJ_READ_Z", 8 + 4 + 8 + 4 },
 };
 
 const struct proto_op_desc *proto_op_lookup(uint16_t opcode)
@@ -210,7 +213,7 @@ static void statfs_put(struct wbuf *w, const struct msg_statfs *m)
 size_t msg_statfs_encoded_len(const struct msg_statfs *m)
 {
 	(void)m;
-	return MSG_STATFS_LEN;
+	return MSG_STATFS_LEN + 2 * 8; /* + the appended LZ4 totals */
 }
 
 ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len)
@@ -219,6 +222,8 @@ ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len)
 
 	wbuf_init(&w, buf, len);
 	statfs_put(&w, m);
+	wbuf_put_u64(&w, m->data_logical_bytes);
+	wbuf_put_u64(&w, m->data_stored_bytes);
 	return msg_finish(&w, buf);
 }
 
@@ -232,6 +237,14 @@ int msg_statfs_decode(struct cursor *c, struct msg_statfs *m)
 	if (m->target != PROTO_TARGET_MDT && m->target != PROTO_TARGET_OST)
 		return -EBADMSG;
 	if (m->bytes_used > m->bytes_total || m->files_used > m->files_total)
+		return -EBADMSG;
+	/* Appended fields: absent from an older peer's reply. */
+	m->data_logical_bytes = 0;
+	m->data_stored_bytes = 0;
+	if (cursor_left(c) >= 16 &&
+	    (cur_get_u64(c, &m->data_logical_bytes) ||
+	     cur_get_u64(c, &m->data_stored_bytes) ||
+	     m->data_stored_bytes > m->data_logical_bytes))
 		return -EBADMSG;
 	return 0;
 }

@@ -17,7 +17,9 @@
  *
  * Protocol changelog:
  *   1  HELLO, PING, STATFS, ERROR. Appended since (no version bump):
- *      PING's OST usage report.
+ *      PING's OST usage report (the 45 base bytes of a STATFS reply);
+ *      STATFS reply: data_logical_bytes and data_stored_bytes (LZ4
+ *      savings of an OST; absent = 0 = none known).
  *
  * Payload layouts (all integers little-endian; str = u16 length + bytes):
  *
@@ -59,6 +61,11 @@
  *   21     8    bytes available
  *   29     8    files total (inodes or objects the target can hold)
  *   37     8    files used
+ *   45     8    data logical bytes (appended; absent: 0): bytes of data
+ *               the stored chunks hold, before compression
+ *   53     8    data stored bytes (appended; absent: 0): what those chunks
+ *               take, before block rounding (<= logical; the difference
+ *               is what LZ4 saved). The MDT sends 0 and 0.
  *
  * ERROR: the payload of any reply whose status is nonzero:
  *   0      2+n  human-readable reason (str, <= PROTO_ERRMSG_MAX), may be empty
@@ -175,9 +182,12 @@ struct msg_statfs {
 	uint64_t bytes_avail;
 	uint64_t files_total;
 	uint64_t files_used;
+	uint64_t data_logical_bytes; /* appended: see the table */
+	uint64_t data_stored_bytes;  /* appended; <= data_logical_bytes */
 };
 
-#define MSG_STATFS_LEN 45 /* encoded length of a STATFS reply */
+#define MSG_STATFS_LEN 45 /* the base fields of a STATFS reply (no appended
+			     LZ4 totals): a PING's usage report */
 
 size_t msg_statfs_encoded_len(const struct msg_statfs *m);
 ssize_t msg_statfs_encode(const struct msg_statfs *m, void *buf, size_t len);

@@ -24,7 +24,8 @@
  *     optionally with S_IFDIR; ACCESS's mask is within R_OK|W_OK|X_OK;
  *   - sizes and offset + length ranges fit an off_t (<= INT64_MAX);
  *   - a layout's stripe_count is -1..PROTO_MAX_STRIPES, first_ost >= -1,
- *     pattern within PROTO_PATTERN_LZ4; a layout inside a request (CREATE,
+ *     pattern within PROTO_PATTERN_KNOWN and not both LZ4 and NOCOMPR;
+ *     a layout inside a request (CREATE,
  *     SETSTRIPE) has nstripes 0; an entry that is not a regular file has
  *     nstripes 0;
  *   - a dirent's type is one of the DT_* values Linux defines (not DT_WHT);
@@ -218,7 +219,8 @@ static int layout_check(const struct msg_layout *l, int request)
 	if (request && l->nstripes)
 		return -EINVAL;
 	if (l->stripe_count < -1 || l->stripe_count > PROTO_MAX_STRIPES ||
-	    l->first_ost < -1 || (l->pattern & ~PROTO_PATTERN_LZ4))
+	    l->first_ost < -1 || (l->pattern & ~PROTO_PATTERN_KNOWN) ||
+	    (l->pattern & PROTO_PATTERN_KNOWN) == PROTO_PATTERN_KNOWN)
 		return -EINVAL;
 	return 0;
 }
@@ -998,7 +1000,7 @@ int msg_obj_req_decode(uint16_t opcode, struct cursor *c,
 size_t msg_obj_attr_encoded_len(const struct msg_obj_attr *m)
 {
 	(void)m;
-	return 3 * 8;
+	return 4 * 8;
 }
 
 ssize_t msg_obj_attr_encode(const struct msg_obj_attr *m, void *buf,
@@ -1010,6 +1012,7 @@ ssize_t msg_obj_attr_encode(const struct msg_obj_attr *m, void *buf,
 	wbuf_put_u64(&w, m->size);
 	wbuf_put_u64(&w, m->disk_bytes);
 	wbuf_put_u64(&w, m->logical_bytes);
+	wbuf_put_u64(&w, m->stored_bytes);
 	return fs_finish(&w, buf);
 }
 
@@ -1017,6 +1020,10 @@ int msg_obj_attr_decode(struct cursor *c, struct msg_obj_attr *m)
 {
 	if (cur_get_u64(c, &m->size) || cur_get_u64(c, &m->disk_bytes) ||
 	    cur_get_u64(c, &m->logical_bytes))
+		return -EBADMSG;
+	/* Appended field: an older OSS does not send it. */
+	m->stored_bytes = m->logical_bytes;
+	if (cursor_left(c) >= 8 && cur_get_u64(c, &m->stored_bytes))
 		return -EBADMSG;
 	return 0;
 }

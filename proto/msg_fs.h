@@ -26,6 +26,12 @@
  *   1  OBJ_LIST (opcode 55) added, no version bump (a new opcode changes
  *      no message's meaning): an OSS without it closes the connection on
  *      the unknown opcode, which a lister treats as a failed scan.
+ *   1  OBJ_WRITE_Z (56) and OBJ_READ_Z (57): compressed object I/O, their
+ *      codecs in proto/msg_zio.h. PROTO_PATTERN_NOCOMPR (layout pattern bit
+ *      0x2). OBJ_GETATTR's reply gains an appended stored_bytes (absent:
+ *      stored_bytes = logical_bytes). No version bump: no deployed peer
+ *      predates them, and old decoders only meet them when a user asks for
+ *      compression.
  *
  * Shared field groups (all little-endian):
  *
@@ -90,7 +96,9 @@
  *   OBJ_DESTROY  8 object_id | 4 stripe_idx (absent object: success)
  *   OBJ_SYNC     8 object_id | 4 stripe_idx
  *   OBJ_GETATTR  8 object_id | 4 stripe_idx
- *                -> 8 size | 8 disk bytes | 8 logical bytes stored
+ *                -> 8 size | 8 disk bytes | 8 logical bytes stored |
+ *                8 stored bytes (appended: what the stored chunks take
+ *                before block rounding; logical - stored = saved by LZ4)
  *   OBJ_LIST     8 after_object_id | 4 after_stripe_idx |
  *                4 max (<= PROTO_OBJ_LIST_MAX)
  *                -> 1 eof | 4 count (<= max) | count * (8 object_id |
@@ -106,6 +114,14 @@
  *     5+12*i  8     object_id of entry i
  *     13+12*i 4     stripe_idx of entry i
  *   Entries are strictly ascending by (object_id, stripe_idx).
+ *
+ * OBJ_WRITE_Z (56), OBJ_READ_Z (57): proto/msg_zio.h.
+ *
+ * Layout pattern bits: PROTO_PATTERN_LZ4 = the file's chunks are LZ4-
+ * compressed (by the client: msg_zio.h); PROTO_PATTERN_NOCOMPR = compression
+ * explicitly off (setstripe -Z none), so that a directory or file does not
+ * inherit LZ4 from the default above it. Neither bit: inherit. Both:
+ * refused (-EINVAL / -EBADMSG).
  */
 #ifndef GLINT_PROTO_MSG_FS_H
 #define GLINT_PROTO_MSG_FS_H
@@ -158,6 +174,8 @@ enum proto_fs_op {
 	PROTO_OP_OBJ_SYNC = 53,
 	PROTO_OP_OBJ_GETATTR = 54,
 	PROTO_OP_OBJ_LIST = 55,
+	PROTO_OP_OBJ_WRITE_Z = 56,
+	PROTO_OP_OBJ_READ_Z = 57,
 };
 
 /* SETATTR valid bits (values equal the namespace's NS_SET_*). */
@@ -180,6 +198,8 @@ enum proto_fs_op {
 #define PROTO_CLOSE_SIZE    0x1u /* size is valid */
 #define PROTO_CLOSE_MTIME   0x2u /* mtime is valid */
 #define PROTO_PATTERN_LZ4   0x1u /* chunks LZ4-compressed */
+#define PROTO_PATTERN_NOCOMPR 0x2u /* compression explicitly off */
+#define PROTO_PATTERN_KNOWN (PROTO_PATTERN_LZ4 | PROTO_PATTERN_NOCOMPR)
 #define PROTO_OBJ_LZ4	    0x1u /* compress this write's chunks */
 #define PROTO_OBJ_SYNC	    0x2u /* data durable before the reply */
 
@@ -328,9 +348,11 @@ ssize_t msg_obj_req_encode(uint16_t opcode, const struct msg_obj_req *m,
 int msg_obj_req_decode(uint16_t opcode, struct cursor *c,
 		       struct msg_obj_req *m);
 
-/* OBJ_GETATTR reply. */
+/* OBJ_GETATTR reply. stored_bytes is appended: a reply without it decodes
+ * with stored_bytes = logical_bytes (nothing known to be saved). */
 struct msg_obj_attr {
 	uint64_t size, disk_bytes, logical_bytes;
+	uint64_t stored_bytes;
 };
 size_t msg_obj_attr_encoded_len(const struct msg_obj_attr *m);
 ssize_t msg_obj_attr_encode(const struct msg_obj_attr *m, void *buf,

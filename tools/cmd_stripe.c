@@ -1,17 +1,22 @@
 /*
  * cmd_stripe.c - `glint setstripe` and `glint getstripe`, as lfs has them.
  *
- *   glint setstripe [-c COUNT] [-S SIZE] [-i INDEX] PATH
+ *   glint setstripe [-c COUNT] [-S SIZE] [-i INDEX] [-Z lz4|none] PATH
  *     A new PATH is created as an empty file with that layout; an existing
  *     empty file gets it (its objects are replaced; -EBUSY once written); a
  *     directory gets it as the default of what is created in it. COUNT -1
  *     = every OST, 0 = inherit; SIZE a multiple of 64 KiB (K/M/G
- *     suffixes), 0 = inherit; INDEX the first OST, -1 = the MDS chooses.
+ *     suffixes), 0 = inherit; INDEX the first OST, -1 = the MDS chooses;
+ *     -Z (--compress, as Lustre's) the data compression: lz4, or none to
+ *     stop an inherited lz4; without -Z it is inherited.
  *   glint getstripe [-c|-S|-i] [-d] PATH
  *     The layout of a file (lmm_* lines and one obdidx/objid row per
  *     stripe, like lfs), or a directory's default followed by the layout
  *     of every file in it (only the default with -d). -c, -S, -i print just
- *     that value.
+ *     that value. Every layout shows lmm_compr_type (lz4 or none; a
+ *     directory: compr_type); a compressed file also its space: the bytes
+ *     its stored chunks hold (logical), what they take compressed (stored)
+ *     and the difference (saved), asked of each OST with OBJ_GETATTR.
  *
  * Finding the file system: PATH must be on a mounted Glint file system.
  * The tool stats PATH (a new file: its directory) and looks the st_dev up
@@ -212,6 +217,13 @@ int stripe_set_path(const struct tool_opts *o, const char *cmd,
 		    const char *path, int32_t count, uint32_t size,
 		    int32_t first_ost)
 {
+	return stripe_set_path_z(o, cmd, path, count, size, first_ost, 0);
+}
+
+int stripe_set_path_z(const struct tool_opts *o, const char *cmd,
+		      const char *path, int32_t count, uint32_t size,
+		      int32_t first_ost, uint32_t pattern)
+{
 	struct msg_md_req *m = NULL;
 	struct cluster *cl = NULL;
 	const char *base;
@@ -232,6 +244,7 @@ int stripe_set_path(const struct tool_opts *o, const char *cmd,
 	m->layout.stripe_size = size;
 	m->layout.stripe_count = count;
 	m->layout.first_ost = first_ost;
+	m->layout.pattern = pattern;
 	if (exists) {
 		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 			fprintf(stderr, "glint %s: %s: not a file or "
@@ -276,6 +289,7 @@ int cmd_setstripe(const struct tool_opts *o, int argc, char **argv)
 	const char *path = NULL;
 	long count = 0, index = -1;
 	uint64_t size = 0;
+	uint32_t pattern = 0;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -298,6 +312,17 @@ int cmd_setstripe(const struct tool_opts *o, int argc, char **argv)
 			if (!v || stripe_parse_int(v, -1, INT32_MAX, &index))
 				goto usage;
 			i++;
+		} else if (!strcmp(a, "-Z") || !strcmp(a, "--compress")) {
+			if (v && !strcmp(v, "lz4")) {
+				pattern = PROTO_PATTERN_LZ4;
+			} else if (v && !strcmp(v, "none")) {
+				pattern = PROTO_PATTERN_NOCOMPR;
+			} else {
+				fprintf(stderr, "glint setstripe: compression "
+					"must be lz4 or none\n");
+				goto usage;
+			}
+			i++;
 		} else if (a[0] == '-' || path) {
 			goto usage;
 		} else {
@@ -306,11 +331,11 @@ int cmd_setstripe(const struct tool_opts *o, int argc, char **argv)
 	}
 	if (!path)
 		goto usage;
-	return stripe_set_path(o, "setstripe", path, (int32_t)count,
-			       (uint32_t)size, (int32_t)index) ? 1 : 0;
+	return stripe_set_path_z(o, "setstripe", path, (int32_t)count,
+				 (uint32_t)size, (int32_t)index, pattern) ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: glint setstripe [-c COUNT] [-S SIZE] "
-		"[-i INDEX] PATH\n");
+		"[-i INDEX] [-Z lz4|none] PATH\n");
 	return 2;
 }
 
@@ -323,8 +348,82 @@ static const char *stripe_pattern(uint32_t p)
 	return (p & PROTO_PATTERN_LZ4) ? "raid0,lz4" : "raid0";
 }
 
+static const char *stripe_compr(uint32_t p)
+{
+	return (p & PROTO_PATTERN_LZ4) ? "lz4" : "none";
+}
+
+/* A compressed file's space: OBJ_GETATTR of every stripe, summed. */
+struct stripe_space {
+	uint64_t logical, stored, disk;
+	int failed; /* stripes that did not answer */
+};
+
+static void stripe_space(struct cluster *cl, uint32_t timeout_ms,
+			 const struct msg_layout *l, struct stripe_space *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	for (uint32_t i = 0; i < l->nstripes; i++) {
+		struct msg_obj_req r = { .object_id = l->stripes[i].object_id,
+					 .stripe_idx = i };
+		struct rpc_client *rpc =
+			cluster_ost_rpc(cl, l->stripes[i].ost_idx);
+		struct msg_obj_attr a;
+		uint8_t req[16], *reply = NULL;
+		size_t len = 0;
+		struct cursor cur;
+		ssize_t n;
+		int rc = -ENOTCONN;
+
+		n = msg_obj_req_encode(PROTO_OP_OBJ_GETATTR, &r, req,
+				       sizeof(req));
+		if (rpc && n > 0)
+			rc = rpc_call(rpc, PROTO_OP_OBJ_GETATTR, req,
+				      (size_t)n, timeout_ms, &reply, &len);
+		if (rc == 0) {
+			cursor_init(&cur, reply, len);
+			rc = msg_obj_attr_decode(&cur, &a);
+		}
+		free(reply);
+		if (rc == -ENOENT)
+			continue; /* never written: empty */
+		if (rc) {
+			sp->failed++;
+			continue;
+		}
+		sp->logical += a.logical_bytes;
+		sp->stored += a.stored_bytes;
+		sp->disk += a.disk_bytes;
+	}
+}
+
+static void stripe_print_space(const struct stripe_space *sp)
+{
+	uint64_t saved = sp->logical > sp->stored ? sp->logical - sp->stored :
+						    0;
+
+	printf("lmm_compr_logical: %llu\n", (unsigned long long)sp->logical);
+	printf("lmm_compr_stored:  %llu\n", (unsigned long long)sp->stored);
+	printf("lmm_compr_saved:   %llu (%.1f%%, ratio %.2f)%s\n",
+	       (unsigned long long)saved,
+	       sp->logical ? 100.0 * (double)saved / (double)sp->logical : 0.0,
+	       sp->stored ? (double)sp->logical / (double)sp->stored : 1.0,
+	       sp->failed ? " (some OSTs did not answer)" : "");
+}
+
+/* The space of a compressed file for the full listing, else NULL. */
+static const struct stripe_space *
+stripe_space_of(struct cluster *cl, uint32_t timeout_ms,
+		const struct msg_layout *l, int what, struct stripe_space *sp)
+{
+	if (what != GS_ALL || !(l->pattern & PROTO_PATTERN_LZ4))
+		return NULL;
+	stripe_space(cl, timeout_ms, l, sp);
+	return sp;
+}
+
 static void stripe_print_file(const char *path, const struct msg_layout *l,
-			      int what)
+			      int what, const struct stripe_space *sp)
 {
 	int32_t first = l->nstripes ? (int32_t)l->stripes[0].ost_idx : -1;
 
@@ -343,6 +442,9 @@ static void stripe_print_file(const char *path, const struct msg_layout *l,
 	printf("lmm_stripe_count:  %u\n", l->nstripes);
 	printf("lmm_stripe_size:   %u\n", l->stripe_size);
 	printf("lmm_pattern:       %s\n", stripe_pattern(l->pattern));
+	printf("lmm_compr_type:    %s\n", stripe_compr(l->pattern));
+	if (sp)
+		stripe_print_space(sp);
 	printf("lmm_layout_gen:    %u\n", l->gen);
 	printf("lmm_stripe_offset: %d\n", first);
 	printf("\tobdidx\t\t objid\t\t objid\t\t group\n");
@@ -372,13 +474,30 @@ static void stripe_print_dir(const char *path, const struct msg_layout *l,
 	}
 	printf("%s\n", path);
 	printf("stripe_count:  %d stripe_size:   %u pattern:       %s "
-	       "stripe_offset: %d\n\n",
+	       "stripe_offset: %d compr_type: %s\n\n",
 	       l->stripe_count, l->stripe_size, stripe_pattern(l->pattern),
-	       l->first_ost);
+	       l->first_ost, stripe_compr(l->pattern));
+}
+
+static int stripe_get(struct cluster *cl, uint32_t timeout_ms, uint64_t ino,
+		      int is_dir, struct msg_layout *l);
+
+/* The file system's compression bits: those of the root's default, which
+ * the MDS writes from --compression at start (0 when it cannot tell). */
+static uint32_t stripe_fs_compr(struct cluster *cl, uint32_t timeout_ms)
+{
+	struct msg_layout *root = malloc(sizeof(*root));
+	uint32_t bits = 0;
+
+	if (root && stripe_get(cl, timeout_ms, 1, 0, root) == 0)
+		bits = root->pattern &
+		       (PROTO_PATTERN_LZ4 | PROTO_PATTERN_NOCOMPR);
+	free(root);
+	return bits;
 }
 
 /* GETSTRIPE of ino; a directory without its own default gets the file
- * system's. */
+ * system's, and inherited compression is shown as what it resolves to. */
 static int stripe_get(struct cluster *cl, uint32_t timeout_ms, uint64_t ino,
 		      int is_dir, struct msg_layout *l)
 {
@@ -398,6 +517,7 @@ static int stripe_get(struct cluster *cl, uint32_t timeout_ms, uint64_t ino,
 		l->stripe_size = cl->stripe_size;
 		l->stripe_count = cl->stripe_count;
 		l->first_ost = -1;
+		l->pattern = stripe_fs_compr(cl, timeout_ms);
 		rc = 0;
 		goto out;
 	}
@@ -413,6 +533,9 @@ static int stripe_get(struct cluster *cl, uint32_t timeout_ms, uint64_t ino,
 		l->stripe_size = cl->stripe_size;
 	if (!l->stripe_count && !l->nstripes)
 		l->stripe_count = cl->stripe_count;
+	if (is_dir && ino != 1 &&
+	    !(l->pattern & (PROTO_PATTERN_LZ4 | PROTO_PATTERN_NOCOMPR)))
+		l->pattern |= stripe_fs_compr(cl, timeout_ms);
 out:
 	free(reply);
 	free(m);
@@ -483,6 +606,7 @@ int cmd_getstripe(const struct tool_opts *o, int argc, char **argv)
 	struct msg_layout *l = NULL;
 	struct cluster *cl = NULL;
 	const char *path = NULL;
+	struct stripe_space space;
 	struct stat st;
 	int what = GS_ALL, dir_only = 0, status = 1, rc;
 
@@ -517,7 +641,9 @@ int cmd_getstripe(const struct tool_opts *o, int argc, char **argv)
 		goto out;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		stripe_print_file(path, l, what);
+		stripe_print_file(path, l, what,
+				  stripe_space_of(cl, o->timeout_ms, l, what,
+						  &space));
 		status = 0;
 		goto out;
 	}
@@ -541,7 +667,9 @@ int cmd_getstripe(const struct tool_opts *o, int argc, char **argv)
 				status = 1;
 				continue;
 			}
-			stripe_print_file(sub, l, what);
+			stripe_print_file(sub, l, what,
+					  stripe_space_of(cl, o->timeout_ms, l,
+							  what, &space));
 		}
 		if (d)
 			closedir(d);

@@ -50,6 +50,11 @@ struct stripe_fs_info {
 int stripe_set_path(const struct tool_opts *o, const char *cmd,
 		    const char *path, int32_t count, uint32_t size,
 		    int32_t first_ost);
+/* stripe_set_path with a layout pattern too: PROTO_PATTERN_LZ4 or
+ * PROTO_PATTERN_NOCOMPR (setstripe -Z), 0 = inherit. */
+int stripe_set_path_z(const struct tool_opts *o, const char *cmd,
+		      const char *path, int32_t count, uint32_t size,
+		      int32_t first_ost, uint32_t pattern);
 int stripe_get_path(const struct tool_opts *o, const char *cmd,
 		    const char *path, uint32_t *nstripes,
 		    uint32_t *stripe_size);

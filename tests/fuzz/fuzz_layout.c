@@ -3,8 +3,8 @@
  * GETSTRIPE reply and the tail of every entry.
  *
  * On every input that decodes: at most PROTO_MAX_STRIPES stripes, a stripe
- * count of -1..PROTO_MAX_STRIPES, first_ost >= -1, no unknown pattern bit;
- * the re-encoding into exactly msg_layout_encoded_len() bytes gives back
+ * count of -1..PROTO_MAX_STRIPES, first_ost >= -1, no unknown pattern bit
+ * and not LZ4 with NOCOMPR; the re-encoding into exactly msg_layout_encoded_len() bytes gives back
  * the bytes consumed; decoding it, whole, gives the same layout. Inputs
  * that fail must fail with -EBADMSG.
  */
@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(lay_a.stripe_count >= -1 &&
 		   lay_a.stripe_count <= PROTO_MAX_STRIPES);
 	FUZZ_CHECK(lay_a.first_ost >= -1);
-	FUZZ_CHECK((lay_a.pattern & ~PROTO_PATTERN_LZ4) == 0);
+	FUZZ_CHECK((lay_a.pattern & ~PROTO_PATTERN_KNOWN) == 0);
+	FUZZ_CHECK((lay_a.pattern & PROTO_PATTERN_KNOWN) != PROTO_PATTERN_KNOWN);
 
 	len = msg_layout_encoded_len(&lay_a);
 	FUZZ_CHECK(len == used);

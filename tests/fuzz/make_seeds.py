@@ -105,6 +105,8 @@ SEEDS = {
         "mdt": statfs(TARGET_MDT, 0, 1 << 40, 1 << 20, (1 << 40) - (1 << 20),
                       1 << 32, 1),
         "full": statfs(TARGET_OST, 65535, 4096, 4096, 0, 7, 7),
+        "lz4-saved": statfs(TARGET_OST, 1, 1 << 30, 8192, (1 << 30) - 8192,
+                            100, 2) + struct.pack("<QQ", 1 << 20, 5000),
     },
     "error": {
         "no-such-ost": error("no such OST"),

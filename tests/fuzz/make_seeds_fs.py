@@ -170,6 +170,7 @@ SEEDS = {
         "small": struct.pack("<QQQ", 5, 4096, 5),
         "sparse": struct.pack("<QQQ", 1 << 40, 65536, 65536),
         "zero": struct.pack("<QQQ", 0, 0, 0),
+        "lz4": struct.pack("<QQQQ", 1 << 20, 65536, 1 << 20, 61000),
     },
 }
 

@@ -451,12 +451,21 @@ def fsx_ops():
     return int(os.environ.get("GLINT_FSX_OPS", "100000"))
 
 
-def run_fsx(path, ops, seed, use_mmap, max_size=MiB):
+def csv_block(n=1 << 20):
+    """n bytes of CSV-like text: data LZ4 compresses well."""
+    rng = random.Random(99)
+    rows = [f"{i},{rng.choice(['ost', 'mdt', 'client'])},{rng.randrange(1000)},ok\n"
+            for i in range(n // 12)]
+    return ("".join(rows).encode() * 2)[:n]
+
+
+def run_fsx(path, ops, seed, use_mmap, max_size=MiB, text=None):
     """Random pwrite/pread/truncate (and mmap stores/loads) on path,
     checked against a shadow bytearray after every read. Lengths are
     mostly small and cross page (4 KiB), chunk (64 KiB) and stripe
     boundaries; a file of up to 1 MiB is four rounds of four 64 KiB
-    stripes, so bulk bytes would add time, not coverage."""
+    stripes, so bulk bytes would add time, not coverage. With text, half
+    of the writes are slices of it (compressible) instead of random."""
     rng = random.Random(seed)
     shadow = bytearray()
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -468,6 +477,9 @@ def run_fsx(path, ops, seed, use_mmap, max_size=MiB):
                 ln = rng.choice([1, 7, 512, 4096, 65536, rng.randrange(1, 1 << 18)])
                 ln = min(ln, max_size - off)
                 data = rng.randbytes(ln)
+                if text and rng.random() < 0.5:
+                    s0 = rng.randrange(len(text) - ln) if ln < len(text) else 0
+                    data = (text[s0:s0 + ln] * (ln // len(text) + 1))[:ln]
                 if use_mmap and rng.random() < 0.5 and off + ln <= len(shadow):
                     with mmap.mmap(fd, len(shadow)) as mm:
                         mm[off:off + ln] = data
@@ -513,49 +525,59 @@ def run_fsx(path, ops, seed, use_mmap, max_size=MiB):
     return bytes(shadow)
 
 
-def fsx_child(path, ops, seed, use_mmap):
+def fsx_child(path, ops, seed, use_mmap, text):
     """One configuration in a child process: (None or the failure, the
     final contents' digest, seconds)."""
     import hashlib
     import traceback
     t0 = time.monotonic()
     try:
-        final = run_fsx(path, ops, seed, use_mmap)
+        final = run_fsx(path, ops, seed, use_mmap, text=text)
         return None, hashlib.sha256(final).hexdigest(), time.monotonic() - t0
     except BaseException:
         return traceback.format_exc(), None, time.monotonic() - t0
 
 
-def test_3a_exerciser(make_mount):
+@pytest.mark.parametrize("compr", ["none", "lz4"])
+def test_3a_exerciser(make_mount, compr):
     """Random I/O against a shadow copy, GLINT_FSX_OPS operations for each
     of stripe counts 1, 2, 4 with 64 KiB stripes, with and without mmap:
     six files, each exercised by its own process, all at once through one
     mount (the machine's cores stay busy: each process mostly waits on
-    round trips). Every result is then read through a second mount."""
+    round trips). Every result is then read through a second mount.
+    With lz4 (a quarter of the operations, to bound CI time), the files
+    are LZ4-compressed by the client and half the writes are compressible
+    text, so the compressed paths are the ones taken."""
     import concurrent.futures
     import hashlib
     import multiprocessing
     m = make_mount()
-    ops = fsx_ops()
+    ops = fsx_ops() if compr == "none" else max(fsx_ops() // 4, 200)
+    text = csv_block() if compr == "lz4" else None
     base = int(os.environ.get("GLINT_FSX_SEED", "0"))
     configs = [(count, use_mmap) for count in (1, 2, 4) for use_mmap in (False, True)]
     for count, use_mmap in configs:
-        glint(m, "setstripe", "-c", str(count), "-S", "64K",
+        glint(m, "setstripe", "-c", str(count), "-S", "64K", "-Z", compr,
               p(m, f"fsx-c{count}-{'mmap' if use_mmap else 'rw'}"))
     t0 = time.monotonic()
     ctx = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(len(configs), mp_context=ctx) as ex:
         futs = {cfg: ex.submit(fsx_child, p(m, f"fsx-c{cfg[0]}-{'mmap' if cfg[1] else 'rw'}"),
-                               ops, base + cfg[0] * 2 + cfg[1], cfg[1])
+                               ops, base + cfg[0] * 2 + cfg[1], cfg[1], text)
                 for cfg in configs}
         results = {cfg: f.result() for cfg, f in futs.items()}
     elapsed = time.monotonic() - t0
-    print(f"\nexerciser: {ops} ops x {len(configs)} configurations in {elapsed:.1f} s: " +
+    print(f"\nexerciser ({compr}): {ops} ops x {len(configs)} configurations in {elapsed:.1f} s: " +
           ", ".join(f"c{c}/{'mmap' if mm else 'rw'} {r[2]:.1f} s"
                     for (c, mm), r in results.items()))
     failed = {f"count {c} {'mmap' if mm else 'rw'} seed {base + c * 2 + mm}": r[0]
               for (c, mm), r in results.items() if r[0]}
     assert not failed, "\n".join(f"{k}:\n{v}" for k, v in failed.items())
+    if compr == "lz4":  # the compressed paths were taken
+        out = glint(m, "getstripe", p(m, "fsx-c4-rw")).stdout
+        kv = dict(l.split(":", 1) for l in out.splitlines() if l.startswith("lmm_compr"))
+        assert kv["lmm_compr_type"].strip() == "lz4"
+        assert int(kv["lmm_compr_stored"]) < int(kv["lmm_compr_logical"]), out
     m2 = make_mount("mnt2")
     for (count, use_mmap), (_, digest, _) in results.items():
         with open(p(m2, f"fsx-c{count}-{'mmap' if use_mmap else 'rw'}"), "rb") as fh:

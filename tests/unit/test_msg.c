@@ -102,7 +102,11 @@ static const uint8_t golden_statfs[] = {
 	0x58, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* bytes avail 600 */
 	0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* files total 100 */
 	0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* files used 10 */
+	/* offset 45: appended */
+	0x2c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* logical 300 */
+	0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* stored 100 */
 };
+#define STATFS_BASE_LEN 45 /* before the appended fields */
 
 static const uint8_t golden_error[] = {
 	0x0b, 0x00, 'n', 'o', ' ', 's', 'u', 'c', 'h', ' ', 'O', 'S', 'T',
@@ -162,6 +166,8 @@ static const struct msg_statfs statfs = {
 	.bytes_avail = 600,
 	.files_total = 100,
 	.files_used = 10,
+	.data_logical_bytes = 300,
+	.data_stored_bytes = 100,
 };
 
 static const struct msg_error error = { .reason = "no such OST",
@@ -769,8 +775,21 @@ static void test_statfs(void)
 	CHECK(m.bytes_total == 1000 && m.bytes_used == 400);
 	CHECK(m.bytes_avail == 600);
 	CHECK(m.files_total == 100 && m.files_used == 10);
+	CHECK(m.data_logical_bytes == 300 && m.data_stored_bytes == 100);
 	check_truncations("STATFS", dec_statfs, &m, golden_statfs,
-			  sizeof(golden_statfs), NO_VALID_PREFIX);
+			  STATFS_BASE_LEN, NO_VALID_PREFIX);
+	/* An older peer's reply (no appended fields, or a partial tail that
+	 * is trailing bytes) decodes with 0 and 0. */
+	for (size_t n = STATFS_BASE_LEN; n < sizeof(golden_statfs); n++) {
+		memset(&m, 0x5a, sizeof(m));
+		CHECK(decode_exact(dec_statfs, golden_statfs, n, &m, &used) ==
+		      0);
+		CHECK(used == STATFS_BASE_LEN && m.data_logical_bytes == 0 &&
+		      m.data_stored_bytes == 0);
+	}
+	/* stored never exceeds logical */
+	CHECK(statfs_patched(53, 300) == 0);
+	CHECK(statfs_patched(53, 301) == -EBADMSG);
 
 	/* target type */
 	CHECK(statfs_patched(0, PROTO_TARGET_MDT) == 0);

@@ -640,6 +640,12 @@ static const struct op_name obj_ops[] = {
 	{ 55, "OBJ_LIST", 8 + 4 + 4 },
 };
 
+/* msg_zio.h's opcodes: not msg_obj_req messages (test_msg_zio.c). */
+static const struct op_name zio_ops[] = {
+	{ 56, "OBJ_WRITE_Z", 8 + 4 + 4 + 4 + 4 },
+	{ 57, "OBJ_READ_Z", 8 + 4 + 8 + 4 },
+};
+
 static void test_constants(void)
 {
 	CHECK(PROTO_OP_LOOKUP == 16);
@@ -671,6 +677,8 @@ static void test_constants(void)
 	CHECK(PROTO_OP_OBJ_SYNC == 53);
 	CHECK(PROTO_OP_OBJ_GETATTR == 54);
 	CHECK(PROTO_OP_OBJ_LIST == 55);
+	CHECK(PROTO_OP_OBJ_WRITE_Z == 56);
+	CHECK(PROTO_OP_OBJ_READ_Z == 57);
 	CHECK(PROTO_OP_MAX == 64);
 
 	CHECK(PROTO_MAX_GROUPS == 64);
@@ -694,7 +702,7 @@ static void test_constants(void)
 	CHECK(PROTO_RENAME_NOREPLACE == 1 && PROTO_RENAME_EXCHANGE == 2);
 	CHECK(PROTO_XATTR_CREATE == 1 && PROTO_XATTR_REPLACE == 2);
 	CHECK(PROTO_CLOSE_SIZE == 1 && PROTO_CLOSE_MTIME == 2);
-	CHECK(PROTO_PATTERN_LZ4 == 1);
+	CHECK(PROTO_PATTERN_LZ4 == 1 && PROTO_PATTERN_NOCOMPR == 2);
 	CHECK(PROTO_OBJ_LZ4 == 1 && PROTO_OBJ_SYNC == 2);
 	CHECK(PROTO_LOCK_FLOCK == 1 && PROTO_LOCK_POSIX == 2);
 	CHECK(PROTO_LOCK_GET == 1 && PROTO_LOCK_SET == 2 &&
@@ -709,6 +717,12 @@ static void test_constants(void)
 		CHECK(d && strcmp(d->name, md_ops[i].name) == 0 &&
 		      d->min_len == md_ops[i].min_len);
 	}
+	for (size_t i = 0; i < ARRAY_LEN(zio_ops); i++) {
+		const struct proto_op_desc *d = proto_op_lookup(zio_ops[i].op);
+
+		CHECK(d && strcmp(d->name, zio_ops[i].name) == 0 &&
+		      d->min_len == zio_ops[i].min_len);
+	}
 	for (size_t i = 0; i < ARRAY_LEN(obj_ops); i++) {
 		const struct proto_op_desc *d = proto_op_lookup(obj_ops[i].op);
 
@@ -717,7 +731,7 @@ static void test_constants(void)
 	}
 	/* unassigned numbers in between stay unknown */
 	for (uint16_t op = 4; op < PROTO_OP_MAX; op++)
-		if (op < 16 || (op > 36 && op < 48) || op > 55)
+		if (op < 16 || (op > 36 && op < 48) || op > 57)
 			CHECK(proto_op_lookup(op) == NULL);
 }
 
@@ -1276,7 +1290,9 @@ static void test_md_range(void)
 	MD_GOOD(PROTO_OP_CREATE, golden_create, patch32(C, nc, 45, (uint32_t)-1));
 	MD_GOOD(PROTO_OP_CREATE, golden_create, patch32(C, nc, 45, 0));
 	MD_BAD(PROTO_OP_CREATE, golden_create, patch32(C, nc, 49, (uint32_t)-2));
-	MD_BAD(PROTO_OP_CREATE, golden_create, patch32(C, nc, 53, 2));
+	MD_GOOD(PROTO_OP_CREATE, golden_create, patch32(C, nc, 53, 2));
+	MD_BAD(PROTO_OP_CREATE, golden_create, patch32(C, nc, 53, 3));
+	MD_BAD(PROTO_OP_CREATE, golden_create, patch32(C, nc, 53, 4));
 	/* a request lists no stripes, even when they are present */
 	{
 		uint8_t big[sizeof(golden_create) + 12];
@@ -1669,8 +1685,16 @@ static void test_entry_limits(void)
 					      sizeof(golden_entry), 96,
 					      (uint32_t)-2),
 			   sizeof(golden_entry), &out, NULL) == -EBADMSG);
+	/* pattern: NOCOMPR (2) alone is known; with LZ4 (3) or others not */
 	CHECK(decode_exact(dec_entry, patch32(golden_entry,
 					      sizeof(golden_entry), 100, 2),
+			   sizeof(golden_entry), &out, NULL) == 0);
+	CHECK(out.layout.pattern == PROTO_PATTERN_NOCOMPR);
+	CHECK(decode_exact(dec_entry, patch32(golden_entry,
+					      sizeof(golden_entry), 100, 3),
+			   sizeof(golden_entry), &out, NULL) == -EBADMSG);
+	CHECK(decode_exact(dec_entry, patch32(golden_entry,
+					      sizeof(golden_entry), 100, 4),
 			   sizeof(golden_entry), &out, NULL) == -EBADMSG);
 	/* a layout alone, with stripes, is fine (GETSTRIPE reply) */
 	CHECK(decode_exact(dec_layout, golden_entry + 88,
@@ -1937,7 +1961,7 @@ static void test_obj_list_limits(void)
 static void test_small_replies(void)
 {
 	static uint8_t buf[80000], text[70000];
-	struct msg_obj_attr oa = { 1, 2, 3 }, oa2;
+	struct msg_obj_attr oa = { 1, 2, 3, 4 }, oa2;
 	struct msg_xattr_reply xr, xr2;
 	struct msg_bytes t, t2;
 	struct cursor c;
@@ -1946,12 +1970,18 @@ static void test_small_replies(void)
 	memset(text, 'v', sizeof(text));
 
 	/* OBJ_GETATTR reply */
-	CHECK(msg_obj_attr_encoded_len(&oa) == 24);
-	CHECK(msg_obj_attr_encode(&oa, buf, 24) == 24);
-	CHECK(msg_obj_attr_encode(&oa, buf, 23) == -EMSGSIZE);
-	cursor_init(&c, buf, 24);
+	CHECK(msg_obj_attr_encoded_len(&oa) == 32);
+	CHECK(msg_obj_attr_encode(&oa, buf, 32) == 32);
+	CHECK(msg_obj_attr_encode(&oa, buf, 31) == -EMSGSIZE);
+	CHECK(le64_load(buf + 24) == 4);
+	cursor_init(&c, buf, 32);
 	CHECK(msg_obj_attr_decode(&c, &oa2) == 0);
 	CHECK(oa2.size == 1 && oa2.disk_bytes == 2 && oa2.logical_bytes == 3);
+	CHECK(oa2.stored_bytes == 4 && c.pos == c.end);
+	/* An older OSS's 24 bytes: stored_bytes defaults to logical. */
+	cursor_init(&c, buf, 24);
+	CHECK(msg_obj_attr_decode(&c, &oa2) == 0);
+	CHECK(oa2.logical_bytes == 3 && oa2.stored_bytes == 3);
 	cursor_init(&c, buf, 23);
 	CHECK(msg_obj_attr_decode(&c, &oa2) == -EBADMSG);
 

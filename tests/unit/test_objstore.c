@@ -7,7 +7,10 @@
  *   stored raw; a flipped byte on disk (data, LZ4 data, table) is -EIO and
  *   counted; ENOSPC leaves the object unchanged and space comes back after a
  *   destroy; truncate and punch free disk; reopen keeps data, usage and the
- *   object list; worker threads with their own rings in parallel.
+ *   object list; worker threads with their own rings in parallel;
+ *   client-compressed chunks: stored as sent, read back as stored, partial
+ *   pieces merged, bad chunks (checksum, length, garbage) refused with
+ *   nothing changed, damaged ones on disk -EIO; the OST's data totals.
  * Skips (77) when io_uring is unavailable.
  */
 #include "oss/objstore.h"
@@ -24,6 +27,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/checksum.h"
+#include "common/compress.h"
 #include "common/log.h"
 #include "common/ring.h"
 #include "oss/ost_dir.h"
@@ -525,6 +530,249 @@ out:
 	free(back);
 }
 
+/* --- client-compressed chunks (objstore_write_chunks / read_chunks) --- */
+
+/* Encode [off, off + len) of data (object bytes from 0) as a client does:
+ * pieces split at chunk boundaries, LZ4 for pieces that start a chunk and
+ * save 4 KiB, raw otherwise. Returns the count; cbuf holds LZ4 output. */
+static size_t zencode(const uint8_t *data, uint64_t off, uint64_t len,
+		      struct objstore_zchunk *z, uint8_t *cbuf)
+{
+	size_t n = 0, cpos = 0;
+	uint64_t pos = off;
+
+	while (pos < off + len) {
+		uint64_t end = (pos / CHUNK + 1) * CHUNK;
+		uint32_t raw;
+		ssize_t c = 0;
+
+		if (end > off + len)
+			end = off + len;
+		raw = (uint32_t)(end - pos);
+		z[n] = (struct objstore_zchunk){
+			.off = pos, .raw_len = raw, .stored_len = raw,
+			.kind = OBJSTORE_Z_RAW, .data = data + pos,
+			.csum = checksum_xxh3(data + pos, raw) };
+		if (pos % CHUNK == 0 && raw > 4096)
+			c = compress_encode(data + pos, raw, cbuf + cpos,
+					    raw - 4096);
+		if (c > 0) {
+			z[n].kind = OBJSTORE_Z_LZ4;
+			z[n].stored_len = (uint32_t)c;
+			z[n].data = cbuf + cpos;
+			cpos += (size_t)c;
+		}
+		n++;
+		pos = end;
+	}
+	return n;
+}
+
+/* Decode what objstore_read_chunks returned into out (object bytes from
+ * 0); checks the csum of the bytes handed out. Returns the span's end. */
+static uint64_t zdecode(const struct objstore_zchunk *z, size_t n,
+			uint8_t *out)
+{
+	uint64_t end = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			CHECK(z[i].off == z[i - 1].off + z[i - 1].raw_len);
+		switch (z[i].kind) {
+		case OBJSTORE_Z_ZERO:
+			CHECK(z[i].stored_len == 0);
+			memset(out + z[i].off, 0, z[i].raw_len);
+			break;
+		case OBJSTORE_Z_RAW:
+			CHECK(z[i].stored_len == z[i].raw_len);
+			CHECK(checksum_xxh3(z[i].data, z[i].stored_len) ==
+			      z[i].csum);
+			memcpy(out + z[i].off, z[i].data, z[i].raw_len);
+			break;
+		case OBJSTORE_Z_LZ4:
+			CHECK(z[i].off % CHUNK == 0);
+			CHECK(checksum_xxh3(z[i].data, z[i].stored_len) ==
+			      z[i].csum);
+			CHECK(compress_decode(z[i].data, z[i].stored_len,
+					      out + z[i].off,
+					      z[i].raw_len) == 0);
+			break;
+		default:
+			CHECK(0);
+		}
+		end = z[i].off + z[i].raw_len;
+	}
+	return end;
+}
+
+static void test_zchunks(struct objstore *os, struct ring *r,
+			 const char *dir)
+{
+	const uint64_t fid = 0x6000, len = 16 * CHUNK;
+	const size_t zcap = OBJSTORE_ZREAD_CHUNKS(len);
+	uint8_t *text = malloc(len), *rnd = malloc(len), *cbuf = malloc(len);
+	uint8_t *back = calloc(1, len + 2 * CHUNK);
+	uint8_t *rbuf = malloc(OBJSTORE_ZREAD_BUF(len));
+	struct objstore_zchunk *z = calloc(zcap, sizeof(*z));
+	struct objstore_attr a;
+	struct objstore_statfs s0, s1;
+	uint64_t clen = 0;
+	size_t n, stored;
+	ssize_t got;
+	char dat[512];
+
+	CHECK(text && rnd && cbuf && back && rbuf && z);
+	if (!text || !rnd || !cbuf || !back || !rbuf || !z)
+		goto out;
+	fill_text(text, len);
+	fill_random(rnd, len);
+	objstore_statfs(os, &s0);
+
+	/* Whole chunks compressed by the client are stored as they are. */
+	n = zencode(text, 0, len, z, cbuf);
+	CHECK(n == len / CHUNK);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(z[i].kind == OBJSTORE_Z_LZ4);
+		clen += z[i].stored_len;
+	}
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n, 0) == (ssize_t)len);
+	CHECK(objstore_getattr(os, r, fid, 0, &a) == 0);
+	CHECK(a.size == len && a.chunks_compressed == n);
+	CHECK(a.logical_bytes == len && a.stored_bytes == clen);
+	CHECK(a.disk_bytes < len / 2);
+	objstore_statfs(os, &s1);
+	CHECK(s1.data_logical_bytes == s0.data_logical_bytes + len);
+	CHECK(s1.data_stored_bytes == s0.data_stored_bytes + clen);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, text, len) == 0);
+
+	/* Read back as stored: the client's bytes, compressed. */
+	got = objstore_read_chunks(os, r, fid, 0, 0, len, z, zcap, rbuf,
+				   OBJSTORE_ZREAD_BUF(len), &stored);
+	CHECK(got == (ssize_t)(len / CHUNK) && stored == clen);
+	memset(back, 0xaa, len);
+	CHECK(got > 0 && zdecode(z, (size_t)got, back) == len);
+	CHECK(memcmp(back, text, len) == 0);
+	/* Unaligned: whole LZ4 chunks around the range. */
+	got = objstore_read_chunks(os, r, fid, 0, CHUNK + 100, 2 * CHUNK, z,
+				   zcap, rbuf, OBJSTORE_ZREAD_BUF(len),
+				   &stored);
+	CHECK(got == 3 && z[0].off == CHUNK && z[0].kind == OBJSTORE_Z_LZ4);
+	memset(back, 0xaa, len);
+	CHECK(got > 0 && zdecode(z, (size_t)got, back) == 4 * CHUNK);
+	CHECK(memcmp(back + CHUNK, text + CHUNK, 3 * CHUNK) == 0);
+	/* Too little room is refused. */
+	CHECK(objstore_read_chunks(os, r, fid, 0, 0, len, z, zcap - 1, rbuf,
+				   OBJSTORE_ZREAD_BUF(len), &stored) ==
+	      -EINVAL);
+
+	/* A partial piece is merged and compressed by the OSS. */
+	memcpy(text + 100, "PARTIAL", 7);
+	n = zencode(text, 100, 7, z, cbuf);
+	CHECK(n == 1 && z[0].kind == OBJSTORE_Z_RAW);
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n,
+				    OBJSTORE_WRITE_COMPRESS) == 7);
+	CHECK(objstore_getattr(os, r, fid, 0, &a) == 0);
+	CHECK(a.chunks_compressed == len / CHUNK);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, text, len) == 0);
+
+	/* Incompressible chunks are stored raw; slices are handed out. */
+	n = zencode(rnd, 0, len, z, cbuf);
+	for (size_t i = 0; i < n; i++)
+		CHECK(z[i].kind == OBJSTORE_Z_RAW);
+	CHECK(objstore_write_chunks(os, r, fid, 1, z, n,
+				    OBJSTORE_WRITE_COMPRESS) == (ssize_t)len);
+	CHECK(objstore_getattr(os, r, fid, 1, &a) == 0);
+	CHECK(a.chunks_compressed == 0 && a.stored_bytes == len);
+	got = objstore_read_chunks(os, r, fid, 1, 1000, 3 * CHUNK, z, zcap,
+				   rbuf, OBJSTORE_ZREAD_BUF(len), &stored);
+	CHECK(got == 4 && z[0].off == 1000 && stored == 3 * CHUNK);
+	memset(back, 0, len);
+	CHECK(got > 0 && zdecode(z, (size_t)got, back) == 1000 + 3 * CHUNK);
+	CHECK(memcmp(back + 1000, rnd + 1000, 3 * CHUNK) == 0);
+
+	/* A short last chunk, holes and zeros: ZERO entries. */
+	n = zencode(text, 5 * CHUNK, CHUNK / 2, z, cbuf);
+	CHECK(n == 1 && z[0].kind == OBJSTORE_Z_LZ4);
+	CHECK(objstore_write_chunks(os, r, fid, 2, z, n, 0) ==
+	      (ssize_t)(CHUNK / 2));
+	got = objstore_read_chunks(os, r, fid, 2, 0, len, z, zcap, rbuf,
+				   OBJSTORE_ZREAD_BUF(len), &stored);
+	CHECK(got == 6 && z[5].kind == OBJSTORE_Z_LZ4);
+	CHECK(got > 0 && zdecode(z, (size_t)got, back) == 5 * CHUNK +
+							       CHUNK / 2);
+	CHECK(memcmp(back + 5 * CHUNK, text + 5 * CHUNK, CHUNK / 2) == 0);
+	got = objstore_read_chunks(os, r, fid, 2, 6 * CHUNK, CHUNK, z, zcap,
+				   rbuf, OBJSTORE_ZREAD_BUF(len), &stored);
+	CHECK(got == 0);
+	z[0] = (struct objstore_zchunk){ .off = 5 * CHUNK, .raw_len = 10,
+					 .kind = OBJSTORE_Z_ZERO };
+	CHECK(objstore_write_chunks(os, r, fid, 2, z, 1,
+				    OBJSTORE_WRITE_COMPRESS) == 10);
+	CHECK(objstore_read(os, r, fid, 2, 5 * CHUNK, CHUNK / 2, back) ==
+	      (ssize_t)(CHUNK / 2));
+	CHECK(back[0] == 0 && back[9] == 0 &&
+	      memcmp(back + 10, text + 5 * CHUNK + 10, CHUNK / 2 - 10) == 0);
+
+	/* A client's bad chunk is refused and nothing changes. */
+	objstore_statfs(os, &s0);
+	n = zencode(text, 0, 2 * CHUNK, z, cbuf);
+	z[1].csum ^= 1; /* checksum of the raw bytes */
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n, 0) == -EBADMSG);
+	z[1].csum ^= 1;
+	z[1].raw_len = CHUNK - 1; /* decodes to another length */
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n, 0) == -EBADMSG);
+	z[1].raw_len = CHUNK;
+	cbuf[z[1].data - cbuf + 7] ^= 0x55; /* garbage LZ4 bytes */
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n, 0) == -EBADMSG);
+	memcpy(rbuf, rnd, CHUNK); /* raw bytes not matching */
+	z[1] = (struct objstore_zchunk){ .off = CHUNK, .raw_len = CHUNK,
+					 .stored_len = CHUNK,
+					 .kind = OBJSTORE_Z_RAW, .data = rbuf,
+					 .csum = checksum_xxh3(text, CHUNK) };
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n, 0) == -EBADMSG);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, text, len) == 0);
+	/* No chunk of a fresh object created either. */
+	CHECK(objstore_write_chunks(os, r, fid + 1, 0, z, n, 0) == -EBADMSG);
+	CHECK(objstore_getattr(os, r, fid + 1, 0, &a) == -ENOENT);
+	objstore_statfs(os, &s1);
+	CHECK(s1.data_logical_bytes == s0.data_logical_bytes);
+	/* Lists breaking the rules. */
+	n = zencode(text, 0, 2 * CHUNK, z, cbuf);
+	z[1].off++;
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n, 0) == -EINVAL);
+	z[1].off--;
+	z[0].kind = 7;
+	CHECK(objstore_write_chunks(os, r, fid, 0, z, n, 0) == -EINVAL);
+
+	/* A damaged compressed chunk on disk is -EIO, counted. */
+	CHECK(object_file(dir, fid, 0, "dat", dat, sizeof(dat)) == 0);
+	flip_byte(dat, 3 * CHUNK + 50);
+	CHECK(objstore_read_chunks(os, r, fid, 0, 3 * CHUNK, 10, z, zcap,
+				   rbuf, OBJSTORE_ZREAD_BUF(len),
+				   &stored) == -EIO);
+	CHECK(objstore_read_chunks(os, r, fid, 0, 2 * CHUNK, 10, z, zcap,
+				   rbuf, OBJSTORE_ZREAD_BUF(len),
+				   &stored) == 1);
+
+	/* Destroy and truncate keep the OST's totals right. */
+	CHECK(objstore_truncate(os, r, fid, 1, CHUNK + 10) == 0);
+	CHECK(objstore_getattr(os, r, fid, 1, &a) == 0);
+	CHECK(a.logical_bytes == CHUNK + 10);
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+	CHECK(objstore_destroy(os, r, fid, 1) == 0);
+	CHECK(objstore_destroy(os, r, fid, 2) == 0);
+out:
+	free(text);
+	free(rnd);
+	free(cbuf);
+	free(back);
+	free(rbuf);
+	free(z);
+}
+
 /* --- truncate and punch free space --- */
 
 static void test_truncate_punch(struct objstore *os, struct ring *r)
@@ -712,6 +960,12 @@ static void test_reopen(struct ring *r)
 	printf("reopen: used %" PRIu64 " before, %" PRIu64 " after scan\n",
 	       st0.used_bytes, st1.used_bytes);
 	CHECK(st1.objects == 3);
+	/* The data totals are scanned from the chunk tables. */
+	/* chunk 0 of 7:1 holds its 5000 leading zeros too */
+	CHECK(st0.data_logical_bytes == MiB + 5000 + 70000 + 10);
+	CHECK(st0.data_stored_bytes < st0.data_logical_bytes / 2);
+	CHECK(st1.data_logical_bytes == st0.data_logical_bytes);
+	CHECK(st1.data_stored_bytes == st0.data_stored_bytes);
 	/* Writeback may add a metadata block or two per file; no more. */
 	CHECK(st1.used_bytes + 6 * 4096 >= st0.used_bytes &&
 	      st1.used_bytes <= st0.used_bytes + 6 * 4096);
@@ -849,9 +1103,11 @@ int main(void)
 		test_corruption(os, r, dir);
 		test_truncate_punch(os, r);
 		test_threads(os, r);
+		test_zchunks(os, r, dir);
 		objstore_statfs(os, &st);
 		CHECK(st.objects == 0);
 		CHECK(st.used_bytes == 0);
+		CHECK(st.data_logical_bytes == 0 && st.data_stored_bytes == 0);
 		objstore_close(os);
 	}
 	test_enospc(r);

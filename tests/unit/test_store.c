@@ -429,6 +429,28 @@ static void test_layout_place(void)
 	layout_resolve(&l, &d, &l);
 	CHECK(l.stripe_size == 1u << 20 && l.stripe_count == 1 &&
 	      l.pattern == LAYOUT_PATTERN_LZ4);
+	/* compression is inherited unless the request says LZ4 or NOCOMPR */
+	{
+		struct layout dl = d, r2;
+
+		dl.pattern = LAYOUT_PATTERN_LZ4;
+		memset(&r2, 0, sizeof(r2));
+		r2.first_ost = -1;
+		layout_resolve(&r2, &dl, &l);
+		CHECK(l.pattern == LAYOUT_PATTERN_LZ4);
+		r2.pattern = LAYOUT_PATTERN_NOCOMPR;
+		CHECK_RC(layout_check(&r2), 0);
+		layout_resolve(&r2, &dl, &l);
+		CHECK(l.pattern == LAYOUT_PATTERN_NOCOMPR);
+		dl.pattern = LAYOUT_PATTERN_NOCOMPR;
+		r2.pattern = LAYOUT_PATTERN_LZ4;
+		layout_resolve(&r2, &dl, &l);
+		CHECK(l.pattern == LAYOUT_PATTERN_LZ4);
+		r2.pattern = LAYOUT_PATTERN_LZ4 | LAYOUT_PATTERN_NOCOMPR;
+		CHECK_RC(layout_check(&r2), -EINVAL);
+		r2.pattern = 0x4;
+		CHECK_RC(layout_check(&r2), -EINVAL);
+	}
 }
 
 int main(void)

@@ -1,0 +1,143 @@
+/*
+ * msg_zio.h - compressed object I/O: OBJ_WRITE_Z and OBJ_READ_Z.
+ *
+ * For files whose layout has PROTO_PATTERN_LZ4, data crosses the network
+ * the way the OST stores it: in chunks of PROTO_ZCHUNK_SIZE object bytes
+ * (the object store's chunk size), each LZ4-compressed, raw, or zero. The
+ * client compresses before sending (OBJ_WRITE_Z), the OSS checks every
+ * chunk and stores the compressed ones as they are; OBJ_READ_Z returns the
+ * stored chunks and the client decompresses. Same rules as msg.h and
+ * msg_fs.h: field by field, every length checked, -EBADMSG on anything
+ * malformed, data borrowed from the received payload.
+ *
+ * Protocol changelog (same PROTO_VERSION 1: new opcodes change no existing
+ * message; a peer without them closes the connection on the unknown
+ * opcode, and a client only sends them for files with the LZ4 pattern):
+ *   1  OBJ_WRITE_Z (56), OBJ_READ_Z (57).
+ *
+ * zchunks, the shared group (little-endian):
+ *   OFFSET    SIZE  MEANING
+ *   0         4     data_len: sum of the entries' stored_len
+ *   4         n     data: the entries' stored bytes, back to back, in order
+ *   4+n       4     count (<= PROTO_ZCHUNKS_MAX)
+ *   8+n+25*i  8     entry i: off, the object offset of its first byte
+ *             4              raw_len: bytes it stands for, 1..ZCHUNK_SIZE
+ *             4              stored_len: bytes of data it carries
+ *             1              kind: PROTO_ZCHUNK_ZERO / RAW / LZ4
+ *             8              csum: XXH3-64 (see below)
+ *   Entries are contiguous (off of i+1 = off + raw_len of i), each within
+ *   one PROTO_ZCHUNK_SIZE-aligned slot of the object, and their span (sum
+ *   of raw_len) stays within an off_t. ZERO: stored_len 0, csum 0 (raw_len
+ *   zero bytes). RAW: stored_len == raw_len, the bytes themselves. LZ4:
+ *   starts at its slot's start, 0 < stored_len < raw_len, a raw LZ4 block
+ *   (common/compress.h) that decodes to exactly raw_len bytes.
+ *   csum: in OBJ_WRITE_Z, XXH3-64 of the entry's raw (decoded) bytes, which
+ *   the OSS checks after decoding; in OBJ_READ_Z replies, XXH3-64 of the
+ *   stored bytes carried, which the client checks before decoding.
+ *
+ * OBJ_WRITE_Z request (opcode 56) -> 8 object size after (as OBJ_WRITE):
+ *   0   8  object_id
+ *   8   4  stripe_idx
+ *   12  4  flags: PROTO_OBJ_LZ4 (the OSS LZ4-compresses the chunks it has
+ *          to merge with old data) | PROTO_OBJ_SYNC
+ *   16  .. zchunks, span <= PROTO_MAX_IO
+ *   Writes the entries' bytes at their offsets. A malformed request closes
+ *   the connection; one whose LZ4 chunk does not decode to raw_len bytes or
+ *   whose csum does not match is refused with -EBADMSG, nothing written.
+ *
+ * OBJ_READ_Z request (opcode 57): the same 24 bytes as OBJ_READ (8
+ * object_id | 4 stripe_idx | 8 off | 4 len <= PROTO_MAX_IO), encoded and
+ * decoded by msg_obj_req_* with opcode PROTO_OP_OBJ_READ (wrappers below).
+ * Reply: zchunks, span <= PROTO_ZREAD_SPAN_MAX, covering the object bytes
+ * [off, min(off + len, object size)): the first entry starts at or before
+ * off, and an LZ4 chunk is always whole, so the span may begin up to one
+ * chunk before off and end up to one chunk after off + len. count 0: off
+ * is at or past the object's end. Holes come as ZERO entries.
+ */
+#ifndef GLINT_PROTO_MSG_ZIO_H
+#define GLINT_PROTO_MSG_ZIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto/codec.h"
+#include "proto/msg_fs.h"
+
+#define PROTO_ZCHUNK_SIZE (64u * 1024) /* object bytes per chunk */
+/* Entries of one message: two per slot (data, then a zero tail) of a
+ * PROTO_MAX_IO span that is not aligned, plus the chunks a read widens by. */
+#define PROTO_ZCHUNKS_MAX (2 * (PROTO_MAX_IO / PROTO_ZCHUNK_SIZE) + 6)
+#define PROTO_ZREAD_SPAN_MAX (PROTO_MAX_IO + 2 * PROTO_ZCHUNK_SIZE)
+#define MSG_ZCHUNK_LEN 25 /* bytes of one entry */
+
+enum proto_zkind {
+	PROTO_ZCHUNK_ZERO = 0, /* raw_len zero bytes, no data */
+	PROTO_ZCHUNK_RAW = 1,  /* the bytes as they are */
+	PROTO_ZCHUNK_LZ4 = 2,  /* an LZ4 block of the whole chunk */
+};
+
+struct msg_zchunk {
+	uint64_t off;	     /* object offset of the first byte */
+	uint32_t raw_len;    /* bytes it stands for */
+	uint32_t stored_len; /* bytes at data */
+	uint8_t kind;	     /* enum proto_zkind */
+	uint64_t csum;	     /* XXH3-64: raw bytes (write), stored (read) */
+	const uint8_t *data; /* stored_len bytes; borrowed (NULL if none) */
+};
+
+/*
+ * A zchunks group. Encode: chunks holds count entries (borrowed). Decode:
+ * chunks is the caller's array of cap entries; a count above cap is
+ * -EBADMSG (pass cap >= PROTO_ZCHUNKS_MAX to accept every valid message);
+ * each entry's data then points into the received payload.
+ */
+struct msg_zchunks {
+	uint32_t count;
+	struct msg_zchunk *chunks;
+	uint32_t cap;
+};
+
+/* Sum of raw_len of the first count entries (their span). */
+uint64_t msg_zchunks_span(const struct msg_zchunks *m);
+
+/* --- OBJ_WRITE_Z request --- */
+
+struct msg_obj_zwrite {
+	uint64_t object_id;
+	uint32_t stripe_idx;
+	uint32_t flags;	     /* PROTO_OBJ_LZ4 | PROTO_OBJ_SYNC */
+	struct msg_zchunks z; /* span <= PROTO_MAX_IO */
+};
+
+size_t msg_obj_zwrite_encoded_len(const struct msg_obj_zwrite *m);
+/* Bytes written, -EMSGSIZE (buffer, count or span over its cap), -EINVAL
+ * (an entry breaking the rules above, unknown flags). */
+ssize_t msg_obj_zwrite_encode(const struct msg_obj_zwrite *m, void *buf,
+			      size_t len);
+int msg_obj_zwrite_decode(struct cursor *c, struct msg_obj_zwrite *m);
+
+/* --- OBJ_READ_Z --- */
+
+/* The request: OBJ_READ's bytes (msg_obj_req with off and len). */
+ssize_t msg_obj_zread_encode(const struct msg_obj_req *m, void *buf,
+			     size_t len);
+int msg_obj_zread_decode(struct cursor *c, struct msg_obj_req *m);
+
+/* The reply: a zchunks group, span <= PROTO_ZREAD_SPAN_MAX. */
+size_t msg_zchunks_encoded_len(const struct msg_zchunks *m);
+ssize_t msg_zchunks_encode(const struct msg_zchunks *m, void *buf, size_t len);
+int msg_zchunks_decode(struct cursor *c, struct msg_zchunks *m);
+
+/*
+ * For a sender that put "4 data_len | data" into its buffer itself (the
+ * OSS reads stored chunks straight into its reply): check m against the
+ * rules (span cap PROTO_ZREAD_SPAN_MAX, the data pointers are not used),
+ * check that its stored lengths add up to data_len, and write "4 count |
+ * entries" into buf. Returns the bytes written (4 + 25 * count), -EINVAL,
+ * -EMSGSIZE.
+ */
+ssize_t msg_zchunks_encode_table(const struct msg_zchunks *m,
+				 uint32_t data_len, void *buf, size_t len);
+
+#endif /* GLINT_PROTO_MSG_ZIO_H */

@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""make_seeds_zio.py - writes the seed corpus of the msg_zio.h fuzz targets.
+
+Each seed is a valid encoding built here from the byte tables in
+proto/msg_zio.h, independently of the C encoders. Output:
+tests/fuzz/corpus/obj_zwrite/ (OBJ_WRITE_Z requests) and
+tests/fuzz/corpus/zchunks/ (OBJ_READ_Z replies); the files are committed.
+The decoders do not decompress, so the LZ4 payloads here are stand-in
+bytes. Running it again rewrites the same bytes.
+
+Usage: tests/fuzz/make_seeds_zio.py [CORPUS_DIR]
+"""
+import os
+import struct
+import sys
+
+CHUNK = 64 * 1024
+ZERO, RAW, LZ4 = 0, 1, 2
+OBJ_LZ4, OBJ_SYNC = 1, 2
+
+
+def zchunks(entries):
+    """entries: (off, raw_len, kind, csum, data) in order."""
+    data = b"".join(e[4] for e in entries)
+    table = b"".join(struct.pack("<QIIBQ", off, raw, len(d), kind, csum)
+                     for off, raw, kind, csum, d in entries)
+    return struct.pack("<I", len(data)) + data + struct.pack(
+        "<I", len(entries)) + table
+
+
+def zwrite(oid, idx, flags, entries):
+    return struct.pack("<QII", oid, idx, flags) + zchunks(entries)
+
+
+def csv_chunks(first_off, n):
+    """n whole LZ4 chunks from first_off (stand-in compressed bytes)."""
+    return [(first_off + i * CHUNK, CHUNK, LZ4, 0x1111 * (i + 1),
+             bytes([0x1f, i]) * 100) for i in range(n)]
+
+
+SEEDS = {
+    "obj_zwrite": {
+        "empty": zwrite(7, 0, 0, []),
+        "one-lz4": zwrite(0x10002, 1, OBJ_LZ4, csv_chunks(0, 1)),
+        "mixed": zwrite(0x10002, 3, OBJ_LZ4 | OBJ_SYNC, [
+            (100, CHUNK - 100, RAW, 0xabc, b"r" * (CHUNK - 100)),
+            (CHUNK, CHUNK, ZERO, 0, b""),
+            (2 * CHUNK, 4000, LZ4, 0xdef, b"z" * 1000),
+        ]),
+        "max": zwrite(1 << 40, 255, OBJ_LZ4, csv_chunks(1 << 30, 64)),
+    },
+    "zchunks": {
+        "eof": zchunks([]),
+        "widened": zchunks([(0, CHUNK, LZ4, 0x77, b"q" * 3000),
+                            (CHUNK, 5000, RAW, 0x78, b"w" * 5000)]),
+        "hole-tail": zchunks([(3 * CHUNK, 1000, LZ4, 0x5, b"h" * 200),
+                              (3 * CHUNK + 1000, CHUNK - 1000, ZERO, 0, b""),
+                              (4 * CHUNK, CHUNK, ZERO, 0, b"")]),
+        "max": zchunks(csv_chunks(0, 66)),
+    },
+}
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
+    for name, seeds in SEEDS.items():
+        d = os.path.join(root, name)
+        os.makedirs(d, exist_ok=True)
+        for seed, data in seeds.items():
+            with open(os.path.join(d, seed), "wb") as f:
+                f.write(data)
+        print(f"{d}: {len(seeds)} seeds")
+
+
+if __name__ == "__main__":
+    main()
