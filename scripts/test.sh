@@ -35,7 +35,7 @@ step "tests (ASan+UBSan)"
 	GLINT_FSX_OPS=${GLINT_FSX_OPS_ASAN:-10000} \
 	ctest --output-on-failure -j"$jobs")
 
-step "fuzz (${GLINT_FUZZ_SECONDS:-30} s per target)"
-GLINT_FUZZ_JOBS=${GLINT_FUZZ_JOBS:-2} ./scripts/fuzz.sh "${GLINT_FUZZ_SECONDS:-30}"
+step "fuzz (${GLINT_FUZZ_SECONDS:-20} s per target)"
+GLINT_FUZZ_JOBS=${GLINT_FUZZ_JOBS:-2} ./scripts/fuzz.sh "${GLINT_FUZZ_SECONDS:-20}"
 
 step "all tests passed"
