@@ -160,31 +160,14 @@ static int worker_read(struct oss *o, struct ring *ring,
 }
 
 /*
- * The object's size after a write of len > 0 bytes at off. The write made it
- * at least off + len, so when no byte follows (the common case: appending)
- * it is exactly that; otherwise the table is asked (objstore_getattr).
+ * The object's size after a write: its table header, read once more (the
+ * write left the object's files open in the store's fd cache).
  */
 static int worker_size_after(struct oss *o, struct ring *ring,
 			     const struct msg_obj_req *r, uint64_t *size)
 {
-	struct objstore_attr attr;
-	uint8_t probe;
-	ssize_t n = 1;
-	int rc;
-
-	if (r->data.len) {
-		n = objstore_read(o->store, ring, r->object_id, r->stripe_idx,
-				  r->off + r->data.len, 1, &probe);
-		if (n == 0) {
-			*size = r->off + r->data.len;
-			return 0;
-		}
-	}
-	rc = objstore_getattr(o->store, ring, r->object_id, r->stripe_idx,
-			      &attr);
-	if (rc == 0)
-		*size = attr.size;
-	return rc;
+	return objstore_size(o->store, ring, r->object_id, r->stripe_idx,
+			     size);
 }
 
 static int worker_write(struct oss *o, struct ring *ring,
