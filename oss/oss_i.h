@@ -95,8 +95,10 @@ int worker_pool_start(struct oss *o, unsigned nthreads,
 
 /*
  * Queue a decoded object request (h->opcode one of PROTO_OP_OBJ_*) from c's
- * loop thread. Copies what it keeps (OBJ_WRITE's data included: req's
- * borrowed pointers may go when this returns) and takes a reference on c
+ * request handler on its loop thread. Keeps what it needs past the return
+ * (req's borrowed pointers may go then): OBJ_WRITE's data by taking the
+ * conn's payload buffer over (conn_steal_payload) or, for a payload that
+ * sat in the conn's read buffer, by a copy. Takes a reference on c
  * until the reply is queued. Returns 0 (a worker will reply exactly once),
  * -ENOMEM or -ESHUTDOWN (the pool is stopping): then the caller replies.
  */

@@ -58,8 +58,12 @@ struct worker_job {
 	struct conn *c;		 /* reference held until replied */
 	uint16_t opcode;	 /* PROTO_OP_OBJ_* */
 	uint64_t req_id;	 /* the request's, echoed by the reply */
-	struct msg_obj_req req;	 /* decoded; req.data points at data[] */
-	uint8_t data[];		 /* OBJ_WRITE's data, copied off the conn */
+	struct msg_obj_req req;	 /* decoded; req.data points into owned
+				    or at data[] */
+	void *owned;		 /* OBJ_WRITE: the conn's payload buffer,
+				    taken over (conn_steal_payload), or NULL */
+	uint8_t data[];		 /* OBJ_WRITE's data, copied off the conn
+				    when it could not be taken over */
 };
 
 struct worker_pool {
@@ -276,6 +280,7 @@ static int worker_exec(struct oss *o, struct ring *ring,
 static void worker_job_free(struct worker_job *j)
 {
 	conn_put(j->c);
+	free(j->owned);
 	free(j);
 }
 
@@ -417,19 +422,27 @@ int worker_submit(struct worker_pool *p, struct conn *c,
 		  const struct frame_header *h, const struct msg_obj_req *req)
 {
 	size_t extra = h->opcode == PROTO_OP_OBJ_WRITE ? req->data.len : 0;
+	void *owned = extra ? conn_steal_payload(c) : NULL;
 	struct worker_job *j;
 	size_t queued = 0;
 	int rc = 0;
 
-	j = malloc(sizeof(*j) + extra);
-	if (!j)
+	j = malloc(sizeof(*j) + (owned ? 0 : extra));
+	if (!j) {
+		free(owned);
 		return -ENOMEM;
+	}
 	*j = (struct worker_job){ .c = c, .opcode = h->opcode,
-				  .req_id = h->req_id, .req = *req };
-	/* The payload is borrowed until the handler returns: keep a copy. */
-	if (extra)
+				  .req_id = h->req_id, .req = *req,
+				  .owned = owned };
+	/* The payload is borrowed until the handler returns: take the conn's
+	 * buffer over (req->data.p points into it), or keep a copy. */
+	if (extra && !owned) {
 		memcpy(j->data, req->data.p, extra);
-	j->req.data.p = extra ? j->data : NULL;
+		j->req.data.p = j->data;
+	}
+	if (!extra)
+		j->req.data.p = NULL;
 	j->req.data.len = (uint32_t)extra;
 	conn_get(c);
 	pthread_mutex_lock(&p->mu);
