@@ -1137,7 +1137,7 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 	size_t *slot_of = NULL; /* chunk -> op index, or SIZE_MAX */
 	uint64_t end, c, c0, n, i;
 	struct obj o;
-	size_t nops = 0, nscratch = 0;
+	size_t nops = 0, nscratch = 0, nlz4 = 0;
 	ssize_t rc;
 
 	if (len > OBJSTORE_MAX_IO)
@@ -1175,11 +1175,13 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 		    !read_direct(&o.win[i], cs, max_u64(off, cs),
 				 min_u64(end, cs + CHUNK)))
 			nscratch++;
+		if (o.win[i].kind == CHUNK_LZ4)
+			nlz4++;
 	}
 	if (nscratch) {
 		scratch = malloc(nscratch * CHUNK);
-		decoded = malloc(CHUNK);
-		if (!scratch || !decoded) {
+		decoded = nlz4 ? malloc(CHUNK) : NULL;
+		if (!scratch || (nlz4 && !decoded)) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -1234,6 +1236,28 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 				rc = -EIO;
 				goto out;
 			}
+			continue;
+		}
+		if (e->kind == CHUNK_RAW) {
+			/* Part of a raw chunk: verify, copy only that part
+			 * (past data_len the chunk is zeros). */
+			uint64_t lo = a - cs, hi = b - cs;
+			uint64_t have = min_u64(hi, e->data_len);
+
+			if (op->res != (int64_t)e->stored_len ||
+			    checksum_xxh3(op->buf, e->stored_len) != e->csum) {
+				objstore_count_csum_error(os, &o, c,
+							  "chunk data");
+				rc = -EIO;
+				goto out;
+			}
+			if (have > lo)
+				memcpy(out + (a - off),
+				       (const uint8_t *)op->buf + lo,
+				       have - lo);
+			else
+				have = lo;
+			memset(out + (a - off) + (have - lo), 0, hi - have);
 			continue;
 		}
 		rc = chunk_decode(os, &o, c, e, op->buf, op->res, decoded);
