@@ -32,8 +32,17 @@
  * stopped by SIGTERM/SIGINT/SIGHUP, which unmount lazily. The check
  * connection is closed before the fork (a forked child has no threads),
  * the daemon connects again.
+ *
+ * Memory: every 1 MiB read or write allocates and frees buffers of its
+ * size (the result, the encoded request, the reply payload); malloc keeps
+ * those up to MOUNT_MMAP_THRESHOLD in its heap instead of mapping and
+ * unmapping each (a page fault and a zeroed page per 4 KiB, every time),
+ * and gives heap back past MOUNT_TRIM_THRESHOLD per arena. What is kept is
+ * bounded by the I/O in flight at the busiest moment (max_threads
+ * requests of at most 1 MiB each, a few buffers apiece).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -324,6 +333,9 @@ static void *mount_readahead_main(void *arg)
 	return NULL;
 }
 
+#define MOUNT_MMAP_THRESHOLD (4u << 20)
+#define MOUNT_TRIM_THRESHOLD (32u << 20)
+
 static int mount_serve(struct client *c)
 {
 	struct fuse_loop_config *lc = fuse_loop_cfg_create();
@@ -332,6 +344,8 @@ static int mount_serve(struct client *c)
 
 	if (!lc)
 		return -ENOMEM;
+	mallopt(M_MMAP_THRESHOLD, MOUNT_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, MOUNT_TRIM_THRESHOLD);
 	fuse_loop_cfg_set_max_threads(lc, c->cfg->max_threads);
 	fuse_loop_cfg_set_clone_fd(lc, 0);
 	ra_started = c->cfg->readahead_kb &&

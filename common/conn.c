@@ -303,6 +303,17 @@ void *conn_user(const struct conn *c)
 	return c->user;
 }
 
+void *conn_steal_payload(struct conn *c)
+{
+	void *p = c->pay_owned;
+
+	if (p && c->pay == c->pay_owned) {
+		c->pay_owned = NULL; /* CONN_DISPATCH frees nothing now */
+		return p;
+	}
+	return NULL;
+}
+
 void conn_set_user(struct conn *c, void *user)
 {
 	c->user = user;

@@ -129,6 +129,16 @@ int conn_request(struct conn *c, uint16_t opcode, const void *payload,
 		 size_t len, uint32_t timeout_ms, conn_reply_fn cb, void *arg);
 
 /*
+ * Inside a request handler (loop thread): take the malloc'd buffer that
+ * holds the payload, when the conn allocated one for this frame (a payload
+ * larger than what its read buffer had room for), so that a handler that
+ * keeps a large payload past its return need not copy it. Returns the
+ * buffer, whose first byte is payload[0] (the caller owns it and frees it),
+ * or NULL when the payload lives in the conn's read buffer: copy it then.
+ */
+void *conn_steal_payload(struct conn *c);
+
+/*
  * Close now (idempotent): the socket, unsent frames and the read buffer
  * go; every pending request completes with -ECONNRESET; on_close runs;
  * reason is logged (rate limited) as "peer=%s closed: %s". The memory lives

@@ -29,9 +29,20 @@
  * bytes of all chunks) are scanned from the tables at open and kept by
  * obj_modify, truncate and destroy.
  *
- * Not done: caching open fds across calls (each call opens and closes its
- * two files through the ring), and copy-on-write chunk slots (which would
- * turn a torn in-place overwrite into the old data instead of -EIO).
+ *
+ * Open objects are cached (struct obj_handle): an LRU of at most
+ * os->cache_max objects whose two files stay open (read-write) between
+ * calls, with their last known file sizes and disk use, so that a call on
+ * a cached object opens nothing and needs no statx to begin; the header
+ * and the entries a call uses are still read and verified every time. A
+ * handle is used only under its object's lock and pinned (refs) while a
+ * call runs; eviction closes only unpinned ones, destroy drops the
+ * object's handle before unlinking. cache_mu guards the table, the LRU,
+ * refs and the cached sizes; lock order: object lock, then cache_mu. The
+ * bound follows RLIMIT_NOFILE (at most a quarter of it for cached fds).
+ *
+ * Not done: copy-on-write chunk slots (which would turn a torn in-place
+ * overwrite into the old data instead of -EIO).
  */
 #include "oss/objstore.h"
 
@@ -44,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -83,6 +95,7 @@
 #define OBJ_VERSION   1
 #define OBJ_LOCKS     256  /* striped object locks */
 #define OBJ_WINDOW    8192 /* entries read at once by getattr */
+#define OBJ_CACHE_MAX 1024 /* open objects kept at most */
 
 _Static_assert(OBJSTORE_FSNAME_MAX == OST_DIR_FSNAME_MAX, "fsname limits");
 
@@ -112,6 +125,24 @@ struct chunk_entry {
 	uint32_t kind;	     /* enum chunk_kind */
 };
 
+/*
+ * An object whose files stay open between calls (the fd cache). Fields
+ * are guarded by os->cache_mu; the fds are used by the calls that pin it.
+ */
+struct obj_handle {
+	struct obj_handle *hnext;	  /* hash chain */
+	struct obj_handle *prev, *next;	  /* LRU, most recent first */
+	uint64_t fid;
+	uint32_t idx;
+	int tab_fd;			  /* both O_RDWR */
+	int dat_fd;
+	unsigned refs;			  /* calls using it */
+	bool sizes_ok;			  /* the three below are current */
+	uint64_t tab_size;		  /* table file size */
+	uint64_t dat_size;		  /* data file size */
+	uint64_t disk;			  /* blocks of both files, bytes */
+};
+
 struct objstore {
 	int dirfd;			      /* backing directory */
 	int objdirfd;			      /* its objects/ */
@@ -131,6 +162,13 @@ struct objstore {
 	atomic_uint_fast64_t write_ops;
 	atomic_uint_fast64_t write_bytes;
 	pthread_rwlock_t locks[OBJ_LOCKS]; /* per-object, striped by hash */
+	pthread_mutex_t cache_mu;	   /* guards the fd cache below */
+	struct obj_handle **cache;	   /* hash table of open objects */
+	size_t cache_buckets;		   /* power of two */
+	struct obj_handle *lru_head;	   /* most recently used */
+	struct obj_handle *lru_tail;	   /* least recently used */
+	size_t cache_count;		   /* handles in the table */
+	size_t cache_max;		   /* bound on cache_count */
 };
 
 /* One object during one call (lives on the caller's stack). */
@@ -142,6 +180,9 @@ struct obj {
 	char dir_path[4]; /* "XX" */
 	int tab_fd;	  /* -1 when closed */
 	int dat_fd;
+	struct obj_handle *h;	 /* pinned cached handle owning the fds,
+				    or NULL (the fds are this call's) */
+	bool sizes_cached;	 /* h's sizes copied: obj_load skips statx */
 	bool created;		 /* this call created the files */
 	bool have_header;	 /* the table holds a header */
 	uint64_t size;		 /* logical size from the header */
@@ -338,40 +379,233 @@ static void objstore_add_data(struct objstore *os, int64_t logical,
 	pthread_mutex_unlock(&os->space_lock);
 }
 
+/* --- the fd cache --- */
+
+static struct obj_handle **cache_slot(struct objstore *os, uint64_t fid,
+				      uint32_t idx)
+{
+	struct obj_handle **pp =
+	    &os->cache[obj_hash(fid, idx) & (os->cache_buckets - 1)];
+
+	while (*pp && ((*pp)->fid != fid || (*pp)->idx != idx))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static void lru_unlink(struct objstore *os, struct obj_handle *h)
+{
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		os->lru_head = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	else
+		os->lru_tail = h->prev;
+	h->prev = h->next = NULL;
+}
+
+static void lru_push(struct objstore *os, struct obj_handle *h)
+{
+	h->prev = NULL;
+	h->next = os->lru_head;
+	if (os->lru_head)
+		os->lru_head->prev = h;
+	else
+		os->lru_tail = h;
+	os->lru_head = h;
+}
+
+/* Remove h from the table and the LRU (cache_mu held). */
+static void cache_remove(struct objstore *os, struct obj_handle *h)
+{
+	struct obj_handle **pp = cache_slot(os, h->fid, h->idx);
+
+	if (*pp == h)
+		*pp = h->hnext;
+	lru_unlink(os, h);
+	os->cache_count--;
+}
+
+/* Close h's files (plain close: no I/O to wait for) and free it. */
+static void handle_free(struct obj_handle *h)
+{
+	if (!h)
+		return;
+	close(h->tab_fd);
+	close(h->dat_fd);
+	free(h);
+}
+
+/* Pin o's cached handle, if any: o takes its fds and sizes. */
+static bool cache_get(struct objstore *os, struct obj *o)
+{
+	struct obj_handle *h;
+
+	if (!os->cache_max)
+		return false;
+	pthread_mutex_lock(&os->cache_mu);
+	h = *cache_slot(os, o->fid, o->idx);
+	if (h) {
+		h->refs++;
+		lru_unlink(os, h);
+		lru_push(os, h);
+		o->h = h;
+		o->tab_fd = h->tab_fd;
+		o->dat_fd = h->dat_fd;
+		o->sizes_cached = h->sizes_ok;
+		o->tab_size = h->tab_size;
+		o->dat_size = h->dat_size;
+		o->disk_before = h->disk;
+	}
+	pthread_mutex_unlock(&os->cache_mu);
+	return h != NULL;
+}
+
+/*
+ * Unpin o's handle, or make o's open files a cached handle. With sizes_ok,
+ * tab_size, dat_size and disk are o's current ones. Returns true when o's
+ * fds now belong to the cache (do not close them), false when the caller
+ * must close them (no room: every cached handle is pinned).
+ */
+static bool cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
+		      uint64_t disk)
+{
+	struct obj_handle *h = o->h, *victim = NULL, **pp;
+	struct obj_handle *fresh = NULL;
+
+	if (!h && (!os->cache_max || o->tab_fd < 0 || o->dat_fd < 0))
+		return false;
+	if (!h) {
+		fresh = calloc(1, sizeof(*fresh));
+		if (!fresh)
+			return false;
+	}
+	pthread_mutex_lock(&os->cache_mu);
+	if (!h) {
+		pp = cache_slot(os, o->fid, o->idx);
+		if (*pp) {
+			/* Another reader cached it meanwhile: keep that one. */
+			pthread_mutex_unlock(&os->cache_mu);
+			free(fresh);
+			return false;
+		}
+		if (os->cache_count >= os->cache_max) {
+			for (victim = os->lru_tail; victim && victim->refs;
+			     victim = victim->prev)
+				;
+			if (!victim) {
+				pthread_mutex_unlock(&os->cache_mu);
+				free(fresh);
+				return false;
+			}
+			cache_remove(os, victim);
+			pp = cache_slot(os, o->fid, o->idx);
+		}
+		h = fresh;
+		h->fid = o->fid;
+		h->idx = o->idx;
+		h->tab_fd = o->tab_fd;
+		h->dat_fd = o->dat_fd;
+		h->refs = 1;
+		*pp = h;
+		lru_push(os, h);
+		os->cache_count++;
+	}
+	h->sizes_ok = sizes_ok;
+	if (sizes_ok) {
+		h->tab_size = o->tab_size;
+		h->dat_size = o->dat_size;
+		h->disk = disk;
+	}
+	h->refs--;
+	pthread_mutex_unlock(&os->cache_mu);
+	handle_free(victim);
+	o->h = NULL;
+	return true;
+}
+
+/* Drop the cached handle of (fid, idx), closing its files. The caller
+ * holds the object's lock for writing, so no call has it pinned. */
+static void cache_drop(struct objstore *os, uint64_t fid, uint32_t idx)
+{
+	struct obj_handle *h;
+
+	if (!os->cache_max)
+		return;
+	pthread_mutex_lock(&os->cache_mu);
+	h = *cache_slot(os, fid, idx);
+	if (h)
+		cache_remove(os, h);
+	pthread_mutex_unlock(&os->cache_mu);
+	handle_free(h);
+}
+
+/* How many objects to keep open: a quarter of the fd limit, two each. */
+static size_t cache_bound(void)
+{
+	struct rlimit rl;
+	uint64_t n = OBJ_CACHE_MAX;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		n = min_u64(n, rl.rlim_cur / 8);
+	return (size_t)n;
+}
+
 /* --- object open/load/close --- */
 
-/* Close o's files through the ring; with account, measure the change. */
-static void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
-		      bool account)
+/*
+ * Done with o's files: keep them in the fd cache (or unpin its handle),
+ * else close them through the ring. With account, measure the change of
+ * disk use (statx of both files, which also refreshes the cached sizes).
+ * A call that failed before its files were both open passes cache = false.
+ */
+static void obj_finish(struct objstore *os, struct ring *ring, struct obj *o,
+		       bool account, bool cache)
 {
 	struct ring_op ops[4];
 	struct statx stx[2];
 	uint64_t after = 0;
+	bool sizes_ok = o->sizes_cached;
 	size_t n = 0;
 
 	if (account) {
-		ring_op_statx(&ops[n++], os->objdirfd, o->tab_path, 0,
-			      STATX_BLOCKS, &stx[0]);
-		ring_op_statx(&ops[n++], os->objdirfd, o->dat_path, 0,
-			      STATX_BLOCKS, &stx[1]);
-	}
-	if (o->tab_fd >= 0)
-		ring_op_close(&ops[n++], o->tab_fd);
-	if (o->dat_fd >= 0)
-		ring_op_close(&ops[n++], o->dat_fd);
-	if (n)
+		ring_op_statx(&ops[n++], o->tab_fd, "", AT_EMPTY_PATH,
+			      STATX_SIZE | STATX_BLOCKS, &stx[0]);
+		ring_op_statx(&ops[n++], o->dat_fd, "", AT_EMPTY_PATH,
+			      STATX_SIZE | STATX_BLOCKS, &stx[1]);
 		ring_run(ring, ops, n);
-	o->tab_fd = -1;
-	o->dat_fd = -1;
-	if (account) {
 		if (ops[0].res == 0)
 			after += stx[0].stx_blocks * 512;
 		if (ops[1].res == 0)
 			after += stx[1].stx_blocks * 512;
 		objstore_account(os, o, o->disk_before, after);
+		sizes_ok = ops[0].res == 0 && ops[1].res == 0;
+		if (sizes_ok) {
+			o->tab_size = stx[0].stx_size;
+			o->dat_size = stx[1].stx_size;
+			o->disk_before = after;
+		}
+		n = 0;
 	}
+	if (!(cache || o->h) || !cache_put(os, o, sizes_ok, o->disk_before)) {
+		if (o->tab_fd >= 0)
+			ring_op_close(&ops[n++], o->tab_fd);
+		if (o->dat_fd >= 0)
+			ring_op_close(&ops[n++], o->dat_fd);
+		if (n)
+			ring_run(ring, ops, n);
+	}
+	o->tab_fd = -1;
+	o->dat_fd = -1;
 	free(o->win);
 	o->win = NULL;
+}
+
+static void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
+		      bool account)
+{
+	obj_finish(os, ring, o, account, true);
 }
 
 /* Undo the creation of an object this call created (after a failure). */
@@ -379,7 +613,7 @@ static void obj_discard(struct objstore *os, struct ring *ring, struct obj *o)
 {
 	struct ring_op ops[2];
 
-	obj_close(os, ring, o, false);
+	obj_finish(os, ring, o, false, false);
 	ring_op_unlinkat(&ops[0], os->objdirfd, o->tab_path, 0);
 	ring_op_unlinkat(&ops[1], os->objdirfd, o->dat_path, 0);
 	ring_run(ring, ops, 2);
@@ -396,10 +630,12 @@ static void obj_discard(struct objstore *os, struct ring *ring, struct obj *o)
 static int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
 		    enum obj_mode mode)
 {
-	int flags = (mode == OBJ_RD ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	int flags = O_RDWR | O_CLOEXEC; /* a cached handle serves writers */
 	struct ring_op ops[2];
 	int rc;
 
+	if (cache_get(os, o))
+		return 0;
 	ring_op_openat(&ops[0], os->objdirfd, o->tab_path, flags, 0);
 	ring_op_openat(&ops[1], os->objdirfd, o->dat_path, flags, 0);
 	rc = ring_run(ring, ops, 2);
@@ -414,7 +650,7 @@ static int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
 		goto err;
 	}
 	if (o->tab_fd < 0) {
-		obj_close(os, ring, o, false);
+		obj_finish(os, ring, o, false, false);
 		ring_op_openat(&ops[0], os->objdirfd, o->tab_path,
 			       flags | O_CREAT | O_EXCL, 0644);
 		rc = ring_run(ring, ops, 1);
@@ -454,7 +690,7 @@ err:
 	if (o->created)
 		obj_discard(os, ring, o);
 	else
-		obj_close(os, ring, o, false);
+		obj_finish(os, ring, o, false, false);
 	return rc;
 }
 
@@ -493,7 +729,7 @@ static int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 	struct statx stx[2];
 	uint8_t *raw = NULL;
 	uint64_t raw_len = count * OBJ_ENTRY_LEN;
-	size_t n = 0;
+	size_t n = 0, hdr_op = 0;
 	int rc;
 
 	free(o->win);
@@ -511,7 +747,10 @@ static int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 			     OBJ_HDR_LEN + first * OBJ_ENTRY_LEN);
 	}
 	if (meta) {
+		hdr_op = n;
 		ring_op_read(&ops[n++], o->tab_fd, hdr, OBJ_HDR_LEN, 0);
+	}
+	if (meta && !o->sizes_cached) {
 		ring_op_statx(&ops[n++], o->tab_fd, "", AT_EMPTY_PATH,
 			      STATX_SIZE | STATX_BLOCKS, &stx[0]);
 		ring_op_statx(&ops[n++], o->dat_fd, "", AT_EMPTY_PATH,
@@ -524,11 +763,15 @@ static int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 	if (rc < 0)
 		goto out;
 	if (meta) {
-		int64_t hres = ops[n - 3].res;
+		int64_t hres = ops[hdr_op].res;
 
-		o->tab_size = stx[0].stx_size;
-		o->dat_size = stx[1].stx_size;
-		o->disk_before = (stx[0].stx_blocks + stx[1].stx_blocks) * 512;
+		if (!o->sizes_cached) {
+			o->tab_size = stx[0].stx_size;
+			o->dat_size = stx[1].stx_size;
+			o->disk_before =
+			    (stx[0].stx_blocks + stx[1].stx_blocks) * 512;
+			o->sizes_cached = true;
+		}
 		o->size = 0;
 		o->have_header = hres == OBJ_HDR_LEN;
 		if (hres == OBJ_HDR_LEN)
@@ -1018,7 +1261,7 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 	size_t *slot_of = NULL; /* chunk -> op index, or SIZE_MAX */
 	uint64_t end, c, c0, n, i;
 	struct obj o;
-	size_t nops = 0, nscratch = 0;
+	size_t nops = 0, nscratch = 0, nlz4 = 0;
 	ssize_t rc;
 
 	if (len > OBJSTORE_MAX_IO)
@@ -1056,11 +1299,13 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 		    !read_direct(&o.win[i], cs, max_u64(off, cs),
 				 min_u64(end, cs + CHUNK)))
 			nscratch++;
+		if (o.win[i].kind == CHUNK_LZ4)
+			nlz4++;
 	}
 	if (nscratch) {
 		scratch = malloc(nscratch * CHUNK);
-		decoded = malloc(CHUNK);
-		if (!scratch || !decoded) {
+		decoded = nlz4 ? malloc(CHUNK) : NULL;
+		if (!scratch || (nlz4 && !decoded)) {
 			rc = -ENOMEM;
 			goto out;
 		}
@@ -1115,6 +1360,28 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 				rc = -EIO;
 				goto out;
 			}
+			continue;
+		}
+		if (e->kind == CHUNK_RAW) {
+			/* Part of a raw chunk: verify, copy only that part
+			 * (past data_len the chunk is zeros). */
+			uint64_t lo = a - cs, hi = b - cs;
+			uint64_t have = min_u64(hi, e->data_len);
+
+			if (op->res != (int64_t)e->stored_len ||
+			    checksum_xxh3(op->buf, e->stored_len) != e->csum) {
+				objstore_count_csum_error(os, &o, c,
+							  "chunk data");
+				rc = -EIO;
+				goto out;
+			}
+			if (have > lo)
+				memcpy(out + (a - off),
+				       (const uint8_t *)op->buf + lo,
+				       have - lo);
+			else
+				have = lo;
+			memset(out + (a - off) + (have - lo), 0, hi - have);
 			continue;
 		}
 		rc = chunk_decode(os, &o, c, e, op->buf, op->res, decoded);
@@ -1574,6 +1841,7 @@ int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
 			dl = ds = 0;
 		obj_close(os, ring, &o, false);
 	}
+	cache_drop(os, fid, stripe_idx);
 	ring_op_statx(&ops[0], os->objdirfd, o.tab_path, 0, STATX_BLOCKS,
 		      &stx[0]);
 	ring_op_statx(&ops[1], os->objdirfd, o.dat_path, 0, STATX_BLOCKS,
@@ -1684,6 +1952,28 @@ int objstore_getattr(struct objstore *os, struct ring *ring, uint64_t fid,
 		}
 	}
 out:
+	obj_close(os, ring, &o, false);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+int objstore_size(struct objstore *os, struct ring *ring, uint64_t fid,
+		  uint32_t stripe_idx, uint64_t *size)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	struct obj o;
+	int rc;
+
+	*size = 0;
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_rdlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_RD);
+	if (rc < 0)
+		goto out_unlock;
+	rc = obj_load(os, ring, &o, 0, 0, true);
+	if (rc == 0)
+		*size = o.size;
 	obj_close(os, ring, &o, false);
 out_unlock:
 	pthread_rwlock_unlock(lock);
@@ -1808,6 +2098,15 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	pthread_mutex_init(&os->space_lock, NULL);
 	for (i = 0; i < OBJ_LOCKS; i++)
 		pthread_rwlock_init(&os->locks[i], NULL);
+	pthread_mutex_init(&os->cache_mu, NULL);
+	os->cache_max = cache_bound();
+	for (os->cache_buckets = 16; os->cache_buckets < os->cache_max;)
+		os->cache_buckets *= 2;
+	os->cache = calloc(os->cache_buckets, sizeof(*os->cache));
+	if (!os->cache) {
+		rc = -ENOMEM;
+		goto err;
+	}
 
 	id.fsname = os->fsname;
 	id.ost_idx = os->ost_idx;
@@ -1846,6 +2145,14 @@ void objstore_close(struct objstore *os)
 
 	if (!os)
 		return;
+	while (os->lru_head) {
+		struct obj_handle *h = os->lru_head;
+
+		cache_remove(os, h);
+		handle_free(h);
+	}
+	free(os->cache);
+	pthread_mutex_destroy(&os->cache_mu);
 	if (os->objdirfd >= 0)
 		close(os->objdirfd);
 	if (os->dirfd >= 0)

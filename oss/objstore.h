@@ -11,6 +11,10 @@
  * as all zeros, is a hole: it reads as zeros and uses no disk. The on-disk
  * format is described in objstore.c.
  *
+ * Open files: the store keeps the files of recently used objects open (an
+ * LRU bounded by RLIMIT_NOFILE / 8 objects, at most 1024), so that calls
+ * on a busy object open nothing.
+ *
  * Threading: one struct objstore is shared by all worker threads. Every
  * call takes the calling thread's own ring (common/ring.h), through which
  * all its disk I/O goes, so the ring must belong to the calling thread.
@@ -230,6 +234,11 @@ int objstore_sync(struct objstore *os, struct ring *ring, uint64_t fid,
 /* Size and space use of one object (reads its whole chunk table). */
 int objstore_getattr(struct objstore *os, struct ring *ring, uint64_t fid,
 		     uint32_t stripe_idx, struct objstore_attr *attr);
+
+/* The object's logical size: one read of its table header when the
+ * object is in the fd cache (objstore.c). -ENOENT, -EIO, -errno. */
+int objstore_size(struct objstore *os, struct ring *ring, uint64_t fid,
+		  uint32_t stripe_idx, uint64_t *size);
 
 /* Capacity, used, available bytes and object count. Never fails. */
 void objstore_statfs(struct objstore *os, struct objstore_statfs *st);

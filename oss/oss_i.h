@@ -101,11 +101,12 @@ int worker_pool_start(struct oss *o, unsigned nthreads,
 
 /*
  * Queue a decoded object request (h->opcode one of PROTO_OP_OBJ_*) from c's
- * loop thread. For OBJ_READ_Z, req is decoded as an OBJ_READ; for
- * OBJ_WRITE_Z, req->data is the whole (checked) request payload and
- * object_id/stripe_idx are set for logs. Copies what it keeps (OBJ_WRITE's
- * data included: req's
- * borrowed pointers may go when this returns) and takes a reference on c
+ * request handler on its loop thread. For OBJ_READ_Z, req is decoded as an
+ * OBJ_READ; for OBJ_WRITE_Z, req->data is the whole (checked) request
+ * payload and object_id/stripe_idx are set for logs. Keeps what it needs
+ * past the return (req's borrowed pointers may go then): the write's data
+ * by taking the conn's payload buffer over (conn_steal_payload) or, for a
+ * payload that sat in the conn's read buffer, by a copy. Takes a reference on c
  * until the reply is queued. Returns 0 (a worker will reply exactly once),
  * -ENOMEM or -ESHUTDOWN (the pool is stopping): then the caller replies.
  */

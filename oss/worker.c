@@ -69,9 +69,13 @@ struct worker_job {
 	struct conn *c;		 /* reference held until replied */
 	uint16_t opcode;	 /* PROTO_OP_OBJ_* */
 	uint64_t req_id;	 /* the request's, echoed by the reply */
-	struct msg_obj_req req;	 /* decoded; req.data points at data[] */
+	struct msg_obj_req req;	 /* decoded; req.data points into owned
+				    or at data[] */
+	void *owned;		 /* OBJ_WRITE(_Z): the conn's payload buffer,
+				    taken over (conn_steal_payload), or NULL */
 	uint8_t data[];		 /* OBJ_WRITE's data or OBJ_WRITE_Z's payload,
-				    copied off the conn */
+				    copied off the conn when it could not be
+				    taken over */
 };
 
 struct worker_pool {
@@ -176,31 +180,14 @@ static int worker_read(struct oss *o, struct ring *ring,
 }
 
 /*
- * The object's size after a write of len > 0 bytes at off. The write made it
- * at least off + len, so when no byte follows (the common case: appending)
- * it is exactly that; otherwise the table is asked (objstore_getattr).
+ * The object's size after a write: its table header, read once more (the
+ * write left the object's files open in the store's fd cache).
  */
 static int worker_size_after(struct oss *o, struct ring *ring,
 			     const struct msg_obj_req *r, uint64_t *size)
 {
-	struct objstore_attr attr;
-	uint8_t probe;
-	ssize_t n = 1;
-	int rc;
-
-	if (r->data.len) {
-		n = objstore_read(o->store, ring, r->object_id, r->stripe_idx,
-				  r->off + r->data.len, 1, &probe);
-		if (n == 0) {
-			*size = r->off + r->data.len;
-			return 0;
-		}
-	}
-	rc = objstore_getattr(o->store, ring, r->object_id, r->stripe_idx,
-			      &attr);
-	if (rc == 0)
-		*size = attr.size;
-	return rc;
+	return objstore_size(o->store, ring, r->object_id, r->stripe_idx,
+			     size);
 }
 
 static int worker_write(struct oss *o, struct ring *ring,
@@ -484,6 +471,7 @@ static int worker_exec(struct worker_pool *p, struct ring *ring,
 static void worker_job_free(struct worker_job *j)
 {
 	conn_put(j->c);
+	free(j->owned);
 	free(j);
 }
 
@@ -637,19 +625,27 @@ int worker_submit(struct worker_pool *p, struct conn *c,
 {
 	size_t extra = (h->opcode == PROTO_OP_OBJ_WRITE ||
 			h->opcode == PROTO_OP_OBJ_WRITE_Z) ? req->data.len : 0;
+	void *owned = extra ? conn_steal_payload(c) : NULL;
 	struct worker_job *j;
 	size_t queued = 0;
 	int rc = 0;
 
-	j = malloc(sizeof(*j) + extra);
-	if (!j)
+	j = malloc(sizeof(*j) + (owned ? 0 : extra));
+	if (!j) {
+		free(owned);
 		return -ENOMEM;
+	}
 	*j = (struct worker_job){ .c = c, .opcode = h->opcode,
-				  .req_id = h->req_id, .req = *req };
-	/* The payload is borrowed until the handler returns: keep a copy. */
-	if (extra)
+				  .req_id = h->req_id, .req = *req,
+				  .owned = owned };
+	/* The payload is borrowed until the handler returns: take the conn's
+	 * buffer over (req->data.p points into it), or keep a copy. */
+	if (extra && !owned) {
 		memcpy(j->data, req->data.p, extra);
-	j->req.data.p = extra ? j->data : NULL;
+		j->req.data.p = j->data;
+	}
+	if (!extra)
+		j->req.data.p = NULL;
 	j->req.data.len = (uint32_t)extra;
 	conn_get(c);
 	pthread_mutex_lock(&p->mu);

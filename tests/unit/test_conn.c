@@ -7,6 +7,9 @@
  *   0 reply at once          1 reply after (low 16 bits) ms from an ev_timer
  *   2 reply from a worker thread with conn_reply_threadsafe
  *   3 never reply (timeouts)   4 reply with (low 16 bits) KiB of pattern
+ * OBJ_WRITE (any bytes) takes the payload over with conn_steal_payload
+ * (NULL for one that fits the read buffer: then it copies) and answers
+ * from a thread of its own with the sum of the bytes and whether it stole.
  * HELLO answers with a HELLO unless the fsname is "badfs" (-EACCES); STATFS
  * has no handler (-EOPNOTSUPP). Raw sockets send broken frames and must see
  * the server close them while an rpc_client keeps getting answers.
@@ -32,6 +35,7 @@
 #include "proto/codec.h"
 #include "proto/frame.h"
 #include "proto/msg.h"
+#include "proto/msg_fs.h"
 
 static int failures;
 static uint16_t srv_port_for_async; /* the main server, for test_async */
@@ -222,8 +226,78 @@ static int srv_hello(struct conn *c, const struct frame_header *h,
 	return conn_reply(c, h, 0, buf, (size_t)n);
 }
 
+struct steal_job {
+	struct conn *c; /* a ref */
+	uint16_t opcode;
+	uint64_t req_id;
+	uint8_t *buf;	/* the payload: stolen, or a copy */
+	size_t len;
+	int stolen;
+};
+
+/* Sum the payload long after the handler returned, reply, free it. */
+static void *steal_main(void *arg)
+{
+	struct steal_job *j = arg;
+	uint64_t sum = 0;
+	uint8_t *out = malloc(16);
+
+	usleep(20000);
+	for (size_t i = 0; i < j->len; i++)
+		sum += j->buf[i];
+	if (out) {
+		le64_store(out, sum);
+		le64_store(out + 8, (uint64_t)j->stolen);
+	}
+	conn_reply_threadsafe(j->c, j->opcode, j->req_id, out ? 0 : -ENOMEM,
+			      out, out ? 16 : 0);
+	conn_put(j->c);
+	free(j->buf);
+	free(j);
+	return NULL;
+}
+
+static int srv_steal(struct conn *c, const struct frame_header *h,
+		     const uint8_t *payload, size_t len)
+{
+	struct steal_job *j = calloc(1, sizeof(*j));
+	pthread_t tid;
+
+	if (!j)
+		return -ENOMEM;
+	j->buf = conn_steal_payload(c);
+	j->stolen = j->buf != NULL;
+	if (j->buf && j->buf != payload) {
+		free(j->buf);
+		free(j);
+		return CONN_CLOSE; /* not the payload's buffer: a bug */
+	}
+	if (!j->buf) {
+		j->buf = malloc(len ? len : 1);
+		if (!j->buf) {
+			free(j);
+			return -ENOMEM;
+		}
+		memcpy(j->buf, payload, len);
+	}
+	j->len = len;
+	j->opcode = h->opcode;
+	j->req_id = h->req_id;
+	conn_get(c);
+	j->c = c;
+	if (pthread_create(&tid, NULL, steal_main, j)) {
+		conn_put(c);
+		free(j->buf);
+		free(j);
+		return -ENOMEM;
+	}
+	pthread_detach(tid);
+	return 0;
+}
+
 static const struct conn_handlers srv_handlers = {
-	.fn = { [PROTO_OP_HELLO] = srv_hello, [PROTO_OP_PING] = srv_ping },
+	.fn = { [PROTO_OP_HELLO] = srv_hello, [PROTO_OP_PING] = srv_ping,
+		[PROTO_OP_OBJ_WRITE] = srv_steal },
 };
 
 /* --- an in-process server on its own thread --- */
@@ -534,6 +608,38 @@ static void test_big(struct rpc_client *rc)
 			  &len),
 		 -EMSGSIZE);
 	CHECK(reply == NULL && len == 0);
+}
+
+/* conn_steal_payload: a large payload is taken over (and stays valid
+ * after the handler returned), a small one is not. */
+static void test_steal(struct rpc_client *rc)
+{
+	static const size_t sizes[] = { 100, 4096, 200000, 1u << 20 };
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		size_t n = sizes[k];
+		uint8_t *p = malloc(n), *reply = NULL;
+		uint64_t sum = 0;
+		size_t len = 0;
+
+		CHECK(p != NULL);
+		if (!p)
+			return;
+		for (size_t i = 0; i < n; i++) {
+			p[i] = (uint8_t)(i * 13 + k);
+			sum += p[i];
+		}
+		CHECK_EQ(rpc_call(rc, PROTO_OP_OBJ_WRITE, p, n, 2000, &reply,
+				  &len),
+			 0);
+		CHECK_EQ(len, 16);
+		if (reply && len == 16) {
+			CHECK_EQ(le64_load(reply), sum);
+			CHECK_EQ(le64_load(reply + 8), n > 64 * 1024);
+		}
+		free(reply);
+		free(p);
+	}
 }
 
 /* Out-of-order replies seen through conn_request on a loop of our own. */
@@ -985,6 +1091,7 @@ int main(void)
 	test_async(rc);
 	test_threadsafe_and_eopnotsupp(rc);
 	test_big(rc);
+	test_steal(rc);
 	test_out_of_order(port);
 	test_bad_input(port, rc);
 	test_backpressure(port, rc);

@@ -10,7 +10,9 @@
  *   object list; worker threads with their own rings in parallel;
  *   client-compressed chunks: stored as sent, read back as stored, partial
  *   pieces merged, bad chunks (checksum, length, garbage) refused with
- *   nothing changed, damaged ones on disk -EIO; the OST's data totals.
+ *   nothing changed, damaged ones on disk -EIO; the OST's data totals; the
+ *   fd cache of open objects (a small bound from RLIMIT_NOFILE): eviction,
+ *   destroy and re-create of a cached object, objstore_size.
  * Skips (77) when io_uring is unavailable.
  */
 #include "oss/objstore.h"
@@ -24,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1073,6 +1076,77 @@ static void test_threads(struct objstore *os, struct ring *r)
 	free(back);
 }
 
+/* Open fds of this process. */
+static int count_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+/*
+ * With RLIMIT_NOFILE 128 the store keeps at most 16 objects open: 40
+ * objects written and read back keep their data, the fds stay bounded, a
+ * destroyed object that was cached comes back empty when re-created (its
+ * old files are not used), and objstore_size follows writes and truncates.
+ */
+static void test_fd_cache(struct ring *r)
+{
+	enum { N = 40 };
+	struct objstore *os = NULL;
+	struct objstore_statfs st;
+	struct rlimit old, low;
+	uint8_t buf[256], back[256];
+	uint64_t size;
+	char dir[512];
+	int fds0, i;
+
+	CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+	low = old;
+	low.rlim_cur = 128;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	path_of(dir, sizeof(dir), "ostcache");
+	mkdir(dir, 0755);
+	CHECK(objstore_open(dir, GiB, &opts0, &os) == 0);
+	CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	if (!os)
+		return;
+	fds0 = count_fds();
+	for (i = 0; i < N; i++) {
+		memset(buf, i + 1, sizeof(buf));
+		CHECK(objstore_write(os, r, 0x7000 + i, 1, 100, buf,
+				     sizeof(buf), 0) == sizeof(buf));
+	}
+	CHECK(count_fds() <= fds0 + 2 * 16);
+	for (i = N - 1; i >= 0; i--) {
+		CHECK(objstore_read(os, r, 0x7000 + i, 1, 100, sizeof(back),
+				    back) == sizeof(back));
+		CHECK(back[0] == i + 1 && back[sizeof(back) - 1] == i + 1);
+		CHECK(objstore_size(os, r, 0x7000 + i, 1, &size) == 0);
+		CHECK(size == 100 + sizeof(buf));
+	}
+	CHECK(count_fds() <= fds0 + 2 * 16);
+	/* Object 0 is cached (read last): destroy and re-create it. */
+	CHECK(objstore_destroy(os, r, 0x7000, 1) == 0);
+	CHECK(objstore_read(os, r, 0x7000, 1, 0, 10, back) == -ENOENT);
+	CHECK(objstore_size(os, r, 0x7000, 1, &size) == -ENOENT);
+	CHECK(objstore_create(os, r, 0x7000, 1) == 0);
+	CHECK(objstore_read(os, r, 0x7000, 1, 100, 10, back) == 0);
+	CHECK(objstore_truncate(os, r, 0x7000, 1, 12345) == 0);
+	CHECK(objstore_size(os, r, 0x7000, 1, &size) == 0 && size == 12345);
+	CHECK(objstore_truncate(os, r, 0x7001, 1, 50) == 0);
+	CHECK(objstore_size(os, r, 0x7001, 1, &size) == 0 && size == 50);
+	for (i = 0; i < N; i++)
+		CHECK(objstore_destroy(os, r, 0x7000 + i, 1) == 0);
+	objstore_statfs(os, &st);
+	CHECK(st.objects == 0 && st.used_bytes == 0);
+	CHECK(count_fds() == fds0);
+	objstore_close(os);
+}
+
 int main(void)
 {
 	struct objstore *os = NULL;
@@ -1112,6 +1186,7 @@ int main(void)
 	}
 	test_enospc(r);
 	test_reopen(r);
+	test_fd_cache(r);
 
 	ring_destroy(r);
 	rm_rf(base);
