@@ -7,7 +7,7 @@
 #      step 1, runs GLINT_FSX_OPS_ASAN there, default 10,000: sanitized
 #      servers and client are several times slower, and step 1 already
 #      covers the long run);
-#   3. every libFuzzer target for GLINT_FUZZ_SECONDS each (default 30).
+#   3. every libFuzzer target for GLINT_FUZZ_SECONDS each (default 20).
 # Exits nonzero on the first failure. Needs root (FUSE mounts, apt-get).
 # This is the README's test command and all that .ci/run runs.
 set -eu
