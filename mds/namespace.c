@@ -515,8 +515,25 @@ static int ns_setattr_check(const struct inode *in, const struct ns_cred *cred,
 	bool owner = inode_owner_or_root(in, cred);
 	int rc;
 
-	if ((v & NS_SET_MODE) && !owner)
-		return -EPERM;
+	if ((v & NS_SET_MODE) && !owner) {
+		/*
+		 * Linux clears suid/sgid when someone who may write the file
+		 * writes or truncates it (file_remove_privs); FUSE's kernel
+		 * sends that as a mode change with the writer's credentials.
+		 * Allow exactly that change to a writer: the mode minus
+		 * S_ISUID/S_ISGID, nothing else.
+		 */
+		uint32_t cur = in->mode & 07777;
+		uint32_t want = sa->mode & 07777;
+
+		if (want == cur || (want | S_ISUID | S_ISGID) !=
+					   (cur | S_ISUID | S_ISGID) ||
+		    (want & ~cur))
+			return -EPERM;
+		rc = inode_permission(in, cred, W_OK);
+		if (rc)
+			return -EPERM;
+	}
 	if ((v & NS_SET_UID) && cred->uid != 0 &&
 	    (cred->uid != in->uid || sa->uid != in->uid))
 		return -EPERM;

@@ -295,6 +295,73 @@ def test_1i_permissions(mnt):
     assert as_user(65534, 65534, lambda: open(f, "w")) == errno.EACCES
 
 
+def as_user_groups(uid, gid, groups, fn):
+    """as_user with supplementary groups."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            os.setgroups(groups)
+            os.setgid(gid)
+            os.setuid(uid)
+            fn()
+        except OSError as e:
+            code = e.errno
+        except BaseException:
+            code = 255
+        os._exit(code)
+    _, st = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(st)
+
+
+def test_1i2_sticky_setgid_suid_groups(mnt):
+    """Through the mount: sticky directories protect others' entries,
+    setgid directories pass their group (and S_ISGID to subdirectories),
+    a write by another user clears suid/sgid as Linux does, chown clears
+    suid, and supplementary groups grant group access."""
+    os.chmod(mnt.cluster.workdir, 0o755)
+    os.chmod(mnt.path, 0o755)
+    # sticky: 65534 cannot unlink or rename 65533's file in a 1777 dir
+    t = p(mnt, "tmp")
+    os.mkdir(t)
+    os.chmod(t, 0o1777)
+    assert as_user(65533, 65533, lambda: open(os.path.join(t, "theirs"), "w").close()) == 0
+    assert as_user(65534, 65534, lambda: os.unlink(os.path.join(t, "theirs"))) == errno.EPERM
+    assert as_user(65534, 65534, lambda: os.rename(os.path.join(t, "theirs"),
+                                                   os.path.join(t, "x"))) == errno.EPERM
+    assert as_user(65533, 65533, lambda: os.unlink(os.path.join(t, "theirs"))) == 0
+    # setgid directory: new entries take its group; subdirectories S_ISGID
+    g = p(mnt, "shared")
+    os.mkdir(g)
+    os.chown(g, 0, 4242)
+    os.chmod(g, 0o2777)
+    assert as_user(65534, 65534, lambda: open(os.path.join(g, "f"), "w").close()) == 0
+    assert os.stat(os.path.join(g, "f")).st_gid == 4242
+    assert as_user(65534, 65534, lambda: os.mkdir(os.path.join(g, "sub"))) == 0
+    st = os.stat(os.path.join(g, "sub"))
+    assert st.st_gid == 4242 and st.st_mode & stat.S_ISGID
+    # a write by a user who is not the owner clears suid and sgid
+    f = p(mnt, "suid")
+    with open(f, "w") as fh:
+        fh.write("x")
+    os.chmod(f, 0o6777)
+    assert os.stat(f).st_mode & 0o7777 == 0o6777
+    assert as_user(65534, 65534, lambda: open(f, "a").write("more")) == 0
+    assert os.stat(f).st_mode & (stat.S_ISUID | stat.S_ISGID) == 0
+    # chown clears suid (and sgid of a group-executable file)
+    os.chmod(f, 0o6755)
+    os.chown(f, 65534, 65534)
+    assert os.stat(f).st_mode & (stat.S_ISUID | stat.S_ISGID) == 0
+    # supplementary groups: group 4343 may read a 0640 file of group 4343
+    h = p(mnt, "grp")
+    with open(h, "w") as fh:
+        fh.write("g")
+    os.chown(h, 0, 4343)
+    os.chmod(h, 0o640)
+    assert as_user(65534, 65534, lambda: open(h).read()) == errno.EACCES
+    assert as_user_groups(65534, 65534, [4343], lambda: open(h).read()) == 0
+
+
 def test_1j_xattrs(mnt):
     """set/get/list/remove with their flags and errors."""
     f = p(mnt, "f")
