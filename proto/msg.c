@@ -278,8 +278,12 @@ int msg_ping_decode(struct cursor *c, struct msg_ping *m)
 	if (cur_get_u64(c, &m->time_ns))
 		return -EBADMSG;
 	rest = *c;
-	if (cursor_left(c) < MSG_STATFS_LEN ||
-	    msg_statfs_decode(&rest, &m->report))
+	if (cursor_left(c) < MSG_STATFS_LEN)
+		return 0;
+	/* Exactly the base fields: a STATFS reply's appended LZ4 totals are
+	 * not part of the report. */
+	rest.end = rest.pos + MSG_STATFS_LEN;
+	if (msg_statfs_decode(&rest, &m->report))
 		return 0;
 	*c = rest;
 	m->has_report = 1;
