@@ -52,6 +52,24 @@ int bench_parse_long_list(const char *s, long min, long max, long *out,
 int bench_opt(int argc, char **argv, int *i, const char *short_name,
 	      const char *long_name, const char **val);
 
+/*
+ * A workload's flags as a table, parsed by bench_parse_flags(). A flag
+ * with val takes a value (-d DIR, --dir DIR, --dir=DIR) stored as a
+ * pointer into argv; one with set is a switch that stores 1. The table
+ * ends with a zeroed entry.
+ */
+struct bench_flag {
+	const char *short_name; /* "-d", or NULL */
+	const char *long_name;	/* "--dir" */
+	const char **val;
+	int *set;
+};
+
+/* Parse argv[1..argc) against flags; -h/--help sets *help and stops.
+ * 0, or -EINVAL after a message naming the workload and the flag. */
+int bench_parse_flags(const char *workload, int argc, char **argv,
+		      const struct bench_flag *flags, int *help);
+
 /* Build a command line in buf (NUL-terminated, truncated at len): text
  * as printf, or " WORD" quoted for a POSIX shell when it needs it. */
 void bench_cmd_append(char *buf, size_t len, const char *fmt, ...)

@@ -252,60 +252,31 @@ static int loader_parse(int argc, char **argv, struct loader_params *p,
 			int *help)
 {
 	const char *n = NULL, *w = NULL, *size = "128K", *bs = "1M",
-		   *seed = "1", *sc = NULL, *ss = NULL, *v, *bad = NULL;
-	int quick = 0, m;
+		   *seed = "1", *sc = NULL, *ss = NULL, *bad = NULL;
+	int quick = 0, no_drop = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->dir = BENCH_DEFAULT_DIR;
-	p->drop = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	const struct bench_flag flags[] = {
+		{ "-d", "--dir", &p->dir, NULL },
+		{ "-n", "--files", &n, NULL },
+		{ "-s", "--size", &size, NULL },
+		{ "-w", "--readers", &w, NULL },
+		{ "-c", "--stripe-count", &sc, NULL },
+		{ "-S", "--stripe-size", &ss, NULL },
+		{ NULL, "--bs", &bs, NULL },
+		{ NULL, "--seed", &seed, NULL },
+		{ NULL, "--csv", &p->csv, NULL },
+		{ NULL, "--no-drop", NULL, &no_drop },
+		{ NULL, "--quick", NULL, &quick },
+		{ 0 },
+	};
 
-		if (!strcmp(a, "--no-drop")) {
-			p->drop = 0;
-		} else if (!strcmp(a, "--quick")) {
-			quick = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			*help = 1;
-			return 0;
-		} else if ((m = bench_opt(argc, argv, &i, "-d", "--dir",
-					  &v))) {
-			p->dir = v;
-		} else if ((m = bench_opt(argc, argv, &i, "-n", "--files",
-					  &v))) {
-			n = v;
-		} else if ((m = bench_opt(argc, argv, &i, "-s", "--size",
-					  &v))) {
-			size = v;
-		} else if ((m = bench_opt(argc, argv, &i, "-w", "--readers",
-					  &v))) {
-			w = v;
-		} else if ((m = bench_opt(argc, argv, &i, "-c",
-					  "--stripe-count", &v))) {
-			sc = v;
-		} else if ((m = bench_opt(argc, argv, &i, "-S",
-					  "--stripe-size", &v))) {
-			ss = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--bs",
-					  &v))) {
-			bs = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--seed",
-					  &v))) {
-			seed = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--csv",
-					  &v))) {
-			p->csv = v;
-		} else {
-			fprintf(stderr, "glint bench loader: unknown option "
-				"'%s'\n", a);
-			return -EINVAL;
-		}
-		if (m < 0) {
-			fprintf(stderr, "glint bench loader: %s needs a "
-				"value\n", a);
-			return -EINVAL;
-		}
-	}
+	if (bench_parse_flags("loader", argc, argv, flags, help))
+		return -EINVAL;
+	if (*help)
+		return 0;
+	p->drop = !no_drop;
 	if (!n)
 		n = quick ? "200" : "1000";
 	if (!w)

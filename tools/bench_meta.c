@@ -231,45 +231,26 @@ static void meta_usage(FILE *out)
 static int meta_parse(int argc, char **argv, struct meta_params *p,
 		      int *help)
 {
-	const char *n = NULL, *dirs = "1,4", *v, *bad = NULL;
-	int quick = 0, m;
+	const char *n = NULL, *dirs = "1,4", *bad = NULL;
+	int quick = 0, no_drop = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->dir = BENCH_DEFAULT_DIR;
-	p->drop = 1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	const struct bench_flag flags[] = {
+		{ "-d", "--dir", &p->dir, NULL },
+		{ "-n", "--files", &n, NULL },
+		{ NULL, "--dirs", &dirs, NULL },
+		{ NULL, "--csv", &p->csv, NULL },
+		{ NULL, "--no-drop", NULL, &no_drop },
+		{ NULL, "--quick", NULL, &quick },
+		{ 0 },
+	};
 
-		if (!strcmp(a, "--no-drop")) {
-			p->drop = 0;
-		} else if (!strcmp(a, "--quick")) {
-			quick = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			*help = 1;
-			return 0;
-		} else if ((m = bench_opt(argc, argv, &i, "-d", "--dir",
-					  &v))) {
-			p->dir = v;
-		} else if ((m = bench_opt(argc, argv, &i, "-n", "--files",
-					  &v))) {
-			n = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--dirs",
-					  &v))) {
-			dirs = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--csv",
-					  &v))) {
-			p->csv = v;
-		} else {
-			fprintf(stderr, "glint bench meta: unknown option "
-				"'%s'\n", a);
-			return -EINVAL;
-		}
-		if (m < 0) {
-			fprintf(stderr, "glint bench meta: %s needs a value\n",
-				a);
-			return -EINVAL;
-		}
-	}
+	if (bench_parse_flags("meta", argc, argv, flags, help))
+		return -EINVAL;
+	if (*help)
+		return 0;
+	p->drop = !no_drop;
 	if (!n)
 		n = quick ? "500" : "10000";
 	if (bench_parse_long(n, 1, META_MAX_N, &p->n))

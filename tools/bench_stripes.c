@@ -547,60 +547,34 @@ static int stripes_parse(int argc, char **argv, struct stripes_params *p,
 			 int *help)
 {
 	const char *size = NULL, *counts = NULL, *sizes = NULL,
-		   *threads = NULL, *bs = "1M", *v, *bad = NULL;
-	int quick = 0, m;
+		   *threads = NULL, *bs = "1M", *bad = NULL;
+	int quick = 0, no_drop = 0, direct = 0;
 
 	memset(p, 0, sizeof(*p));
 	p->dir = BENCH_DEFAULT_DIR;
-	p->drop = 1;
 	p->csv = "glint-bench-stripes.csv";
 	p->png = "glint-bench-stripes.png";
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+	const struct bench_flag flags[] = {
+		{ "-d", "--dir", &p->dir, NULL },
+		{ NULL, "--size", &size, NULL },
+		{ NULL, "--counts", &counts, NULL },
+		{ NULL, "--sizes", &sizes, NULL },
+		{ NULL, "--threads", &threads, NULL },
+		{ NULL, "--bs", &bs, NULL },
+		{ NULL, "--csv", &p->csv, NULL },
+		{ NULL, "--png", &p->png, NULL },
+		{ NULL, "--direct", NULL, &direct },
+		{ NULL, "--no-drop", NULL, &no_drop },
+		{ NULL, "--quick", NULL, &quick },
+		{ 0 },
+	};
 
-		if (!strcmp(a, "--direct")) {
-			p->direct = 1;
-		} else if (!strcmp(a, "--no-drop")) {
-			p->drop = 0;
-		} else if (!strcmp(a, "--quick")) {
-			quick = 1;
-		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			*help = 1;
-			return 0;
-		} else if ((m = bench_opt(argc, argv, &i, "-d", "--dir",
-					  &v))) {
-			p->dir = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--size",
-					  &v))) {
-			size = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--counts",
-					  &v))) {
-			counts = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--sizes",
-					  &v))) {
-			sizes = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--threads",
-					  &v))) {
-			threads = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--bs", &v))) {
-			bs = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--csv",
-					  &v))) {
-			p->csv = v;
-		} else if ((m = bench_opt(argc, argv, &i, NULL, "--png",
-					  &v))) {
-			p->png = v;
-		} else {
-			fprintf(stderr, "glint bench stripes: unknown option "
-				"'%s'\n", a);
-			return -EINVAL;
-		}
-		if (m < 0) {
-			fprintf(stderr, "glint bench stripes: %s needs a "
-				"value\n", a);
-			return -EINVAL;
-		}
-	}
+	if (bench_parse_flags("stripes", argc, argv, flags, help))
+		return -EINVAL;
+	if (*help)
+		return 0;
+	p->drop = !no_drop;
+	p->direct = direct;
 	if (!size)
 		size = quick ? "8M" : "1G";
 	if (!counts)

@@ -150,6 +150,45 @@ int bench_opt(int argc, char **argv, int *i, const char *short_name,
 	return 1;
 }
 
+int bench_parse_flags(const char *workload, int argc, char **argv,
+		      const struct bench_flag *flags, int *help)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const struct bench_flag *f;
+		int m = 0;
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			*help = 1;
+			return 0;
+		}
+		for (f = flags; f->long_name; f++) {
+			if (f->set) {
+				m = !strcmp(a, f->long_name) ||
+				    (f->short_name && !strcmp(a, f->short_name));
+				if (m)
+					*f->set = 1;
+			} else {
+				m = bench_opt(argc, argv, &i, f->short_name,
+					      f->long_name, f->val);
+			}
+			if (m)
+				break;
+		}
+		if (!m) {
+			fprintf(stderr, "glint bench %s: unknown option '%s'\n",
+				workload, a);
+			return -EINVAL;
+		}
+		if (m < 0) {
+			fprintf(stderr, "glint bench %s: %s needs a value\n",
+				workload, a);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 void bench_cmd_append(char *buf, size_t len, const char *fmt, ...)
 {
 	size_t used = strnlen(buf, len);
