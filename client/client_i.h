@@ -210,7 +210,8 @@ int md_call_dirs(struct client *c, uint16_t opcode,
  * md_dir_attr_get fills st and *timeout (what is left of attr_timeout
  * since they arrived) and returns 1 while they are younger than
  * attr_timeout, else 0. md_dir_attr_drop forgets them (this client is
- * changing the directory by a request whose reply carries none).
+ * changing the directory by a request whose reply carries none, or
+ * fresher attributes of it came from the MDS).
  */
 int md_dir_attr_get(struct client *c, struct cinode *ci, struct stat *st,
 		    double *timeout);

@@ -25,8 +25,12 @@
  * attribute cache may be (attributes from the MDS, at most attr_timeout
  * old), and another mount sees the change at once from the MDS. A newer
  * copy (by ctime) replaces an older one, so replies of concurrent
- * operations handled out of order keep the latest state; this client's
- * own SETATTR, SETXATTR and REMOVEXATTR of the directory drop the copy.
+ * operations handled out of order keep the latest state. The copy is
+ * dropped when fresher attributes of the directory pass to the kernel
+ * (its LOOKUP or GETATTR from the MDS: the copy must never take the
+ * kernel back to an older state) and by this client's own SETATTR,
+ * SETXATTR and REMOVEXATTR of it. So only a GETATTR that follows one of
+ * this client's own changes is answered from the copy.
  *
  * Errors: the MDS's statuses are passed to the kernel as they are. A
  * local failure (timeout, lost or refused connection, a reply that does
@@ -136,13 +140,24 @@ static int md_time_ge(const struct msg_time *a, const struct msg_time *b)
 	return a->sec > b->sec || (a->sec == b->sec && a->nsec >= b->nsec);
 }
 
+/* Keep a directory's attributes from a reply's dir_attrs if they are
+ * newer than those kept. */
+static void md_dir_attr_note(struct cinode *ci, const struct msg_attr *a)
+{
+	pthread_mutex_lock(&ci->mu);
+	if (!ci->dir_attr_ns || md_time_ge(&a->ctime, &ci->dir_attr.ctime)) {
+		ci->dir_attr = *a;
+		ci->dir_attr_ns = md_now_ns();
+	}
+	pthread_mutex_unlock(&ci->mu);
+}
+
 /* Keep the dir_attrs at cur (md_dir_attr_get). One that does not decode
  * is ignored: the kernel then asks the MDS, as without it. */
 static void md_dirs_take(struct client *c, uint16_t opcode,
 			 struct cursor *cur)
 {
 	struct msg_dir_attrs da;
-	uint64_t now;
 
 	if (msg_dir_attrs_decode(cur, &da)) {
 		LOG_RATELIMITED(LOG_WARNING, "md",
@@ -150,19 +165,12 @@ static void md_dirs_take(struct client *c, uint16_t opcode,
 				proto_op_lookup(opcode)->name);
 		return;
 	}
-	now = md_now_ns();
 	for (uint32_t i = 0; i < da.count; i++) {
 		struct cinode *ci = inode_get(c, da.attr[i].ino);
 
 		if (!ci)
 			continue;
-		pthread_mutex_lock(&ci->mu);
-		if (!ci->dir_attr_ns ||
-		    md_time_ge(&da.attr[i].ctime, &ci->dir_attr.ctime)) {
-			ci->dir_attr = da.attr[i];
-			ci->dir_attr_ns = now;
-		}
-		pthread_mutex_unlock(&ci->mu);
+		md_dir_attr_note(ci, &da.attr[i]);
 		inode_put(c, ci);
 	}
 }

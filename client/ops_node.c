@@ -39,6 +39,8 @@ void ops_make_entry(struct client *c, const struct msg_entry *e,
 	ep->attr_timeout = c->cfg->attr_timeout;
 	ep->entry_timeout = c->cfg->entry_timeout;
 	inode_stat(ci, e, &ep->attr);
+	if (ci && S_ISDIR(e->attr.mode))
+		md_dir_attr_drop(ci); /* the kernel has fresher ones now */
 	inode_put(c, ci);
 }
 
@@ -141,6 +143,8 @@ static int do_getattr(fuse_req_t req, fuse_ino_t ino, struct stat *st)
 		goto out;
 	inode_update(ci, e);
 	inode_stat(ci, e, st);
+	if (S_ISDIR(e->attr.mode))
+		md_dir_attr_drop(ci); /* the kernel has fresher ones now */
 out:
 	inode_put(c, ci);
 	free(e);
