@@ -90,6 +90,9 @@ struct cinode {
 					 CLIENT_SILLY_FMT in silly_parent,
 					 removed at the last release */
 	uint64_t silly_parent;
+	struct msg_attr dir_attr;     /* directories: from a reply's
+					 dir_attrs (md.c, md_dir_attr_get) */
+	uint64_t dir_attr_ns;	      /* CLOCK_MONOTONIC arrival; 0 none */
 };
 
 /* The name an open file is renamed to when unlinked (NFS's "silly
@@ -195,6 +198,24 @@ int md_call_entry(struct client *c, uint16_t opcode,
 /* GETATTR of ino with the cred of req (NULL: root's). */
 int md_getattr(struct client *c, fuse_req_t req, uint64_t ino,
 	       struct msg_entry *e);
+
+/* UNLINK, RMDIR or RENAME: md_call, keeping the reply's directory
+ * attributes for md_dir_attr_get. */
+int md_call_dirs(struct client *c, uint16_t opcode,
+		 const struct msg_md_req *m);
+
+/*
+ * Directory attributes from the dir_attrs of this client's own replies
+ * (CREATE, MKDIR, SYMLINK, LINK through md_call_entry; md_call_dirs):
+ * md_dir_attr_get fills st and *timeout (what is left of attr_timeout
+ * since they arrived) and returns 1 while they are younger than
+ * attr_timeout, else 0. md_dir_attr_drop forgets them (this client is
+ * changing the directory by a request whose reply carries none, or
+ * fresher attributes of it came from the MDS).
+ */
+int md_dir_attr_get(struct client *c, struct cinode *ci, struct stat *st,
+		    double *timeout);
+void md_dir_attr_drop(struct cinode *ci);
 
 /* Report ci's size and mtime with CLOSE if dirty; clears dirty when no
  * write came meanwhile. 0 or -errno. */

@@ -7,6 +7,31 @@
  * kernel checks modes itself (default_permissions), the MDS checks again
  * with the same cred, so both agree and a client cannot be talked past.
  *
+ * Reading the groups costs a read of /proc/PID/task/TID/status (the kernel
+ * formats the whole file) per request, the largest CPU cost of a metadata
+ * call on the client. It is skipped where the MDS never looks at them:
+ * for uid 0 (root passes every mode check and keeps setgid bits: the MDS
+ * tests uid == 0 before any group), and for GETATTR and CLOSE, whose
+ * handlers use no groups (CLOSE's kill-priv looks at the uid only).
+ *
+ * Directory attributes: the kernel forgets a directory's attributes after
+ * every create, remove and rename in it, and with default_permissions asks
+ * for them (GETATTR) before the next operation there: one more MDS round
+ * trip per create or unlink. The MDS appends the changed directories'
+ * new attributes to those replies (dir_attrs, msg_fs.h); md_call_entry and
+ * md_call_dirs keep them in the directory's cinode with their arrival
+ * time, and md_dir_attr_get answers the GETATTR from them while they are
+ * younger than attr_timeout. That is no staler than the kernel's own
+ * attribute cache may be (attributes from the MDS, at most attr_timeout
+ * old), and another mount sees the change at once from the MDS. A newer
+ * copy (by ctime) replaces an older one, so replies of concurrent
+ * operations handled out of order keep the latest state. The copy is
+ * dropped when fresher attributes of the directory pass to the kernel
+ * (its LOOKUP or GETATTR from the MDS: the copy must never take the
+ * kernel back to an older state) and by this client's own SETATTR,
+ * SETXATTR and REMOVEXATTR of it. So only a GETATTR that follows one of
+ * this client's own changes is answered from the copy.
+ *
  * Errors: the MDS's statuses are passed to the kernel as they are. A
  * local failure (timeout, lost or refused connection, a reply that does
  * not decode) becomes -EIO: the application sees an I/O error, never a
@@ -15,9 +40,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client/client_i.h"
 #include "common/log.h"
+
+/* uid and gid only: for the requests whose handlers use no groups. */
+static void md_cred_ids(fuse_req_t req, struct msg_cred *cred)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+
+	memset(cred, 0, sizeof(*cred));
+	cred->uid = ctx->uid;
+	cred->gid = ctx->gid;
+}
 
 void md_cred(fuse_req_t req, struct msg_cred *cred)
 {
@@ -25,11 +61,11 @@ void md_cred(fuse_req_t req, struct msg_cred *cred)
 	gid_t groups[PROTO_MAX_GROUPS];
 	int n;
 
-	memset(cred, 0, sizeof(*cred));
-	cred->uid = ctx->uid;
-	cred->gid = ctx->gid;
+	md_cred_ids(req, cred);
 	if (!ctx->pid)
 		return; /* a kernel-internal request: no process to ask */
+	if (!ctx->uid)
+		return; /* root: the MDS never consults its groups */
 	n = fuse_req_getgroups(req, PROTO_MAX_GROUPS, groups);
 	if (n <= 0)
 		return;
@@ -90,6 +126,117 @@ out:
 	return rc;
 }
 
+static uint64_t md_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* a is at or after b */
+static int md_time_ge(const struct msg_time *a, const struct msg_time *b)
+{
+	return a->sec > b->sec || (a->sec == b->sec && a->nsec >= b->nsec);
+}
+
+/* Keep a directory's attributes from a reply's dir_attrs if they are
+ * newer than those kept. */
+static void md_dir_attr_note(struct cinode *ci, const struct msg_attr *a)
+{
+	pthread_mutex_lock(&ci->mu);
+	if (!ci->dir_attr_ns || md_time_ge(&a->ctime, &ci->dir_attr.ctime)) {
+		ci->dir_attr = *a;
+		ci->dir_attr_ns = md_now_ns();
+	}
+	pthread_mutex_unlock(&ci->mu);
+}
+
+/* Keep the dir_attrs at cur (md_dir_attr_get). One that does not decode
+ * is ignored: the kernel then asks the MDS, as without it. */
+static void md_dirs_take(struct client *c, uint16_t opcode,
+			 struct cursor *cur)
+{
+	struct msg_dir_attrs da;
+
+	if (msg_dir_attrs_decode(cur, &da)) {
+		LOG_RATELIMITED(LOG_WARNING, "md",
+				"op=%s: bad directory attributes in reply",
+				proto_op_lookup(opcode)->name);
+		return;
+	}
+	for (uint32_t i = 0; i < da.count; i++) {
+		struct cinode *ci = inode_get(c, da.attr[i].ino);
+
+		if (!ci)
+			continue;
+		md_dir_attr_note(ci, &da.attr[i]);
+		inode_put(c, ci);
+	}
+}
+
+int md_call_dirs(struct client *c, uint16_t opcode,
+		 const struct msg_md_req *m)
+{
+	uint8_t *reply = NULL;
+	size_t len = 0;
+	struct cursor cur;
+	int rc;
+
+	rc = md_call(c, opcode, m, &reply, &len);
+	if (!rc) {
+		cursor_init(&cur, reply, len);
+		md_dirs_take(c, opcode, &cur);
+	}
+	free(reply);
+	return rc;
+}
+
+int md_dir_attr_get(struct client *c, struct cinode *ci, struct stat *st,
+		    double *timeout)
+{
+	uint64_t ttl_ns = (uint64_t)(c->cfg->attr_timeout * 1e9), age;
+	const struct msg_attr *a = &ci->dir_attr;
+	int rc = 0;
+
+	pthread_mutex_lock(&ci->mu);
+	if (!ci->dir_attr_ns)
+		goto out;
+	age = md_now_ns() - ci->dir_attr_ns;
+	if (age >= ttl_ns) {
+		ci->dir_attr_ns = 0;
+		goto out;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_ino = a->ino;
+	st->st_mode = a->mode;
+	st->st_nlink = a->nlink;
+	st->st_uid = a->uid;
+	st->st_gid = a->gid;
+	st->st_rdev = a->rdev;
+	st->st_size = (off_t)a->size;
+	st->st_blocks = (blkcnt_t)a->blocks;
+	st->st_blksize = 4096;
+	st->st_atim.tv_sec = a->atime.sec;
+	st->st_atim.tv_nsec = a->atime.nsec;
+	st->st_mtim.tv_sec = a->mtime.sec;
+	st->st_mtim.tv_nsec = a->mtime.nsec;
+	st->st_ctim.tv_sec = a->ctime.sec;
+	st->st_ctim.tv_nsec = a->ctime.nsec;
+	*timeout = (double)(ttl_ns - age) / 1e9;
+	rc = 1;
+out:
+	pthread_mutex_unlock(&ci->mu);
+	return rc;
+}
+
+void md_dir_attr_drop(struct cinode *ci)
+{
+	pthread_mutex_lock(&ci->mu);
+	ci->dir_attr_ns = 0;
+	pthread_mutex_unlock(&ci->mu);
+}
+
 int md_call_entry(struct client *c, uint16_t opcode,
 		  const struct msg_md_req *m, struct msg_entry *e)
 {
@@ -106,7 +253,11 @@ int md_call_entry(struct client *c, uint16_t opcode,
 		LOG_RATELIMITED(LOG_WARNING, "md", "op=%s: bad entry in reply",
 				proto_op_lookup(opcode)->name);
 		rc = -EIO;
+		goto out;
 	}
+	if (opcode == PROTO_OP_CREATE || opcode == PROTO_OP_MKDIR ||
+	    opcode == PROTO_OP_SYMLINK || opcode == PROTO_OP_LINK)
+		md_dirs_take(c, opcode, &cur);
 out:
 	free(reply);
 	return rc;
@@ -119,7 +270,7 @@ int md_getattr(struct client *c, fuse_req_t req, uint64_t ino,
 
 	memset(&m, 0, sizeof(m));
 	if (req)
-		md_cred(req, &m.cred);
+		md_cred_ids(req, &m.cred);
 	m.ino = ino;
 	return md_call_entry(c, PROTO_OP_GETATTR, &m, e);
 }
@@ -148,7 +299,7 @@ int md_close(struct client *c, fuse_req_t req, struct cinode *ci)
 	if (!e)
 		return -ENOMEM;
 	if (req)
-		md_cred(req, &m.cred);
+		md_cred_ids(req, &m.cred);
 	rc = md_call_entry(c, PROTO_OP_CLOSE, &m, e);
 	if (rc) {
 		log_msg(LOG_WARNING, "md", "ino=%llu CLOSE size=%llu: %s",

@@ -8,6 +8,10 @@
  * entry to the kernel (lookup, mknod, mkdir, symlink, link, create) goes
  * through ops_make_entry, which counts the lookup that forget balances.
  *
+ * getattr of a directory this client just changed is answered from the
+ * attributes the MDS sent with that change (md.c: md_dir_attr_get), not
+ * asked again; setattr and xattr changes drop them.
+ *
  * Negative lookups are not cached (ENOENT, not a zero entry), so a name
  * another client creates is seen at once. Positive entries and attributes
  * are cached by the kernel for entry_timeout / attr_timeout seconds.
@@ -35,6 +39,8 @@ void ops_make_entry(struct client *c, const struct msg_entry *e,
 	ep->attr_timeout = c->cfg->attr_timeout;
 	ep->entry_timeout = c->cfg->entry_timeout;
 	inode_stat(ci, e, &ep->attr);
+	if (ci && S_ISDIR(e->attr.mode))
+		md_dir_attr_drop(ci); /* the kernel has fresher ones now */
 	inode_put(c, ci);
 }
 
@@ -137,22 +143,40 @@ static int do_getattr(fuse_req_t req, fuse_ino_t ino, struct stat *st)
 		goto out;
 	inode_update(ci, e);
 	inode_stat(ci, e, st);
+	if (S_ISDIR(e->attr.mode))
+		md_dir_attr_drop(ci); /* the kernel has fresher ones now */
 out:
 	inode_put(c, ci);
 	free(e);
 	return rc;
 }
 
+/* A directory's GETATTR right after this client changed it is answered
+ * from the attributes the MDS sent with that change (md.c). */
+static int getattr_cached(fuse_req_t req, fuse_ino_t ino, struct stat *st,
+			  double *timeout)
+{
+	struct client *c = client_of(req);
+	struct cinode *ci = inode_get(c, ino);
+	int hit = ci ? md_dir_attr_get(c, ci, st, timeout) : 0;
+
+	inode_put(c, ci);
+	return hit;
+}
+
 static void op_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct stat st;
-	int rc = do_getattr(req, ino, &st);
+	double timeout = client_of(req)->cfg->attr_timeout;
+	int rc = 0;
 
+	if (!getattr_cached(req, ino, &st, &timeout))
+		rc = do_getattr(req, ino, &st);
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
-		fuse_reply_attr(req, &st, client_of(req)->cfg->attr_timeout);
+		fuse_reply_attr(req, &st, timeout);
 }
 
 static void time_set(struct msg_time *t, const struct timespec *ts)
@@ -223,6 +247,7 @@ static int do_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
 			goto out;
 	}
 	rc = md_call_entry(c, PROTO_OP_SETATTR, &m, e);
+	md_dir_attr_drop(ci); /* after: a concurrent reply may have set it */
 	if (rc)
 		goto out;
 	if ((m.valid & PROTO_SET_SIZE) && l && m.size < old_size) {
@@ -380,7 +405,7 @@ static int do_remove(fuse_req_t req, uint16_t opcode, fuse_ino_t parent,
 	md_cred(req, &m.cred);
 	m.ino = parent;
 	name_set(&m.name, name);
-	return md_call(client_of(req), opcode, &m, NULL, NULL);
+	return md_call_dirs(client_of(req), opcode, &m);
 }
 
 /*
@@ -425,7 +450,7 @@ static int unlink_silly(fuse_req_t req, fuse_ino_t parent, const char *name)
 		 (unsigned long long)e->attr.ino);
 	m.ino2 = parent;
 	name_set(&m.name2, silly);
-	rc = md_call(c, PROTO_OP_RENAME, &m, NULL, NULL);
+	rc = md_call_dirs(c, PROTO_OP_RENAME, &m);
 	if (rc)
 		goto out;
 	pthread_mutex_lock(&ci->mu);
@@ -478,7 +503,7 @@ static int do_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	name_set(&m.name, name);
 	m.ino2 = newparent;
 	name_set(&m.name2, newname);
-	return md_call(client_of(req), PROTO_OP_RENAME, &m, NULL, NULL);
+	return md_call_dirs(client_of(req), PROTO_OP_RENAME, &m);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -654,6 +679,17 @@ static void xattr_changing(struct client *c, fuse_ino_t ino)
 	inode_put(c, ci);
 }
 
+/* This client changed ino's xattrs: kept directory attributes go (the
+ * change moved ctime). */
+static void xattr_changed(struct client *c, fuse_ino_t ino)
+{
+	struct cinode *ci = inode_get(c, ino);
+
+	if (ci)
+		md_dir_attr_drop(ci);
+	inode_put(c, ci);
+}
+
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
@@ -675,6 +711,7 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		m.flags = ((flags & XATTR_CREATE) ? PROTO_XATTR_CREATE : 0) |
 			  ((flags & XATTR_REPLACE) ? PROTO_XATTR_REPLACE : 0);
 		rc = md_call(client_of(req), PROTO_OP_SETXATTR, &m, NULL, NULL);
+		xattr_changed(client_of(req), ino);
 	}
 	fuse_reply_err(req, -rc);
 }
@@ -767,6 +804,7 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		name_set(&m.name, name);
 		rc = md_call(client_of(req), PROTO_OP_REMOVEXATTR, &m, NULL,
 			     NULL);
+		xattr_changed(client_of(req), ino);
 	}
 	fuse_reply_err(req, -rc);
 }

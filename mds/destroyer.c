@@ -15,6 +15,13 @@
  * refused) or the OST's registered address changed. Every destroy carries
  * the link it went out on; replies of a replaced link are still valid.
  *
+ * Kicks are coalesced: a kick (after an unlink's commit, an OST coming up)
+ * runs the round DESTROYER_KICK_MS later, so a burst of unlinks costs one
+ * queue listing and sends its destroys together, many per segment to each
+ * OSS, instead of a round, a few one-object RPCs and a removal commit per
+ * unlink. Removal commits of confirmed destroys run the next round at once
+ * (draining a queue longer than the in-flight cap).
+ *
  * On destroyer_destroy the links are closed first (their pending requests
  * complete synchronously with -ECONNRESET and see 'stopping'), then the
  * state is freed. A removal commit still queued at that point only frees
@@ -79,6 +86,7 @@ struct destroyer {
 };
 
 static void destroyer_commit_confirmed(struct destroyer *d);
+static void destroyer_kick_in(struct destroyer *d, double delay_s);
 
 static struct destroyer_flight *destroyer_flight_find(struct destroyer *d,
 						      uint64_t object_id,
@@ -188,7 +196,8 @@ static void destroyer_commit_done(struct gc_req *r, int status)
 		else
 			d->destroyed += dc->n;
 		destroyer_commit_confirmed(d);
-		destroyer_kick(d);
+		/* More may wait behind the in-flight cap: go on at once. */
+		destroyer_kick_in(d, 0.);
 	}
 	free(dc);
 }
@@ -378,12 +387,23 @@ int destroyer_create(struct mds *m, struct destroyer **out)
 	return 0;
 }
 
+/* A round within delay_s: an armed kick due later is brought forward. */
+static void destroyer_kick_in(struct destroyer *d, double delay_s)
+{
+	if (!d || d->stopping)
+		return;
+	if (ev_is_active(&d->kick)) {
+		if (ev_timer_remaining(d->m->loop, &d->kick) <= delay_s)
+			return;
+		ev_timer_stop(d->m->loop, &d->kick);
+	}
+	ev_timer_set(&d->kick, delay_s, 0.);
+	ev_timer_start(d->m->loop, &d->kick);
+}
+
 void destroyer_kick(struct destroyer *d)
 {
-	if (!d || d->stopping || ev_is_active(&d->kick))
-		return;
-	ev_timer_set(&d->kick, 0., 0.);
-	ev_timer_start(d->m->loop, &d->kick);
+	destroyer_kick_in(d, DESTROYER_KICK_MS / 1000.0);
 }
 
 void destroyer_destroy(struct destroyer *d)

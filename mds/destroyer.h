@@ -9,9 +9,10 @@
  * confirms (an absent object counts as destroyed) is removed from the
  * queue in a later group commit; one whose OST is DOWN or unknown, or
  * whose request fails, stays and is retried by the next round. Rounds run
- * every DESTROYER_RETRY_MS and soon after destroyer_kick() (the RPC layer
- * kicks after commits that may have queued orphans, and when an OST comes
- * up). At most DESTROYER_MAX_INFLIGHT destroys are outstanding.
+ * every DESTROYER_RETRY_MS and DESTROYER_KICK_MS after destroyer_kick()
+ * (the RPC layer kicks after commits that may have queued orphans, and
+ * when an OST comes up). At most DESTROYER_MAX_INFLIGHT destroys are
+ * outstanding.
  *
  * Objects left on an OSS by a crash, which no queue entry names, are found
  * by the reconciler (reconcile.h), which queues them here.
@@ -27,6 +28,8 @@ struct mds;
 struct destroyer; /* opaque */
 
 #define DESTROYER_RETRY_MS     2000
+#define DESTROYER_KICK_MS      100  /* a kick's round waits this long, to
+				       gather a burst of unlinks */
 #define DESTROYER_MAX_INFLIGHT 256
 
 /* Start the timers on m->loop; m (its loop, store, OST map, group commit
@@ -37,7 +40,7 @@ int destroyer_create(struct mds *m, struct destroyer **out);
  * commit go. NULL is fine. */
 void destroyer_destroy(struct destroyer *d);
 
-/* Run a round on the next loop pass. */
+/* Run a round within DESTROYER_KICK_MS (kicks in between join it). */
 void destroyer_kick(struct destroyer *d);
 
 /* Objects confirmed destroyed since start (for logs and tests). */

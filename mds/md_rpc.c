@@ -19,6 +19,11 @@
  * first_ost 0 or -1 is "no request": inherit everything. Otherwise
  * first_ost is taken as given (-1 = the MDS chooses round-robin).
  *
+ * Replies of CREATE, MKDIR, SYMLINK, LINK (after the entry), UNLINK, RMDIR
+ * and RENAME end with dir_attrs (msg_fs.h): the changed directories'
+ * attributes read back in the op's txn after the change, so that the
+ * client need not ask for them (md_append_dir_attrs).
+ *
  * LOCK is answered at once from the lock table, except a blocked SETW,
  * whose reply waits (with a conn reference) until the lock is granted or
  * the connection closes.
@@ -233,6 +238,41 @@ static int md_reply_len_blob(struct md_op *op, uint32_t total,
 	return md_set_reply(op, buf, len);
 }
 
+/*
+ * Append dir_attrs (msg_fs.h) to the reply: the attributes of directory
+ * d1 and, when nonzero and another one, d2, as they are now in txn (after
+ * the change). A directory that cannot be read is left out: the client
+ * then asks for it, as without the block.
+ */
+static int md_append_dir_attrs(struct md_op *op, struct store_txn *txn,
+			       uint64_t d1, uint64_t d2)
+{
+	struct msg_dir_attrs da;
+	uint64_t dirs[2] = { d1, d2 != d1 ? d2 : 0 };
+	struct ns_attr a;
+	uint8_t *buf;
+	ssize_t n;
+	size_t len;
+
+	da.count = 0;
+	for (int i = 0; i < 2; i++) {
+		if (!dirs[i] || ns_getattr(op->m->ns, txn, dirs[i], &a) ||
+		    !S_ISDIR(a.mode))
+			continue;
+		md_attr_out(&a, &da.attr[da.count++]);
+	}
+	len = msg_dir_attrs_encoded_len(&da);
+	buf = realloc(op->reply, op->reply_len + len);
+	if (!buf)
+		return -ENOMEM;
+	op->reply = buf;
+	n = msg_dir_attrs_encode(&da, buf + op->reply_len, len);
+	if (n < 0)
+		return (int)n;
+	op->reply_len += (size_t)n;
+	return 0;
+}
+
 /* --- operations (in the batch's txn) --- */
 
 static int md_lookup(struct md_op *op, struct store_txn *txn)
@@ -293,7 +333,9 @@ static int md_create(struct md_op *op, struct store_txn *txn)
 		rc = ns_mknod(op->m->ns, txn, &op->cred, r->ino,
 			      (const char *)r->name.p, r->name.len, r->mode,
 			      r->rdev, osts, nosts, &a);
-		return rc ? rc : md_reply_entry(op, txn, &a, NULL);
+		if (!rc)
+			rc = md_reply_entry(op, txn, &a, NULL);
+		return rc ? rc : md_append_dir_attrs(op, txn, r->ino, 0);
 	}
 	l = malloc(sizeof(*l));
 	req = malloc(sizeof(*req));
@@ -326,6 +368,8 @@ static int md_create(struct md_op *op, struct store_txn *txn)
 			goto out;
 	}
 	rc = md_reply_entry(op, txn, &a, l->nstripes ? l : NULL);
+	if (!rc) /* an existing file: no directory changed, count 0 */
+		rc = md_append_dir_attrs(op, txn, created ? r->ino : 0, 0);
 out:
 	free(req);
 	free(l);
@@ -340,25 +384,32 @@ static int md_mkdir(struct md_op *op, struct store_txn *txn)
 	rc = ns_mkdir(op->m->ns, txn, &op->cred, op->req.ino,
 		      (const char *)op->req.name.p, op->req.name.len,
 		      op->req.mode, &a);
-	return rc ? rc : md_reply_entry(op, txn, &a, NULL);
+	if (!rc)
+		rc = md_reply_entry(op, txn, &a, NULL);
+	return rc ? rc : md_append_dir_attrs(op, txn, op->req.ino, 0);
 }
 
 static int md_unlink(struct md_op *op, struct store_txn *txn)
 {
-	return ns_unlink(op->m->ns, txn, &op->cred, op->req.ino,
-			 (const char *)op->req.name.p, op->req.name.len);
+	int rc = ns_unlink(op->m->ns, txn, &op->cred, op->req.ino,
+			   (const char *)op->req.name.p, op->req.name.len);
+
+	return rc ? rc : md_append_dir_attrs(op, txn, op->req.ino, 0);
 }
 
 static int md_rmdir(struct md_op *op, struct store_txn *txn)
 {
-	return ns_rmdir(op->m->ns, txn, &op->cred, op->req.ino,
-			(const char *)op->req.name.p, op->req.name.len);
+	int rc = ns_rmdir(op->m->ns, txn, &op->cred, op->req.ino,
+			  (const char *)op->req.name.p, op->req.name.len);
+
+	return rc ? rc : md_append_dir_attrs(op, txn, op->req.ino, 0);
 }
 
 static int md_rename(struct md_op *op, struct store_txn *txn)
 {
 	const struct msg_md_req *r = &op->req;
 	unsigned flags = 0;
+	int rc;
 
 	if (r->flags & ~(PROTO_RENAME_NOREPLACE | PROTO_RENAME_EXCHANGE))
 		return -EINVAL;
@@ -366,9 +417,10 @@ static int md_rename(struct md_op *op, struct store_txn *txn)
 		flags |= NS_RENAME_NOREPLACE;
 	if (r->flags & PROTO_RENAME_EXCHANGE)
 		flags |= NS_RENAME_EXCHANGE;
-	return ns_rename(op->m->ns, txn, &op->cred, r->ino,
-			 (const char *)r->name.p, r->name.len, r->ino2,
-			 (const char *)r->name2.p, r->name2.len, flags);
+	rc = ns_rename(op->m->ns, txn, &op->cred, r->ino,
+		       (const char *)r->name.p, r->name.len, r->ino2,
+		       (const char *)r->name2.p, r->name2.len, flags);
+	return rc ? rc : md_append_dir_attrs(op, txn, r->ino, r->ino2);
 }
 
 static int md_link(struct md_op *op, struct store_txn *txn)
@@ -379,7 +431,9 @@ static int md_link(struct md_op *op, struct store_txn *txn)
 
 	rc = ns_link(op->m->ns, txn, &op->cred, r->ino, r->ino2,
 		     (const char *)r->name2.p, r->name2.len, &a);
-	return rc ? rc : md_reply_entry(op, txn, &a, NULL);
+	if (!rc)
+		rc = md_reply_entry(op, txn, &a, NULL);
+	return rc ? rc : md_append_dir_attrs(op, txn, r->ino2, 0);
 }
 
 static int md_symlink(struct md_op *op, struct store_txn *txn)
@@ -391,7 +445,9 @@ static int md_symlink(struct md_op *op, struct store_txn *txn)
 	rc = ns_symlink(op->m->ns, txn, &op->cred, r->ino,
 			(const char *)r->name.p, r->name.len,
 			(const char *)r->value.p, r->value.len, &a);
-	return rc ? rc : md_reply_entry(op, txn, &a, NULL);
+	if (!rc)
+		rc = md_reply_entry(op, txn, &a, NULL);
+	return rc ? rc : md_append_dir_attrs(op, txn, r->ino, 0);
 }
 
 static int md_readlink(struct md_op *op, struct store_txn *txn)

@@ -29,6 +29,8 @@
  *     SETSTRIPE) has nstripes 0; an entry that is not a regular file has
  *     nstripes 0;
  *   - a dirent's type is one of the DT_* values Linux defines (not DT_WHT);
+ *   - dir_attrs hold at most PROTO_MAX_DIR_ATTRS attrs, each of a
+ *     directory (S_IFDIR);
  *   - an OBJ_LIST reply's entries are strictly ascending, so a lister that
  *     continues after the last entry always moves forward.
  * Decoders do not check what only the server can judge (ids, modes of
@@ -327,6 +329,57 @@ int msg_entry_decode(struct cursor *c, struct msg_entry *m)
 bad:
 	m->layout.nstripes = 0;
 	return -EBADMSG;
+}
+
+/* --- dir_attrs --- */
+
+static int dir_attrs_check(const struct msg_dir_attrs *m)
+{
+	if (m->count > PROTO_MAX_DIR_ATTRS)
+		return -EMSGSIZE;
+	for (uint32_t i = 0; i < m->count; i++)
+		if (attr_check(&m->attr[i]) || !S_ISDIR(m->attr[i].mode))
+			return -EINVAL;
+	return 0;
+}
+
+size_t msg_dir_attrs_encoded_len(const struct msg_dir_attrs *m)
+{
+	uint32_t n = m->count < PROTO_MAX_DIR_ATTRS ? m->count :
+						      PROTO_MAX_DIR_ATTRS;
+
+	return 1 + ATTR_LEN * (size_t)n;
+}
+
+ssize_t msg_dir_attrs_encode(const struct msg_dir_attrs *m, void *buf,
+			     size_t len)
+{
+	struct wbuf w;
+	int rc = dir_attrs_check(m);
+
+	if (rc)
+		return rc;
+	wbuf_init(&w, buf, len);
+	wbuf_put_u8(&w, (uint8_t)m->count);
+	for (uint32_t i = 0; i < m->count; i++)
+		attr_put(&w, &m->attr[i]);
+	return fs_finish(&w, buf);
+}
+
+int msg_dir_attrs_decode(struct cursor *c, struct msg_dir_attrs *m)
+{
+	uint8_t n;
+
+	m->count = 0;
+	if (!cursor_left(c))
+		return 0; /* an MDS that sends none */
+	if (cur_get_u8(c, &n) || n > PROTO_MAX_DIR_ATTRS)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < n; i++)
+		if (attr_get(c, &m->attr[i]) || !S_ISDIR(m->attr[i].mode))
+			return -EBADMSG;
+	m->count = n;
+	return 0;
 }
 
 /* --- lock --- */

@@ -32,6 +32,11 @@
  *      stored_bytes = logical_bytes). No version bump: no deployed peer
  *      predates them, and old decoders only meet them when a user asks for
  *      compression.
+ *   1  dir_attrs (below) appended to the replies of CREATE, MKDIR,
+ *      SYMLINK and LINK (after the entry) and of UNLINK, RMDIR and RENAME
+ *      (empty before). No version bump: older clients stop reading after
+ *      the entry (or read nothing), and the new decoder takes a missing
+ *      block as "no directory attributes".
  *
  * Shared field groups (all little-endian):
  *
@@ -48,6 +53,13 @@
  *     nstripes * (4 ost_idx | 8 object_id)
  *   entry (reply of LOOKUP, GETATTR, SETATTR, CREATE, MKDIR, LINK, SYMLINK,
  *          CLOSE): attr | layout (nstripes 0 for anything but a file)
+ *   dir_attrs: 1 count (<= PROTO_MAX_DIR_ATTRS) | count * attr: the
+ *          changed directories after the change. CREATE, MKDIR, SYMLINK:
+ *          the parent; LINK: newparent; UNLINK, RMDIR: the parent;
+ *          RENAME: parent, then newparent when it is another directory.
+ *          The reply of CREATE, MKDIR, SYMLINK, LINK is entry | dir_attrs,
+ *          that of UNLINK, RMDIR, RENAME is dir_attrs alone. CREATE of an
+ *          existing file (no O_EXCL) changes no directory: count 0.
  *   name: str (u16 length, 1..PROTO_NAME_MAX bytes)
  *
  * Requests (after cred for metadata operations):
@@ -298,6 +310,29 @@ int msg_md_req_decode(uint16_t opcode, struct cursor *c, struct msg_md_req *m);
 size_t msg_entry_encoded_len(const struct msg_entry *m);
 ssize_t msg_entry_encode(const struct msg_entry *m, void *buf, size_t len);
 int msg_entry_decode(struct cursor *c, struct msg_entry *m);
+
+/*
+ * dir_attrs: the attributes, after the change, of the directories a
+ * namespace operation changed, appended to its reply (see the table at the
+ * top). The kernel forgets a directory's cached attributes after every
+ * create or remove in it and, with default_permissions, asks for them
+ * again before the next operation there; a client answers that GETATTR
+ * from these instead of asking the MDS. Encoding:
+ *   1 count (<= PROTO_MAX_DIR_ATTRS) | count * attr (each a directory's)
+ * The decoder reads an absent block (no bytes left: an MDS that predates
+ * it) as count 0 and, like every decoder here, ignores bytes after it.
+ */
+#define PROTO_MAX_DIR_ATTRS 2
+
+struct msg_dir_attrs {
+	uint32_t count;
+	struct msg_attr attr[PROTO_MAX_DIR_ATTRS];
+};
+
+size_t msg_dir_attrs_encoded_len(const struct msg_dir_attrs *m);
+ssize_t msg_dir_attrs_encode(const struct msg_dir_attrs *m, void *buf,
+			     size_t len);
+int msg_dir_attrs_decode(struct cursor *c, struct msg_dir_attrs *m);
 
 size_t msg_layout_encoded_len(const struct msg_layout *m);
 ssize_t msg_layout_encode(const struct msg_layout *m, void *buf, size_t len);

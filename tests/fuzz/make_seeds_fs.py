@@ -4,8 +4,8 @@
 Each seed is a valid encoding built here from the layout tables in
 proto/msg_fs.h, independently of the C encoders (so the corpus replay under
 ctest also cross-checks the two). Output: tests/fuzz/corpus/<name>/ for
-name in md_req, obj_req, entry, readdir, lock, layout, obj_attr, obj_list;
-the files are committed. md_req and obj_req seeds start with the opcode as a
+name in md_req, obj_req, entry, dir_attrs, readdir, lock, layout, obj_attr,
+obj_list; the files are committed. md_req and obj_req seeds start with the opcode as a
 little-endian u16, as their targets expect. Running it again rewrites the
 same bytes. (make_seeds.py writes the seeds of the msg.h targets.)
 
@@ -165,6 +165,14 @@ SEEDS = {
         "max": b"\x00" + u32(OBJ_LIST_MAX) + b"".join(
             struct.pack("<QI", 2 + i // 4, i % 4)
             for i in range(OBJ_LIST_MAX)),
+    },
+    "dir_attrs": {
+        "one": b"\x01" + attr(0x10, S_IFDIR | 0o755, 4096, 3),
+        "two": b"\x02" + attr(0x10, S_IFDIR | 0o755, 4096, 3) +
+               attr(0x11, S_IFDIR | 0o700, 0, 2),
+        "none": b"\x00",
+        "absent": b"",
+        "one-then-more": b"\x01" + attr(1, S_IFDIR | 0o1777, 0, 9) + b"new",
     },
     "obj_attr": {
         "small": struct.pack("<QQQ", 5, 4096, 5),

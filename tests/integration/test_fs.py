@@ -676,6 +676,69 @@ def test_4a_close_to_open(make_mount):
     assert os.listdir(p(b, "dir")) == []
 
 
+def test_4a2_directory_attrs_after_changes(cluster, make_mount):
+    """After create, mkdir, unlink, rmdir and rename in a directory, stat of
+    the directory on the same mount (answered from the attributes the MDS
+    sent with the change) gives what the MDS holds; another mount sees the
+    same once its attribute cache (1 s) has expired; chmod and xattr
+    changes of the directory show at once on the mount that made them."""
+    a, b = make_mount("a"), make_mount("b")
+    m = wire.MdConn(cluster.mds.port)
+    os.mkdir(p(a, "d"))
+    d_ino = os.stat(p(a, "d")).st_ino
+
+    def mds_view():
+        st, e = m.getattr(d_ino)
+        assert st == 0
+        return (e["nlink"], e["mtime"] * 10**9 + e["mtime_ns"],
+                e["ctime"] * 10**9 + e["ctime_ns"], e["mode"])
+
+    def view(path):
+        s = os.stat(path)
+        return s.st_nlink, s.st_mtime_ns, s.st_ctime_ns, s.st_mode
+
+    os.stat(p(b, "d"))  # b caches the attributes from now
+    steps = [
+        lambda: os.close(os.open(p(a, "d", "f"), os.O_CREAT | os.O_WRONLY, 0o644)),
+        lambda: os.mkdir(p(a, "d", "sub")),
+        lambda: os.rename(p(a, "d", "f"), p(a, "d", "g")),
+        lambda: os.rename(p(a, "d", "g"), p(a, "d", "sub", "g")),
+        lambda: os.unlink(p(a, "d", "sub", "g")),
+        lambda: os.rmdir(p(a, "d", "sub")),
+        lambda: os.symlink("x", p(a, "d", "sl")),
+        lambda: os.link(p(a, "d", "sl"), p(a, "d", "sl2"), follow_symlinks=False),
+        lambda: os.unlink(p(a, "d", "sl")),
+    ]
+    for i, step in enumerate(steps):
+        old = view(p(a, "d"))
+        time.sleep(0.01)  # mtime moves visibly
+        step()
+        now = view(p(a, "d"))
+        assert now == mds_view(), f"step {i}"
+        if i != 4:  # unlinking sub/g changes sub, not d
+            assert now[1] > old[1], f"step {i}: mtime did not move"
+        if i == 1:
+            assert now[0] == 3  # sub's ".." counts
+        if i == 5:
+            assert now[0] == 2
+    time.sleep(1.2)
+    assert view(p(b, "d")) == mds_view()
+    # this mount's own chmod and xattr changes show at once
+    os.unlink(p(a, "d", "sl2"))
+    os.chmod(p(a, "d"), 0o700)
+    assert stat.S_IMODE(os.stat(p(a, "d")).st_mode) == 0o700
+    assert view(p(a, "d")) == mds_view()
+    os.close(os.open(p(a, "d", "h"), os.O_CREAT | os.O_WRONLY, 0o644))
+    old = view(p(a, "d"))
+    time.sleep(0.01)
+    os.setxattr(p(a, "d"), "user.k", b"v")
+    assert view(p(a, "d")) == mds_view()
+    assert view(p(a, "d"))[2] > old[2]
+    os.unlink(p(a, "d", "h"))
+    os.rmdir(p(a, "d"))
+    m.close()
+
+
 def test_4b_flock_across_mounts(make_mount):
     """flock and fcntl locks are exclusive across two mounts; released on
     close; a blocked waiter gets the lock when the holder lets go."""

@@ -196,6 +196,52 @@ def test_0f_link_unlink_rmdir(cluster):
     m.close()
 
 
+def test_0g_replies_carry_changed_directories(cluster):
+    """CREATE, MKDIR, SYMLINK, LINK, UNLINK, RMDIR and RENAME replies end with
+    the changed directories' attributes, as GETATTR gives them after."""
+    m = md(cluster)
+
+    def same_as_getattr(dattrs, *inos):
+        assert [a["ino"] for a in dattrs] == list(inos)
+        for a in dattrs:
+            g = ok(m.getattr(a["ino"]))
+            assert stat.S_ISDIR(a["mode"])
+            for k in wire.ATTR_FIELDS:
+                assert a[k] == g[k], k
+
+    d = ok(m.mkdir(ROOT, "dd"))
+    same_as_getattr(d["dir_attrs"], ROOT)
+    d = d["ino"]
+    before = ok(m.getattr(d))
+    e = ok(m.create(d, "f"))
+    same_as_getattr(e["dir_attrs"], d)
+    a = e["dir_attrs"][0]
+    assert (a["mtime"], a["mtime_ns"]) >= (before["mtime"], before["mtime_ns"])
+    # an existing file (no O_EXCL): no directory changed
+    assert ok(m.create(d, "f"))["dir_attrs"] == []
+    same_as_getattr(ok(m.symlink(d, "sl", "f"))["dir_attrs"], d)
+    sub = ok(m.mkdir(d, "sub"))
+    same_as_getattr(sub["dir_attrs"], d)
+    assert sub["dir_attrs"][0]["nlink"] == 3
+    same_as_getattr(ok(m.link(e["ino"], ROOT, "hard2"))["dir_attrs"], ROOT)
+    assert m.rename(d, "f", sub["ino"], "g") == 0
+    same_as_getattr(m.dir_attrs, d, sub["ino"])
+    assert m.rename(d, "sl", d, "sl2") == 0
+    same_as_getattr(m.dir_attrs, d)
+    assert m.unlink(sub["ino"], "g") == 0
+    same_as_getattr(m.dir_attrs, sub["ino"])
+    assert m.rmdir(d, "sub") == 0
+    same_as_getattr(m.dir_attrs, d)
+    assert m.dir_attrs[0]["nlink"] == 2
+    # failures carry nothing
+    assert m.unlink(d, "nope") == -errno.ENOENT and m.dir_attrs == []
+    for n in ("sl2",):
+        assert m.unlink(d, n) == 0
+    assert m.unlink(ROOT, "hard2") == 0
+    assert m.rmdir(ROOT, "dd") == 0
+    m.close()
+
+
 def test_1a_rename_variants(cluster):
     """RENAME within and across directories, over a file, NOREPLACE, EXCHANGE, into itself."""
     m = md(cluster)

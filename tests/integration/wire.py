@@ -301,12 +301,33 @@ def parse_layout(p, off=0):
             "pattern": pattern, "gen": gen, "stripes": stripes}, off
 
 
+def parse_attr(p, off=0):
+    """-> (dict of ATTR_FIELDS, next offset)"""
+    vals = struct.unpack_from("<QIIIIIQQQqIqIqI", p, off)
+    return dict(zip(ATTR_FIELDS, vals)), off + 88
+
+
+def parse_dir_attrs(p, off=0):
+    """dir_attrs (msg_fs.h): -> list of attr dicts ([] when absent)."""
+    if off == len(p):
+        return []
+    n = p[off]
+    off += 1
+    out = []
+    for _ in range(n):
+        a, off = parse_attr(p, off)
+        out.append(a)
+    assert off == len(p), "trailing bytes after dir_attrs"
+    return out
+
+
 def parse_entry(p):
-    """An entry reply: attr fields plus 'layout'."""
-    vals = struct.unpack_from("<QIIIIIQQQqIqIqI", p, 0)
-    e = dict(zip(ATTR_FIELDS, vals))
-    e["layout"], off = parse_layout(p, 88)
-    assert off == len(p), "trailing bytes in entry"
+    """An entry reply: attr fields plus 'layout', and 'dir_attrs' (the
+    changed directories' attributes CREATE, MKDIR, SYMLINK and LINK append;
+    [] for the others)."""
+    e, off = parse_attr(p, 0)
+    e["layout"], off = parse_layout(p, off)
+    e["dir_attrs"] = parse_dir_attrs(p, off)
     return e
 
 
@@ -361,14 +382,21 @@ class MdConn:
     def mkdir(self, parent, name, **kw):
         return self.entry(OP_MKDIR, md_mkdir(parent, name, **kw))
 
+    def dirs_call(self, op, payload):
+        """UNLINK, RMDIR, RENAME: the status; the reply's dir_attrs are
+        left in self.dir_attrs ([] on failure)."""
+        st, p = self.raw(op, payload)
+        self.dir_attrs = parse_dir_attrs(p) if st == 0 else []
+        return st
+
     def unlink(self, parent, name, **kw):
-        return self.raw(OP_UNLINK, md_lookup(parent, name, **kw))[0]
+        return self.dirs_call(OP_UNLINK, md_lookup(parent, name, **kw))
 
     def rmdir(self, parent, name, **kw):
-        return self.raw(OP_RMDIR, md_lookup(parent, name, **kw))[0]
+        return self.dirs_call(OP_RMDIR, md_lookup(parent, name, **kw))
 
     def rename(self, parent, name, newparent, newname, flags=0, **kw):
-        return self.raw(OP_RENAME, md_rename(parent, name, newparent, newname, flags, **kw))[0]
+        return self.dirs_call(OP_RENAME, md_rename(parent, name, newparent, newname, flags, **kw))
 
     def link(self, ino, newparent, newname, **kw):
         return self.entry(OP_LINK, md_link(ino, newparent, newname, **kw))

@@ -1175,6 +1175,106 @@ static void test_golden(void)
 			  golden_entry + 88, sizeof(golden_entry) - 88);
 }
 
+/* --- dir_attrs --- */
+
+/* dir_attrs of an UNLINK reply: one directory, 0755, 3 links, 4096 bytes. */
+static const uint8_t golden_dir_attrs[] = {
+	0x01,			/* count 1 */
+	0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* ino 0x10 */
+	0xed, 0x41, 0x00, 0x00, /* mode S_IFDIR | 0755 */
+	0x00, 0x00, 0x00, 0x00, /* uid 0 */
+	0x00, 0x00, 0x00, 0x00, /* gid 0 */
+	0x03, 0x00, 0x00, 0x00, /* nlink 3 */
+	0x01, 0x00, 0x00, 0x00, /* gen 1 */
+	0x00, 0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* size 4096 */
+	0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* 8 blocks */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* rdev 0 */
+	0x00, 0xf1, 0x53, 0x65, 0x00, 0x00, 0x00, 0x00, /* atime */
+	0x00, 0x00, 0x00, 0x00,
+	0x02, 0xf1, 0x53, 0x65, 0x00, 0x00, 0x00, 0x00, /* mtime */
+	0x07, 0x00, 0x00, 0x00,
+	0x02, 0xf1, 0x53, 0x65, 0x00, 0x00, 0x00, 0x00, /* ctime */
+	0x07, 0x00, 0x00, 0x00,
+};
+
+static const struct msg_dir_attrs one_dir = {
+	.count = 1,
+	.attr = { { .ino = 0x10, .mode = S_IFDIR | 0755, .nlink = 3, .gen = 1,
+		    .size = 4096, .blocks = 8, .atime = { 1700000000, 0 },
+		    .mtime = { 1700000002, 7 }, .ctime = { 1700000002, 7 } } },
+};
+
+static ssize_t enc_dir_attrs(const void *m, void *buf, size_t len)
+{
+	return msg_dir_attrs_encode(m, buf, len);
+}
+
+static int dec_dir_attrs(struct cursor *c, void *m)
+{
+	return msg_dir_attrs_decode(c, m);
+}
+
+static void test_dir_attrs(void)
+{
+	static struct msg_dir_attrs da, two;
+	static uint8_t img[ENC_BUF_MAX];
+	size_t used;
+	ssize_t n;
+
+	check_encode("dir_attrs", enc_dir_attrs, &one_dir,
+		     msg_dir_attrs_encoded_len(&one_dir), golden_dir_attrs,
+		     sizeof(golden_dir_attrs));
+	memset(&da, 0x5a, sizeof(da));
+	check_decodes("dir_attrs", dec_dir_attrs, &da, golden_dir_attrs,
+		      sizeof(golden_dir_attrs));
+	CHECK(da.count == 1 && attr_equal(&da.attr[0], &one_dir.attr[0]));
+	/* every prefix but the empty one is cut short */
+	for (size_t k = 1; k < sizeof(golden_dir_attrs); k++)
+		CHECK(decode_exact(dec_dir_attrs, golden_dir_attrs, k, &da,
+				   NULL) == -EBADMSG);
+
+	/* absent (an older MDS): count 0, nothing consumed */
+	memset(&da, 0x5a, sizeof(da));
+	CHECK(decode_exact(dec_dir_attrs, golden_dir_attrs, 0, &da, &used) ==
+	      0);
+	CHECK(da.count == 0 && used == 0);
+	/* count 0 written and read back: one byte */
+	two.count = 0;
+	CHECK(msg_dir_attrs_encoded_len(&two) == 1);
+	CHECK(msg_dir_attrs_encode(&two, img, sizeof(img)) == 1 && img[0] == 0);
+	CHECK(decode_exact(dec_dir_attrs, img, 1, &da, &used) == 0);
+	CHECK(da.count == 0 && used == 1);
+
+	/* two directories (RENAME across directories) */
+	two = one_dir;
+	two.count = 2;
+	two.attr[1] = one_dir.attr[0];
+	two.attr[1].ino = 0x11;
+	n = msg_dir_attrs_encode(&two, img, sizeof(img));
+	CHECK(n == 1 + 2 * 88 && (size_t)n == msg_dir_attrs_encoded_len(&two));
+	CHECK(decode_exact(dec_dir_attrs, img, (size_t)n, &da, &used) == 0);
+	CHECK(da.count == 2 && used == (size_t)n && da.attr[1].ino == 0x11);
+
+	/* refused both ways: more than PROTO_MAX_DIR_ATTRS, a non-directory,
+	 * a bad time */
+	img[0] = PROTO_MAX_DIR_ATTRS + 1;
+	CHECK(decode_exact(dec_dir_attrs, img, (size_t)n, &da, NULL) ==
+	      -EBADMSG);
+	two.count = PROTO_MAX_DIR_ATTRS + 1;
+	CHECK(msg_dir_attrs_encode(&two, img, sizeof(img)) == -EMSGSIZE);
+	two.count = 1;
+	two.attr[0].mode = S_IFREG | 0644;
+	CHECK(msg_dir_attrs_encode(&two, img, sizeof(img)) == -EINVAL);
+	memcpy(img, golden_dir_attrs, sizeof(golden_dir_attrs));
+	img[9] = 0xa4;
+	img[10] = 0x81; /* S_IFREG | 0644 */
+	CHECK(decode_exact(dec_dir_attrs, img, sizeof(golden_dir_attrs), &da,
+			   NULL) == -EBADMSG);
+	two.attr[0] = one_dir.attr[0];
+	two.attr[0].mtime.nsec = 1000000000u;
+	CHECK(msg_dir_attrs_encode(&two, img, sizeof(img)) == -EINVAL);
+}
+
 /* --- out-of-range values --- */
 
 static uint8_t patched[ENC_BUF_MAX];
@@ -2081,6 +2181,7 @@ int main(void)
 {
 	test_constants();
 	test_golden();
+	test_dir_attrs();
 	test_md_round_trips();
 	test_obj_round_trips();
 	test_md_range();
