@@ -187,8 +187,10 @@ void inode_nocaps_clear(struct cinode *ci);
  * it is dirty (ci may be NULL). */
 void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st);
 
-/* A copy of ci's layout (malloc'd, caller frees) and its current size;
- * -EIO when the file has no layout, -ENOMEM. */
+/* A copy of ci's layout (malloc'd, caller frees) and its current size
+ * (with the end of writes in flight, which the kernel counts: a short
+ * read would make it cut its size); -EIO when the file has no layout,
+ * -ENOMEM. */
 int inode_snapshot(struct cinode *ci, struct msg_layout **layout,
 		   uint64_t *size);
 

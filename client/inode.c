@@ -335,6 +335,8 @@ int inode_snapshot(struct cinode *ci, struct msg_layout **layout,
 	*layout = NULL;
 	pthread_mutex_lock(&ci->mu);
 	*size = ci->size;
+	if (ci->wb_head && ci->wb_end > *size)
+		*size = ci->wb_end; /* what the kernel was told */
 	if (!ci->layout) {
 		rc = -EIO;
 		goto out;
