@@ -170,11 +170,13 @@ def test_3a_read_back_at_once_and_rewrites_in_order(cluster, make_mount, opts):
             assert os.pwrite(fd, d, i * len(d)) == len(d)
             shadow[i * len(d):] = d
             assert os.pread(rd, len(d), i * len(d)) == d
-        for i in range(40):  # one region rewritten again and again
-            d = block(1000 + i, 512 * 1024)
-            os.pwrite(fd, d, 100000)
-            shadow[100000:100000 + len(d)] = d
-        assert os.pread(rd, len(shadow), 0) == bytes(shadow)
+        for r in range(10):  # one region rewritten again and again,
+            for i in range(100):  # with writes of different lengths
+                n = (4096, 65536, 131072, MiB)[i % 4]
+                d = block(1000 * r + i, n)
+                os.pwrite(fd, d, 100000)
+                shadow[100000:100000 + len(d)] = d
+            assert os.pread(rd, len(shadow), 0) == bytes(shadow), r
         for i in range(200):  # small unaligned overlapping writes
             off = (i * 7919) % (len(shadow) + 5000)
             d = block(5000 + i, 32 * 64)[: 1 + i * 13 % 3000]
