@@ -15,6 +15,8 @@
  * writing to it knows better until it reports them with CLOSE (on flush,
  * fsync and release). A cinode with dirty set overrides the MDS's size
  * (max of both) and mtime in every attribute it hands to the kernel.
+ * With write-behind (io.c) a write counts in size once the OSTs took it;
+ * until then its end counts in what the kernel is told (wb_end).
  *
  * Threading: FUSE worker threads call everything; each cinode has a mutex
  * for its fields; the table has one for its hash and reference counts.

@@ -27,6 +27,23 @@
  * straight into the result buffer. Smaller reads use OBJ_READ: the OSS
  * decompresses, which moves fewer bytes than a whole compressed chunk.
  *
+ * Write-behind (Lustre's dirty-page cache, in flight instead of in pages):
+ * io_write returns once a write's object requests are encoded (holding a
+ * copy of the data) and sent; the last reply ends the write on the OST
+ * client's loop thread (struct io_wb). Bounds: c->max_dirty bytes of
+ * writes in flight per mount (-o max_dirty_mb; a writer past it waits for
+ * replies), and no two writes of one file in flight over the same bytes
+ * (the OSS runs requests in parallel: a later write to the same bytes
+ * waits for the earlier one's reply before it is sent). A write whose
+ * OST was lost goes to the retry thread (io_wb_retry_main), which does
+ * what a synchronous writer would: refresh the OST map, resend, wait. A
+ * failed write's error is kept in ci->werr for the next write, flush or
+ * fsync (io_wb_error); ci's size grows only by writes that succeeded, so
+ * CLOSE never reports a size for data the OSTs refused. Writes in flight
+ * keep their inode referenced; io_wb_stop (unmount) waits for all. No
+ * per-OST cap on requests in flight: the mount's byte bound spreads over
+ * the OSTs as the stripes do.
+ *
  * What this file does not do: caching (the kernel's page cache does),
  * read-ahead (the kernel's), gathering small writes (the kernel sends up
  * to 1 MiB per WRITE).
