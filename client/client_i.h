@@ -62,6 +62,7 @@ struct client_config {
 	unsigned max_threads; /* -o max_threads= of the session loop */
 	unsigned readahead_kb; /* -o readahead_kb=: the mount's read-ahead */
 	unsigned max_dirty_mb; /* -o max_dirty_mb=: write-behind bound */
+	unsigned max_rpcs_in_flight; /* -o max_rpcs_in_flight=: per OST */
 };
 
 struct io_wb; /* io.c: one write in flight in the background */
@@ -132,6 +133,10 @@ struct client {
 	pthread_mutex_t wb_mu;	      /* guards the fields below */
 	pthread_cond_t wb_cond;	      /* broadcast when wb_dirty drops */
 	pthread_cond_t wb_retry_cond; /* wakes the retry thread */
+	pthread_cond_t wb_slot_cond;  /* broadcast when a wb_rpcs drops */
+	unsigned max_rpcs;	      /* write-behind RPCs per OST, at most */
+	unsigned wb_rpcs[PROTO_MAX_OSTS]; /* in flight, per ost_idx modulo
+					     PROTO_MAX_OSTS */
 	uint64_t wb_dirty;	      /* bytes of writes in flight */
 	unsigned wb_count;	      /* writes in flight */
 	struct io_wb *wb_retry;	      /* writes whose OST was lost: the

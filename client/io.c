@@ -40,9 +40,11 @@
  * failed write's error is kept in ci->werr for the next write, flush or
  * fsync (io_wb_error); ci's size grows only by writes that succeeded, so
  * CLOSE never reports a size for data the OSTs refused. Writes in flight
- * keep their inode referenced; io_wb_stop (unmount) waits for all. No
- * per-OST cap on requests in flight: the mount's byte bound spreads over
- * the OSTs as the stripes do.
+ * keep their inode referenced; io_wb_stop (unmount) waits for all. Per
+ * OST, at most -o max_rpcs_in_flight write-behind requests are out at
+ * once (io_slot_get): a slow OST cannot hold all of max_dirty_mb, and a
+ * request never waits long in its connection's queue before its timer
+ * starts.
  *
  * What this file does not do: caching (the kernel's page cache does),
  * read-ahead (the kernel's), gathering small writes (the kernel sends up
@@ -74,6 +76,7 @@ struct io_op {
 	uint8_t *req;		/* encoded request; owned */
 	size_t req_len;
 	struct rpc_client *rpc; /* the client it was last sent with */
+	int slot;		/* holds one of its OST's c->wb_rpcs */
 	int status;
 	uint64_t obj_off;	/* OBJ_READ(_Z): where the data starts */
 	uint64_t obj_len;	/* OBJ_READ(_Z): bytes asked */
@@ -94,6 +97,7 @@ struct io_batch {
 };
 
 static void io_wb_replied(struct io_wb *wb);
+static void io_slot_put(struct client *c, struct io_op *op);
 
 static uint64_t io_now_ms(void)
 {
@@ -192,6 +196,8 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 	struct cursor cur;
 	int last;
 
+	if (op->slot)
+		io_slot_put(b->c, op);
 	cursor_init(&cur, payload, len);
 	if (status == 0) {
 		if (op->opcode == PROTO_OP_OBJ_READ) {
@@ -240,11 +246,39 @@ static int io_refresh_map(struct client *c)
 	return cluster_refresh(c->cl) == 0;
 }
 
-/* Send one op of b (its reply counts down b->left; io_wait waits). */
+/* Write-behind's per-OST bound (Lustre's max_rpcs_in_flight): wait for
+ * room on op's OST and take it. It keeps the requests queued for one OST
+ * (and so the wait of the last before its timer starts) short. */
+static void io_slot_get(struct client *c, struct io_op *op)
+{
+	unsigned *n = &c->wb_rpcs[op->ost_idx % PROTO_MAX_OSTS];
+
+	pthread_mutex_lock(&c->wb_mu);
+	while (*n >= c->max_rpcs)
+		pthread_cond_wait(&c->wb_slot_cond, &c->wb_mu);
+	(*n)++;
+	pthread_mutex_unlock(&c->wb_mu);
+	op->slot = 1;
+}
+
+static void io_slot_put(struct client *c, struct io_op *op)
+{
+	op->slot = 0;
+	pthread_mutex_lock(&c->wb_mu);
+	c->wb_rpcs[op->ost_idx % PROTO_MAX_OSTS]--;
+	pthread_cond_broadcast(&c->wb_slot_cond);
+	pthread_mutex_unlock(&c->wb_mu);
+}
+
+/* Send one op of b (its reply counts down b->left; io_wait waits). A
+ * background write's first send takes an OST slot (io_slot_get), given
+ * back at its reply; the retry thread's resends do not wait for one. */
 static void io_send_one(struct io_batch *b, struct io_op *op)
 {
 	int rc;
 
+	if (b->wb)
+		io_slot_get(b->c, op);
 	pthread_mutex_lock(&b->mu);
 	b->left++;
 	pthread_mutex_unlock(&b->mu);
@@ -255,6 +289,8 @@ static void io_send_one(struct io_batch *b, struct io_op *op)
 				      io_on_reply, op)
 		     : -ENOTCONN;
 	if (rc) {
+		if (op->slot)
+			io_slot_put(b->c, op);
 		pthread_mutex_lock(&b->mu);
 		op->status = rc;
 		b->left--;
@@ -734,11 +770,14 @@ int io_wb_start(struct client *c)
 	int rc;
 
 	c->max_dirty = (uint64_t)c->cfg->max_dirty_mb << 20;
+	c->max_rpcs = c->cfg->max_rpcs_in_flight;
 	pthread_mutex_init(&c->wb_mu, NULL);
 	pthread_cond_init(&c->wb_cond, NULL);
 	pthread_cond_init(&c->wb_retry_cond, NULL);
+	pthread_cond_init(&c->wb_slot_cond, NULL);
 	rc = -pthread_create(&c->wb_thread, NULL, io_wb_retry_main, c);
 	if (rc) {
+		pthread_cond_destroy(&c->wb_slot_cond);
 		pthread_cond_destroy(&c->wb_retry_cond);
 		pthread_cond_destroy(&c->wb_cond);
 		pthread_mutex_destroy(&c->wb_mu);
@@ -760,6 +799,7 @@ void io_wb_stop(struct client *c)
 	pthread_mutex_unlock(&c->wb_mu);
 	pthread_join(c->wb_thread, NULL);
 	c->wb_thread_started = 0;
+	pthread_cond_destroy(&c->wb_slot_cond);
 	pthread_cond_destroy(&c->wb_retry_cond);
 	pthread_cond_destroy(&c->wb_cond);
 	pthread_mutex_destroy(&c->wb_mu);

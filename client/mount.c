@@ -21,7 +21,9 @@
  *                 OSTs, not yet answered (default 64, 1..2048; Lustre's
  *                 osc name). A WRITE is answered once sent; a writer past
  *                 the bound waits for replies. The client's memory grows
- *                 by about this much under a streaming write.
+ *                 by up to twice this under a streaming write.
+ *   max_rpcs_in_flight=N  write-behind requests in flight per OST
+ *                 (default 8, 1..256; Lustre's osc name and default)
  * mount(8)'s own options (_netdev, nofail, auto, noauto, user, users,
  * defaults, comment=, x-*) are dropped; all others (ro, noatime, nosuid,
  * allow_other, ...) go to libfuse and the kernel. The mount always gets
@@ -67,6 +69,8 @@
 #define MOUNT_DEFAULT_THREADS 16
 #define MOUNT_DEFAULT_DIRTY_MB 64
 #define MOUNT_MAX_DIRTY_MB     2048
+#define MOUNT_DEFAULT_RPCS     8
+#define MOUNT_MAX_RPCS	       256
 
 enum {
 	KEY_HELP,
@@ -90,6 +94,7 @@ static const struct fuse_opt mount_opts[] = {
 	CLIENT_OPT("max_threads=%u", max_threads, 0),
 	CLIENT_OPT("readahead_kb=%u", readahead_kb, 0),
 	CLIENT_OPT("max_dirty_mb=%u", max_dirty_mb, 0),
+	CLIENT_OPT("max_rpcs_in_flight=%u", max_rpcs_in_flight, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -227,9 +232,12 @@ static void mount_usage(const char *prog, FILE *out)
 		"                        application before the OSTs (default %u,\n"
 		"                        1..%u); errors show at the next write,\n"
 		"                        fsync or close\n"
+		"  -o max_rpcs_in_flight=N  of those, requests per OST (default\n"
+		"                        %u, 1..%u)\n"
 		"Other -o options (ro, noatime, nosuid, allow_other, ...) go to FUSE.\n",
 		prog, CLIENT_DEFAULT_TIMEOUT_S, MOUNT_DEFAULT_THREADS,
-		MOUNT_DEFAULT_DIRTY_MB, MOUNT_MAX_DIRTY_MB);
+		MOUNT_DEFAULT_DIRTY_MB, MOUNT_MAX_DIRTY_MB, MOUNT_DEFAULT_RPCS,
+		MOUNT_MAX_RPCS);
 }
 
 /*
@@ -392,7 +400,8 @@ int mount_main(int argc, char **argv)
 			 .entry_timeout = 1.0,
 			 .max_threads = MOUNT_DEFAULT_THREADS,
 			 .readahead_kb = 4096,
-			 .max_dirty_mb = MOUNT_DEFAULT_DIRTY_MB },
+			 .max_dirty_mb = MOUNT_DEFAULT_DIRTY_MB,
+			 .max_rpcs_in_flight = MOUNT_DEFAULT_RPCS },
 	};
 	struct fuse_lowlevel_ops ops;
 	struct client c;
@@ -443,6 +452,13 @@ int mount_main(int argc, char **argv)
 		fprintf(stderr, "%s: max_dirty_mb=%u: want 1..%u (MiB of writes "
 			"in flight)\n", prog, p.cfg.max_dirty_mb,
 			MOUNT_MAX_DIRTY_MB);
+		goto out_args;
+	}
+	if (!p.cfg.max_rpcs_in_flight ||
+	    p.cfg.max_rpcs_in_flight > MOUNT_MAX_RPCS) {
+		fprintf(stderr, "%s: max_rpcs_in_flight=%u: want 1..%u (write "
+			"requests in flight per OST)\n", prog,
+			p.cfg.max_rpcs_in_flight, MOUNT_MAX_RPCS);
 		goto out_args;
 	}
 	if (mount_log_init(&p.cfg, prog))

@@ -117,26 +117,31 @@ def test_1b_enospc_in_background_reaches_fsync(bindir, workdir):
     assert not {k: v for k, v in codes.items() if v != 0}, codes
 
 
-def test_2a_max_dirty_mb_bad_values_refused(cluster, workdir):
-    """max_dirty_mb must be 1..2048: other values stop the mount with a
-    message that names the option; nothing gets mounted."""
+@pytest.mark.parametrize("opt,bad", [
+    ("max_dirty_mb", ("0", "2049", "100000000000", "abc", "-1")),
+    ("max_rpcs_in_flight", ("0", "257", "x")),
+])
+def test_2a_write_behind_bad_values_refused(cluster, workdir, opt, bad):
+    """max_dirty_mb must be 1..2048, max_rpcs_in_flight 1..256: other
+    values stop the mount with a message that names the option; nothing
+    gets mounted."""
     d = os.path.join(workdir, "bad")
     os.makedirs(d)
     spec = f"127.0.0.1:{cluster.mds.port}@tcp:/{cluster.fsname}"
-    for v in ("0", "2049", "100000000000", "abc", "-1"):
+    for v in bad:
         r = subprocess.run([cluster.bin("client/glint-client"), "-f", "-o",
-                            f"max_dirty_mb={v}", spec, d],
+                            f"{opt}={v}", spec, d],
                            capture_output=True, text=True, timeout=30)
         assert r.returncode != 0, (v, r.stdout, r.stderr)
-        assert "max_dirty_mb" in r.stderr, (v, r.stderr)
+        assert opt in r.stderr, (v, r.stderr)
         assert not mounted(d)
 
 
 def test_2b_small_max_dirty_mb_works(cluster, make_mount):
-    """With max_dirty_mb=1 (one write in flight at a time) and the
-    default, 24 MiB over four stripes read back the same on this mount and
-    on another one after close."""
-    small = make_mount("small", opts=("max_dirty_mb=1",))
+    """With max_dirty_mb=1 (one write in flight at a time) and
+    max_rpcs_in_flight=1, 24 MiB over four stripes read back the same on
+    this mount and on another one (defaults) after close."""
+    small = make_mount("small", opts=("max_dirty_mb=1", "max_rpcs_in_flight=1"))
     other = make_mount("other")
     os.mkdir(p(small, "d"))
     setstripe(small, p(small, "d"), "-c", "4", "-S", "1M")
@@ -150,7 +155,7 @@ def test_2b_small_max_dirty_mb_works(cluster, make_mount):
         assert fh.read() == data
 
 
-@pytest.mark.parametrize("opts", [(), ("max_dirty_mb=2",)])
+@pytest.mark.parametrize("opts", [(), ("max_dirty_mb=2", "max_rpcs_in_flight=1")])
 def test_3a_read_back_at_once_and_rewrites_in_order(cluster, make_mount, opts):
     """Data written is read back at once through the same descriptor and
     another one (no fsync, no close), unaligned writes too; the same bytes
