@@ -15,6 +15,8 @@
  * writing to it knows better until it reports them with CLOSE (on flush,
  * fsync and release). A cinode with dirty set overrides the MDS's size
  * (max of both) and mtime in every attribute it hands to the kernel.
+ * With write-behind (io.c) a write counts in size once the OSTs took it;
+ * until then its end counts in what the kernel is told (wb_end).
  *
  * Threading: FUSE worker threads call everything; each cinode has a mutex
  * for its fields; the table has one for its hash and reference counts.
@@ -59,7 +61,11 @@ struct client_config {
 	char *log_level;      /* -o log_level= */
 	unsigned max_threads; /* -o max_threads= of the session loop */
 	unsigned readahead_kb; /* -o readahead_kb=: the mount's read-ahead */
+	unsigned max_dirty_mb; /* -o max_dirty_mb=: write-behind bound */
+	unsigned max_rpcs_in_flight; /* -o max_rpcs_in_flight=: per OST */
 };
+
+struct io_wb; /* io.c: one write in flight in the background */
 
 struct cinode {
 	struct cinode *next;	      /* hash chain */
@@ -93,6 +99,13 @@ struct cinode {
 	struct msg_attr dir_attr;     /* directories: from a reply's
 					 dir_attrs (md.c, md_dir_attr_get) */
 	uint64_t dir_attr_ns;	      /* CLOCK_MONOTONIC arrival; 0 none */
+
+	/* Write-behind (io.c), guarded by mu like the rest: */
+	struct io_wb *wb_head;	      /* writes in flight, not yet answered */
+	uint64_t wb_end;	      /* max end of those (0 when none) */
+	pthread_cond_t wb_cond;	      /* broadcast when one of them ends */
+	int werr;		      /* first failed background write, not
+					 yet reported (-errno) */
 };
 
 /* The name an open file is renamed to when unlinked (NFS's "silly
@@ -117,6 +130,23 @@ struct client {
 	atomic_int init_done;	      /* FUSE INIT answered (op_init ran) */
 	pthread_mutex_t refresh_mu;   /* guards last_refresh_ms */
 	uint64_t last_refresh_ms;     /* OST map refresh rate limit */
+
+	/* Write-behind (io.c): */
+	uint64_t max_dirty;	      /* bytes of writes in flight, at most */
+	pthread_mutex_t wb_mu;	      /* guards the fields below */
+	pthread_cond_t wb_cond;	      /* broadcast when wb_dirty drops */
+	pthread_cond_t wb_retry_cond; /* wakes the retry thread */
+	pthread_cond_t wb_slot_cond;  /* broadcast when a wb_rpcs drops */
+	unsigned max_rpcs;	      /* write-behind RPCs per OST, at most */
+	unsigned wb_rpcs[PROTO_MAX_OSTS]; /* in flight, per ost_idx modulo
+					     PROTO_MAX_OSTS */
+	uint64_t wb_dirty;	      /* bytes of writes in flight */
+	unsigned wb_count;	      /* writes in flight */
+	struct io_wb *wb_retry;	      /* writes whose OST was lost: the
+					 retry thread resends them */
+	int wb_stop;		      /* the retry thread should end */
+	int wb_thread_started;
+	pthread_t wb_thread;	      /* io_wb_retry_main */
 };
 
 /* --- inode.c --- */
@@ -167,10 +197,15 @@ void inode_nocaps_clear(struct cinode *ci);
  * it is dirty (ci may be NULL). */
 void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st);
 
-/* A copy of ci's layout (malloc'd, caller frees) and its current size;
- * -EIO when the file has no layout, -ENOMEM. */
+/* A copy of ci's layout (malloc'd, caller frees) and its current size
+ * (with the end of writes in flight, which the kernel counts: a short
+ * read would make it cut its size); -EIO when the file has no layout,
+ * -ENOMEM. */
 int inode_snapshot(struct cinode *ci, struct msg_layout **layout,
 		   uint64_t *size);
+
+/* Another reference to ci, which the caller holds already. */
+void inode_hold(struct client *c, struct cinode *ci);
 
 /* After a successful write ending at file offset end that touched the
  * stripes set in mask (a bitmap of nstripes bits): size, mtime, dirty. */
@@ -233,10 +268,37 @@ int md_errno(int rc);
 int io_read(struct client *c, struct cinode *ci, uint64_t off, size_t len,
 	    uint8_t **buf, size_t *got);
 
-/* Write buf to [off, off + len), every stripe in parallel; on success
- * updates ci's size, mtime and dirty state. */
+/*
+ * Write buf to [off, off + len), every stripe in parallel (data copied
+ * into the requests: buf is free again on return). With sync 0 this is
+ * write-behind: it returns once the requests are sent, the replies are
+ * collected in the background and a failure is kept in ci->werr for
+ * io_wb_error; with sync 1 it waits and returns the write's own status.
+ * Either way it first returns (and clears) a kept error of an earlier
+ * write instead of writing. ci's mtime/dirty are set at once, its size
+ * when the write succeeded.
+ */
 int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
-	     size_t len, uint64_t off);
+	     size_t len, uint64_t off, int sync);
+
+/* Wait until no write of ci in flight overlaps [off, off + len) (len 0:
+ * to the end). Takes ci->mu; call with no lock held. */
+void io_wb_wait(struct cinode *ci, uint64_t off, uint64_t len);
+
+/* Wait for all writes of ci in flight. */
+static inline void io_wb_drain(struct cinode *ci)
+{
+	io_wb_wait(ci, 0, 0);
+}
+
+/* The first error of ci's background writes not yet reported (and clear
+ * it), or 0. Call after io_wb_drain to see every write's outcome. */
+int io_wb_error(struct cinode *ci);
+
+/* Start/stop write-behind of c (the retry thread); stop waits for every
+ * write in flight first. Start after fork (daemonizing). 0 or -errno. */
+int io_wb_start(struct client *c);
+void io_wb_stop(struct client *c);
 
 /* Truncate every object of layout to its share of a file of size bytes. */
 int io_truncate(struct client *c, const struct msg_layout *layout,

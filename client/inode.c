@@ -15,6 +15,12 @@
  *
  * Locking: the table mutex guards the hash, nlookup and refs; each
  * cinode's mutex guards its other fields. Never both in reverse order.
+ *
+ * Write-behind (io.c): a write in flight holds a reference, so a cinode
+ * outlives its background writes. Its size grows when a write is
+ * answered; the attributes handed to the kernel include the end of
+ * writes still in flight (wb_end), since the kernel was told they are
+ * done.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,6 +45,7 @@ int inode_table_init(struct inode_table *t)
 static void inode_free(struct cinode *ci)
 {
 	pthread_mutex_destroy(&ci->mu);
+	pthread_cond_destroy(&ci->wb_cond);
 	free(ci->layout);
 	free(ci->written);
 	free(ci);
@@ -115,6 +122,7 @@ static struct cinode *inode_find_locked(struct inode_table *t, uint64_t ino,
 			return NULL;
 		ci->ino = ino;
 		pthread_mutex_init(&ci->mu, NULL);
+		pthread_cond_init(&ci->wb_cond, NULL);
 		ci->next = NULL;
 		*pp = ci;
 		if (++t->count > 2 * t->nbuckets)
@@ -148,6 +156,13 @@ struct cinode *inode_get(struct client *c, uint64_t ino)
 	ci = inode_find_locked(&c->itab, ino, 0);
 	pthread_mutex_unlock(&c->itab.mu);
 	return ci;
+}
+
+void inode_hold(struct client *c, struct cinode *ci)
+{
+	pthread_mutex_lock(&c->itab.mu);
+	ci->refs++;
+	pthread_mutex_unlock(&c->itab.mu);
 }
 
 void inode_put(struct client *c, struct cinode *ci)
@@ -297,10 +312,14 @@ void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st)
 	if (ci->silly)
 		st->st_nlink = 0; /* unlinked, kept while open */
 	if (ci->dirty) {
-		if ((off_t)ci->size > st->st_size) {
-			st->st_size = (off_t)ci->size;
-			if ((blkcnt_t)((ci->size + 511) / 512) > st->st_blocks)
-				st->st_blocks = (blkcnt_t)((ci->size + 511) / 512);
+		/* Writes in flight count: the kernel was told they are done. */
+		uint64_t size = ci->wb_head && ci->wb_end > ci->size ?
+					ci->wb_end : ci->size;
+
+		if ((off_t)size > st->st_size) {
+			st->st_size = (off_t)size;
+			if ((blkcnt_t)((size + 511) / 512) > st->st_blocks)
+				st->st_blocks = (blkcnt_t)((size + 511) / 512);
 		}
 		st->st_mtim.tv_sec = ci->mtime.sec;
 		st->st_mtim.tv_nsec = ci->mtime.nsec;
@@ -316,6 +335,8 @@ int inode_snapshot(struct cinode *ci, struct msg_layout **layout,
 	*layout = NULL;
 	pthread_mutex_lock(&ci->mu);
 	*size = ci->size;
+	if (ci->wb_head && ci->wb_end > *size)
+		*size = ci->wb_end; /* what the kernel was told */
 	if (!ci->layout) {
 		rc = -EIO;
 		goto out;

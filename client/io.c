@@ -27,6 +27,25 @@
  * straight into the result buffer. Smaller reads use OBJ_READ: the OSS
  * decompresses, which moves fewer bytes than a whole compressed chunk.
  *
+ * Write-behind (Lustre's dirty-page cache, in flight instead of in pages):
+ * io_write returns once a write's object requests are encoded (holding a
+ * copy of the data) and sent; the last reply ends the write on the OST
+ * client's loop thread (struct io_wb). Bounds: c->max_dirty bytes of
+ * writes in flight per mount (-o max_dirty_mb; a writer past it waits for
+ * replies), and no two writes of one file in flight over the same bytes
+ * (the OSS runs requests in parallel: a later write to the same bytes
+ * waits for the earlier one's reply before it is sent). A write whose
+ * OST was lost goes to the retry thread (io_wb_retry_main), which does
+ * what a synchronous writer would: refresh the OST map, resend, wait. A
+ * failed write's error is kept in ci->werr for the next write, flush or
+ * fsync (io_wb_error); ci's size grows only by writes that succeeded, so
+ * CLOSE never reports a size for data the OSTs refused. Writes in flight
+ * keep their inode referenced; io_wb_stop (unmount) waits for all. Per
+ * OST, at most -o max_rpcs_in_flight write-behind requests are out at
+ * once (io_slot_get): a slow OST cannot hold all of max_dirty_mb, and a
+ * request never waits long in its connection's queue before its timer
+ * starts.
+ *
  * What this file does not do: caching (the kernel's page cache does),
  * read-ahead (the kernel's), gathering small writes (the kernel sends up
  * to 1 MiB per WRITE).
@@ -57,6 +76,7 @@ struct io_op {
 	uint8_t *req;		/* encoded request; owned */
 	size_t req_len;
 	struct rpc_client *rpc; /* the client it was last sent with */
+	int slot;		/* holds one of its OST's c->wb_rpcs */
 	int status;
 	uint64_t obj_off;	/* OBJ_READ(_Z): where the data starts */
 	uint64_t obj_len;	/* OBJ_READ(_Z): bytes asked */
@@ -72,7 +92,12 @@ struct io_batch {
 	uint8_t *dst;		/* OBJ_READ: file bytes [dst_off, +dst_len) */
 	uint64_t dst_off;
 	uint64_t dst_len;
+	struct io_wb *wb;	/* a background write's: its last reply ends
+				   it (io_wb_replied) instead of signalling */
 };
+
+static void io_wb_replied(struct io_wb *wb);
+static void io_slot_put(struct client *c, struct io_op *op);
 
 static uint64_t io_now_ms(void)
 {
@@ -167,8 +192,12 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 {
 	struct io_op *op = arg;
 	struct io_batch *b = op->b;
+	struct io_wb *wb;
 	struct cursor cur;
+	int last;
 
+	if (op->slot)
+		io_slot_put(b->c, op);
 	cursor_init(&cur, payload, len);
 	if (status == 0) {
 		if (op->opcode == PROTO_OP_OBJ_READ) {
@@ -190,9 +219,14 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 	}
 	pthread_mutex_lock(&b->mu);
 	op->status = status;
-	if (--b->left == 0)
+	last = --b->left == 0;
+	wb = last ? b->wb : NULL;
+	if (last && !wb)
 		pthread_cond_signal(&b->cond);
 	pthread_mutex_unlock(&b->mu);
+	/* b may be gone now (its waiter returned), unless it is wb's. */
+	if (wb)
+		io_wb_replied(wb);
 }
 
 /* Ask the MDS for the current OST map, at most once per interval.
@@ -212,11 +246,39 @@ static int io_refresh_map(struct client *c)
 	return cluster_refresh(c->cl) == 0;
 }
 
-/* Send one op of b (its reply counts down b->left; io_wait waits). */
+/* Write-behind's per-OST bound (Lustre's max_rpcs_in_flight): wait for
+ * room on op's OST and take it. It keeps the requests queued for one OST
+ * (and so the wait of the last before its timer starts) short. */
+static void io_slot_get(struct client *c, struct io_op *op)
+{
+	unsigned *n = &c->wb_rpcs[op->ost_idx % PROTO_MAX_OSTS];
+
+	pthread_mutex_lock(&c->wb_mu);
+	while (*n >= c->max_rpcs)
+		pthread_cond_wait(&c->wb_slot_cond, &c->wb_mu);
+	(*n)++;
+	pthread_mutex_unlock(&c->wb_mu);
+	op->slot = 1;
+}
+
+static void io_slot_put(struct client *c, struct io_op *op)
+{
+	op->slot = 0;
+	pthread_mutex_lock(&c->wb_mu);
+	c->wb_rpcs[op->ost_idx % PROTO_MAX_OSTS]--;
+	pthread_cond_broadcast(&c->wb_slot_cond);
+	pthread_mutex_unlock(&c->wb_mu);
+}
+
+/* Send one op of b (its reply counts down b->left; io_wait waits). A
+ * background write's first send takes an OST slot (io_slot_get), given
+ * back at its reply; the retry thread's resends do not wait for one. */
 static void io_send_one(struct io_batch *b, struct io_op *op)
 {
 	int rc;
 
+	if (b->wb)
+		io_slot_get(b->c, op);
 	pthread_mutex_lock(&b->mu);
 	b->left++;
 	pthread_mutex_unlock(&b->mu);
@@ -227,6 +289,8 @@ static void io_send_one(struct io_batch *b, struct io_op *op)
 				      io_on_reply, op)
 		     : -ENOTCONN;
 	if (rc) {
+		if (op->slot)
+			io_slot_put(b->c, op);
 		pthread_mutex_lock(&b->mu);
 		op->status = rc;
 		b->left--;
@@ -268,10 +332,32 @@ static int io_run(struct io_batch *b, struct io_op *ops, size_t n)
 	return io_finish(b, ops, n);
 }
 
+/* The first error of ops (lost OSTs and bad replies as -EIO) or 0. */
+static int io_status(const struct io_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!ops[i].status)
+			continue;
+		if (io_lost(ops[i].status) || ops[i].status == -EBADMSG) {
+			LOG_RATELIMITED(LOG_WARNING, "io",
+					"ost_idx=%u stripe=%u op=%s: %s",
+					ops[i].ost_idx, ops[i].stripe_idx,
+					proto_op_lookup(ops[i].opcode)->name,
+					strerror(-ops[i].status));
+			return -EIO;
+		}
+		return ops[i].status;
+	}
+	return 0;
+}
+
 /*
  * After every op of b was sent once and answered: retry once those whose
- * OST was lost if a map refresh gives it a new client; the first error
- * (lost OSTs as -EIO) or 0. Frees every op's req.
+ * OST was lost if the OST map (refreshed now, or by another thread within
+ * the last interval) gives it a new client; the first error (lost OSTs as
+ * -EIO) or 0. Frees every op's req. Many background writes fail together
+ * when an OST moves: the first refreshes the map, the others find the new
+ * client without asking the MDS again.
  */
 static int io_finish(struct io_batch *b, struct io_op *ops, size_t n)
 {
@@ -283,10 +369,11 @@ static int io_finish(struct io_batch *b, struct io_op *ops, size_t n)
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		send[i] = io_lost(ops[i].status);
+		send[i] = io_lost(ops[i].status) && ops[i].req;
 		again |= send[i];
 	}
-	if (again && io_refresh_map(b->c)) {
+	if (again) {
+		io_refresh_map(b->c);
 		again = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (send[i] && cluster_ost_rpc(b->c->cl, ops[i].ost_idx) ==
@@ -297,20 +384,7 @@ static int io_finish(struct io_batch *b, struct io_op *ops, size_t n)
 		if (again)
 			io_send_wait(b, ops, n, send);
 	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (!ops[i].status)
-			continue;
-		if (io_lost(ops[i].status) || ops[i].status == -EBADMSG) {
-			LOG_RATELIMITED(LOG_WARNING, "io",
-					"ost_idx=%u stripe=%u op=%s: %s",
-					ops[i].ost_idx, ops[i].stripe_idx,
-					proto_op_lookup(ops[i].opcode)->name,
-					strerror(-ops[i].status));
-			rc = -EIO;
-		} else {
-			rc = ops[i].status;
-		}
-	}
+	rc = io_status(ops, n);
 out:
 	for (size_t i = 0; i < n; i++) {
 		free(ops[i].req);
@@ -461,6 +535,7 @@ int io_read(struct client *c, struct cinode *ci, uint64_t off, size_t len,
 
 	*buf = NULL;
 	*got = 0;
+	io_wb_wait(ci, off, len ? len : 1); /* our own writes come first */
 	rc = inode_snapshot(ci, &l, &size);
 	if (rc == -EIO) {
 		/* No layout (no objects): the file reads as zeros. */
@@ -527,29 +602,314 @@ static const uint8_t *io_gather(const struct stripe_geom *g, const uint8_t *buf,
 	return copy;
 }
 
+/* --- write-behind --- */
+
+/* Where a synchronous write's result goes (the writer's stack). */
+struct io_wb_waiter {
+	int done; /* ci->mu */
+	int rc;
+};
+
 /*
- * io_write of a compressed file: each stripe's piece is cut into
- * IO_ZWRITE_PIECE object ranges, and each is sent as soon as it is
- * compressed, so that compressing the next overlaps sending (and the OSS
- * storing) this one: a writer that waits for every write(2) still keeps
- * the network busy. Ranges are disjoint, so their order does not matter.
+ * One io_write in flight: its requests, its place in ci's list of writes
+ * in flight and its share of c->wb_dirty. Created by the FUSE thread
+ * (io_wb_begin), which holds one count of b.left while it builds and
+ * sends the requests; whoever brings b.left to 0 (the last reply on an
+ * OST client's loop thread, or the sender) ends it: io_wb_end at once
+ * when no OST was lost, else through the retry thread (io_finish blocks
+ * on the MDS and on resends, which a loop thread must not).
  */
-static int io_zwrite(struct client *c, struct cinode *ci,
-		     const struct msg_layout *l, const uint8_t *buf,
-		     size_t len, uint64_t off)
+struct io_wb {
+	struct io_wb *next;	  /* ci->wb_head list; ci->mu */
+	struct io_wb *retry_next; /* c->wb_retry queue; c->wb_mu */
+	struct client *c;
+	struct cinode *ci;	  /* a reference, put at the end */
+	uint64_t off, end;	  /* the file range written */
+	struct io_batch b;	  /* b.wb = this until the retry thread */
+	struct io_op *ops;	  /* n built of cap */
+	size_t n, cap;
+	int err;		  /* building the requests failed: -errno */
+	struct io_wb_waiter *waiter; /* sync: who waits for the result */
+};
+
+static int io_wb_overlaps(const struct cinode *ci, uint64_t off, uint64_t end)
+{
+	for (const struct io_wb *w = ci->wb_head; w; w = w->next)
+		if (w->off < end && off < w->end)
+			return 1;
+	return 0;
+}
+
+void io_wb_wait(struct cinode *ci, uint64_t off, uint64_t len)
+{
+	uint64_t end = len && off + len > off ? off + len : UINT64_MAX;
+
+	pthread_mutex_lock(&ci->mu);
+	while (io_wb_overlaps(ci, off, end))
+		pthread_cond_wait(&ci->wb_cond, &ci->mu);
+	pthread_mutex_unlock(&ci->mu);
+}
+
+int io_wb_error(struct cinode *ci)
+{
+	int rc;
+
+	pthread_mutex_lock(&ci->mu);
+	rc = ci->werr;
+	ci->werr = 0;
+	pthread_mutex_unlock(&ci->mu);
+	return rc;
+}
+
+/*
+ * The end of wb (any thread, no lock held): out of ci's list, ci's size
+ * grown when it succeeded, its error kept in ci->werr (or handed to its
+ * waiter), its bytes given back to c->wb_dirty. Frees wb.
+ */
+static void io_wb_end(struct io_wb *wb, int rc)
+{
+	struct client *c = wb->c;
+	struct cinode *ci = wb->ci;
+	uint64_t charge = wb->end - wb->off;
+	struct io_wb **pp;
+
+	if (wb->err)
+		rc = wb->err;
+	pthread_mutex_lock(&ci->mu);
+	for (pp = &ci->wb_head; *pp && *pp != wb; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = wb->next;
+	if (!ci->wb_head)
+		ci->wb_end = 0;
+	if (!rc) {
+		if (wb->end > ci->size)
+			ci->size = wb->end;
+		ci->dirty = 1;
+		ci->wgen++; /* a CLOSE that raced with us does not clear dirty */
+	}
+	if (wb->waiter) {
+		wb->waiter->rc = rc;
+		wb->waiter->done = 1;
+	} else if (rc && !ci->werr) {
+		ci->werr = rc;
+	}
+	pthread_cond_broadcast(&ci->wb_cond);
+	pthread_mutex_unlock(&ci->mu);
+	if (rc && !wb->waiter)
+		LOG_RATELIMITED(LOG_WARNING, "io",
+				"ino=%llu background write [%llu, %llu): %s",
+				(unsigned long long)ci->ino,
+				(unsigned long long)wb->off,
+				(unsigned long long)wb->end, strerror(-rc));
+	for (size_t i = 0; i < wb->n; i++)
+		free(wb->ops[i].req);
+	free(wb->ops);
+	io_batch_fini(&wb->b);
+	free(wb);
+	pthread_mutex_lock(&c->wb_mu);
+	c->wb_dirty -= charge;
+	c->wb_count--;
+	pthread_cond_broadcast(&c->wb_cond);
+	pthread_mutex_unlock(&c->wb_mu);
+	inode_put(c, ci);
+}
+
+/* Every request of wb is answered (any thread, no lock held). */
+static void io_wb_replied(struct io_wb *wb)
+{
+	struct client *c = wb->c;
+	int lost = 0;
+
+	for (size_t i = 0; i < wb->n; i++)
+		lost |= io_lost(wb->ops[i].status);
+	if (!lost) {
+		io_wb_end(wb, io_status(wb->ops, wb->n));
+		return;
+	}
+	pthread_mutex_lock(&c->wb_mu);
+	wb->retry_next = NULL;
+	{
+		struct io_wb **pp = &c->wb_retry;
+
+		while (*pp)
+			pp = &(*pp)->retry_next;
+		*pp = wb;
+	}
+	pthread_cond_broadcast(&c->wb_retry_cond);
+	pthread_mutex_unlock(&c->wb_mu);
+}
+
+/* Thread: resend the writes whose OST was lost (io_finish), in order. */
+static void *io_wb_retry_main(void *arg)
+{
+	struct client *c = arg;
+	struct io_wb *wb;
+
+	pthread_mutex_lock(&c->wb_mu);
+	for (;;) {
+		while (!c->wb_retry && !c->wb_stop)
+			pthread_cond_wait(&c->wb_retry_cond, &c->wb_mu);
+		wb = c->wb_retry;
+		if (!wb)
+			break;
+		c->wb_retry = wb->retry_next;
+		pthread_mutex_unlock(&c->wb_mu);
+		pthread_mutex_lock(&wb->b.mu);
+		wb->b.wb = NULL; /* replies to resends now signal b.cond */
+		pthread_mutex_unlock(&wb->b.mu);
+		io_wb_end(wb, io_finish(&wb->b, wb->ops, wb->n));
+		pthread_mutex_lock(&c->wb_mu);
+	}
+	pthread_mutex_unlock(&c->wb_mu);
+	return NULL;
+}
+
+int io_wb_start(struct client *c)
+{
+	int rc;
+
+	c->max_dirty = (uint64_t)c->cfg->max_dirty_mb << 20;
+	c->max_rpcs = c->cfg->max_rpcs_in_flight;
+	pthread_mutex_init(&c->wb_mu, NULL);
+	pthread_cond_init(&c->wb_cond, NULL);
+	pthread_cond_init(&c->wb_retry_cond, NULL);
+	pthread_cond_init(&c->wb_slot_cond, NULL);
+	rc = -pthread_create(&c->wb_thread, NULL, io_wb_retry_main, c);
+	if (rc) {
+		pthread_cond_destroy(&c->wb_slot_cond);
+		pthread_cond_destroy(&c->wb_retry_cond);
+		pthread_cond_destroy(&c->wb_cond);
+		pthread_mutex_destroy(&c->wb_mu);
+		return rc;
+	}
+	c->wb_thread_started = 1;
+	return 0;
+}
+
+void io_wb_stop(struct client *c)
+{
+	if (!c->wb_thread_started)
+		return;
+	pthread_mutex_lock(&c->wb_mu);
+	while (c->wb_count)
+		pthread_cond_wait(&c->wb_cond, &c->wb_mu);
+	c->wb_stop = 1;
+	pthread_cond_broadcast(&c->wb_retry_cond);
+	pthread_mutex_unlock(&c->wb_mu);
+	pthread_join(c->wb_thread, NULL);
+	c->wb_thread_started = 0;
+	pthread_cond_destroy(&c->wb_slot_cond);
+	pthread_cond_destroy(&c->wb_retry_cond);
+	pthread_cond_destroy(&c->wb_cond);
+	pthread_mutex_destroy(&c->wb_mu);
+}
+
+/*
+ * Start a write of [off, off + len) of ci laid out as l, with room for cap
+ * requests: wait for room under max_dirty (a write alone may use it all),
+ * then for writes in flight that overlap the range (the OSS runs requests
+ * in parallel, so overlapping ones must not be in flight together), and
+ * enter it in ci's list; ci's mtime, dirty and written stripes are set.
+ */
+static int io_wb_begin(struct client *c, struct cinode *ci,
+		       const struct msg_layout *l, uint64_t off, uint64_t len,
+		       size_t cap, struct io_wb **out)
 {
 	struct stripe_geom g = io_geom(l);
-	size_t cap = len / IO_ZWRITE_PIECE + 2 * (size_t)l->nstripes, n = 0;
-	struct io_op *ops = calloc(cap, sizeof(*ops));
-	uint8_t *mask = calloc((l->nstripes + 7) / 8, 1);
-	struct io_batch b;
+	struct io_wb *wb = calloc(1, sizeof(*wb));
+	struct timespec now;
+
+	*out = NULL;
+	if (!wb)
+		return -ENOMEM;
+	wb->ops = calloc(cap ? cap : 1, sizeof(*wb->ops));
+	if (!wb->ops) {
+		free(wb);
+		return -ENOMEM;
+	}
+	wb->c = c;
+	wb->ci = ci;
+	wb->off = off;
+	wb->end = off + len;
+	wb->cap = cap;
+	io_batch_init(&wb->b, c);
+	wb->b.wb = wb;
+	wb->b.left = 1; /* the sender's count: io_wb_sent */
+	inode_hold(c, ci);
+	pthread_mutex_lock(&c->wb_mu);
+	while (c->wb_count && c->wb_dirty + len > c->max_dirty)
+		pthread_cond_wait(&c->wb_cond, &c->wb_mu);
+	c->wb_dirty += len;
+	c->wb_count++;
+	pthread_mutex_unlock(&c->wb_mu);
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&ci->mu);
+	while (io_wb_overlaps(ci, wb->off, wb->end))
+		pthread_cond_wait(&ci->wb_cond, &ci->mu);
+	wb->next = ci->wb_head;
+	ci->wb_head = wb;
+	if (wb->end > ci->wb_end)
+		ci->wb_end = wb->end;
+	ci->mtime.sec = now.tv_sec;
+	ci->mtime.nsec = (uint32_t)now.tv_nsec;
+	ci->dirty = 1;
+	ci->wgen++;
+	if (ci->layout && ci->written && ci->layout->nstripes == l->nstripes) {
+		for (uint32_t i = 0; i < l->nstripes; i++) {
+			uint64_t eo, el;
+
+			stripe_extent(&g, off, len, i, &eo, &el);
+			if (el)
+				ci->written[i / 8] |= (uint8_t)(1u << (i % 8));
+		}
+	}
+	pthread_mutex_unlock(&ci->mu);
+	*out = wb;
+	return 0;
+}
+
+/*
+ * The sender is done with wb (rc: building its requests failed). Without
+ * sync and error, return at once: the replies end wb in the background.
+ * Else wait for the end and return the write's status. wb is not to be
+ * touched after this.
+ */
+static int io_wb_sent(struct io_wb *wb, int rc, int sync)
+{
+	struct io_wb_waiter w = { 0 };
+	struct cinode *ci = wb->ci; /* the caller holds a reference too */
+	int wait = sync || rc, last;
+
+	wb->err = rc;
+	if (wait)
+		wb->waiter = &w;
+	pthread_mutex_lock(&wb->b.mu);
+	last = --wb->b.left == 0;
+	pthread_mutex_unlock(&wb->b.mu);
+	if (last)
+		io_wb_replied(wb);
+	if (!wait)
+		return 0;
+	pthread_mutex_lock(&ci->mu);
+	while (!w.done)
+		pthread_cond_wait(&ci->wb_cond, &ci->mu);
+	pthread_mutex_unlock(&ci->mu);
+	return w.rc;
+}
+
+/*
+ * Requests of a compressed write: each stripe's piece is cut into
+ * IO_ZWRITE_PIECE object ranges, each sent as soon as it is compressed,
+ * so that compressing the next overlaps sending (and the OSS storing)
+ * this one. Ranges are disjoint, so their order does not matter.
+ */
+static int io_zwrite_send(struct io_wb *wb, const struct msg_layout *l,
+			  const uint8_t *buf, size_t len, uint64_t off)
+{
+	struct stripe_geom g = io_geom(l);
 	int rc = 0;
 
-	io_batch_init(&b, c);
-	if (!ops || !mask) {
-		rc = -ENOMEM;
-		goto out;
-	}
 	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
 		const uint8_t *data;
 		uint8_t *owned;
@@ -559,78 +919,44 @@ static int io_zwrite(struct client *c, struct cinode *ci,
 		if (!el)
 			continue;
 		data = io_gather(&g, buf, off, eo, el, i, &owned);
-		if (!data) {
-			rc = -ENOMEM;
-			break;
-		}
+		if (!data)
+			return -ENOMEM;
 		for (p = eo; p < eo + el && !rc; p = next) {
-			if (n == cap) { /* cannot happen: cap is a bound */
+			struct io_op *op = &wb->ops[wb->n];
+
+			if (wb->n == wb->cap) { /* cannot happen: cap is a bound */
 				rc = -EOVERFLOW;
 				break;
 			}
 			next = (p / IO_ZWRITE_PIECE + 1) * IO_ZWRITE_PIECE;
 			if (next > eo + el)
 				next = eo + el;
-			rc = io_op_zencode(&ops[n], l, i, p, data + (p - eo),
+			rc = io_op_zencode(op, l, i, p, data + (p - eo),
 					   (uint32_t)(next - p));
-			if (!rc)
-				io_send_one(&b, &ops[n++]);
+			if (rc) {
+				free(op->req);
+				op->req = NULL;
+				break;
+			}
+			wb->n++;
+			io_send_one(&wb->b, op);
 		}
 		free(owned);
-		mask[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
-	/* Sent ones are waited for even after an error: they use ops. */
-	io_wait(&b);
-	if (!rc)
-		rc = io_finish(&b, ops, n);
-	if (!rc)
-		inode_wrote(ci, off + len, mask, l->nstripes);
-out:
-	for (size_t i = 0; ops && i < n; i++)
-		free(ops[i].req);
-	free(ops);
-	free(mask);
-	io_batch_fini(&b);
 	return rc;
 }
 
-int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
-	     size_t len, uint64_t off)
+/* Requests of a plain write: one OBJ_WRITE per stripe touched. */
+static int io_write_send(struct io_wb *wb, const struct msg_layout *l,
+			 const uint8_t *buf, size_t len, uint64_t off)
 {
-	struct msg_layout *l = NULL;
-	struct io_op *ops = NULL;
-	struct io_batch b;
-	struct stripe_geom g;
-	uint8_t *mask = NULL;
-	uint64_t size;
-	size_t n = 0;
-	int rc;
+	struct stripe_geom g = io_geom(l);
+	int rc = 0;
 
-	if (len > PROTO_MAX_IO)
-		return -EINVAL;
-	rc = inode_snapshot(ci, &l, &size);
-	if (rc)
-		return rc;
-	if (!l->nstripes) {
-		free(l);
-		return -EIO;
-	}
-	if (l->pattern & PROTO_PATTERN_LZ4) {
-		rc = io_zwrite(c, ci, l, buf, len, off);
-		free(l);
-		return rc;
-	}
-	io_batch_init(&b, c);
-	g = io_geom(l);
-	ops = calloc(l->nstripes, sizeof(*ops));
-	mask = calloc((l->nstripes + 7) / 8, 1);
-	if (!ops || !mask) {
-		rc = -ENOMEM;
-		goto out;
-	}
 	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
 		struct msg_obj_req m = { .object_id = l->stripes[i].object_id,
 					 .stripe_idx = i };
+		struct io_op *op = &wb->ops[wb->n];
 		uint8_t *owned;
 		uint64_t eo, el;
 
@@ -640,25 +966,55 @@ int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 		m.off = eo;
 		m.data.p = io_gather(&g, buf, off, eo, el, i, &owned);
 		m.data.len = (uint32_t)el;
-		if (!m.data.p) {
-			rc = -ENOMEM;
+		if (!m.data.p)
+			return -ENOMEM;
+		rc = io_op_encode(op, PROTO_OP_OBJ_WRITE, l, i, &m);
+		free(owned);
+		if (rc) {
+			free(op->req);
+			op->req = NULL;
 			break;
 		}
-		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_WRITE, l, i, &m);
-		free(owned);
-		mask[i / 8] |= (uint8_t)(1u << (i % 8));
+		wb->n++;
+		io_send_one(&wb->b, op);
 	}
-	if (!rc)
-		rc = io_run(&b, ops, n);
-	if (!rc)
-		inode_wrote(ci, off + len, mask, l->nstripes);
+	return rc;
+}
+
+int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
+	     size_t len, uint64_t off, int sync)
+{
+	struct msg_layout *l = NULL;
+	struct io_wb *wb;
+	uint64_t size;
+	size_t cap;
+	int rc, lz4;
+
+	rc = io_wb_error(ci);
+	if (rc)
+		return rc;
+	if (len > PROTO_MAX_IO)
+		return -EINVAL;
+	if (!len)
+		return 0;
+	rc = inode_snapshot(ci, &l, &size);
+	if (rc)
+		return rc;
+	if (!l->nstripes) {
+		rc = -EIO;
+		goto out;
+	}
+	lz4 = !!(l->pattern & PROTO_PATTERN_LZ4);
+	cap = lz4 ? len / IO_ZWRITE_PIECE + 2 * (size_t)l->nstripes :
+		    l->nstripes;
+	rc = io_wb_begin(c, ci, l, off, len, cap, &wb);
+	if (rc)
+		goto out;
+	rc = lz4 ? io_zwrite_send(wb, l, buf, len, off) :
+		   io_write_send(wb, l, buf, len, off);
+	rc = io_wb_sent(wb, rc, sync);
 out:
-	for (size_t i = 0; ops && i < n; i++)
-		free(ops[i].req);
-	free(ops);
-	free(mask);
 	free(l);
-	io_batch_fini(&b);
 	return rc;
 }
 

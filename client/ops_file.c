@@ -10,6 +10,16 @@
  * works through the page cache and its writeback); the new size and mtime
  * are kept in the cinode and sent with CLOSE on flush, fsync and release.
  *
+ * Write-behind (io.c): a WRITE is answered once its object requests are
+ * sent; -o max_dirty_mb bounds the bytes in flight. O_DIRECT, O_SYNC and
+ * O_DSYNC writes wait for their replies. flush, fsync and release wait
+ * for every write of the file in flight first; the first failure of a
+ * background write is returned by the next write, flush (close(2)) or
+ * fsync of the file, once (like a failed writeback on a local file
+ * system). CLOSE reports only the size of writes that succeeded. Reads
+ * wait for the writes in flight they overlap; truncate (here and in
+ * setattr), fallocate and lock calls wait for all of the file's.
+ *
  * Locks (-o flock): flock(2) and fcntl(2) locks are granted by the MDS's
  * LOCK RPC, so they hold across clients. FUSE forwards lock calls only
  * when the filesystem implements them (libfuse then negotiates
@@ -56,6 +66,7 @@ static int do_truncate_open(fuse_req_t req, struct cinode *ci)
 
 	if (!e)
 		return -ENOMEM;
+	io_wb_drain(ci);
 	rc = inode_snapshot(ci, &l, &old_size);
 	if (rc && rc != -EIO)
 		goto out;
@@ -219,13 +230,17 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	inode_put(c, ci);
 }
 
+/* Write-behind (io_write) unless the file is O_DIRECT, O_SYNC or
+ * O_DSYNC (O_SYNC includes the O_DSYNC bit). mmap's writeback
+ * (fi->writepage) is write-behind too. */
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 		     size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct client *c = client_of(req);
 	struct cinode *ci = inode_get(c, ino);
+	int sync = !!(fi->flags & (O_DIRECT | O_DSYNC));
 	int rc = ci ? io_write(c, ci, (const uint8_t *)buf, size,
-			       (uint64_t)off) :
+			       (uint64_t)off, sync) :
 		      -ENOMEM;
 
 	if (rc)
@@ -236,6 +251,18 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf,
 }
 
 /* --- locks --- */
+
+/* Before a lock changes hands, the data written under it is on the OSTs
+ * (as Lustre flushes dirty pages when a lock is cancelled). */
+static void lock_drain(struct client *c, fuse_ino_t ino)
+{
+	struct cinode *ci = inode_get(c, ino);
+
+	if (ci) {
+		io_wb_drain(ci);
+		inode_put(c, ci);
+	}
+}
 
 /* One LOCK RPC; *out (may be NULL) gets the reply. */
 static int lock_call(fuse_req_t req, fuse_ino_t ino, uint8_t kind,
@@ -326,6 +353,7 @@ static void op_getlk(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
+	lock_drain(client_of(req), ino);
 	rc = lock_type(lock->l_type, &type);
 	lock_range(lock, &start, &end);
 	if (!rc)
@@ -360,6 +388,7 @@ static void op_setlk(fuse_req_t req, fuse_ino_t ino,
 		fuse_reply_err(req, ENOSYS);
 		return;
 	}
+	lock_drain(c, ino);
 	rc = lock_type(lock->l_type, &type);
 	lock_range(lock, &start, &end);
 	if (!rc)
@@ -402,6 +431,7 @@ static void op_flock(fuse_req_t req, fuse_ino_t ino,
 		rc = -EINVAL;
 		break;
 	}
+	lock_drain(client_of(req), ino);
 	if (!rc)
 		rc = lock_set(req, ino, PROTO_LOCK_FLOCK, type, fi->lock_owner,
 			      0, 0, UINT64_MAX, !(op & LOCK_NB));
@@ -414,11 +444,16 @@ static int do_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct client *c = client_of(req);
 	struct cinode *ci = inode_get(c, ino);
-	int rc, locked;
+	int rc, werr, locked;
 
 	if (!ci)
 		return -ENOMEM;
+	/* close(2) returns what the background writes met. */
+	io_wb_drain(ci);
+	werr = io_wb_error(ci);
 	rc = md_close(c, req, ci);
+	if (werr)
+		rc = werr;
 	pthread_mutex_lock(&ci->mu);
 	locked = ci->posix_locked;
 	pthread_mutex_unlock(&ci->mu);
@@ -467,9 +502,10 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 	struct cinode *ci = inode_get(c, ino);
 
 	if (ci) {
-		int last;
+		int last, werr = 0;
 
 		/* Writes from mmap may come after the last flush. */
+		io_wb_drain(ci);
 		md_close(c, req, ci);
 		pthread_mutex_lock(&ci->mu);
 		if (ci->nopen)
@@ -477,7 +513,17 @@ static void op_release(fuse_req_t req, fuse_ino_t ino,
 		last = !ci->nopen && ci->silly;
 		if (last)
 			ci->silly = 0;
+		if (!ci->nopen) {
+			/* Nobody is left to report it to. */
+			werr = ci->werr;
+			ci->werr = 0;
+		}
 		pthread_mutex_unlock(&ci->mu);
+		if (werr)
+			log_msg(LOG_WARNING, "ops",
+				"ino=%llu: a background write failed after "
+				"the last flush: %s",
+				(unsigned long long)ci->ino, strerror(-werr));
 		atomic_fetch_sub(&c->nopen_files, 1);
 		if (last)
 			release_silly(req, ci);
@@ -497,10 +543,12 @@ static int do_fsync(fuse_req_t req, fuse_ino_t ino, int datasync)
 	struct msg_layout *l = NULL;
 	uint8_t *mask = NULL;
 	uint64_t size;
-	int rc;
+	int rc, werr;
 
 	if (!ci)
 		return -ENOMEM;
+	io_wb_drain(ci);
+	werr = io_wb_error(ci);
 	rc = inode_snapshot(ci, &l, &size);
 	if (rc == -EIO) {
 		rc = 0; /* no objects: nothing to sync */
@@ -536,7 +584,7 @@ out:
 	free(mask);
 	free(l);
 	inode_put(c, ci);
-	return rc;
+	return werr ? werr : rc;
 }
 
 static void op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -569,6 +617,7 @@ static int do_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 	ci = inode_get(c, ino);
 	if (!ci)
 		return -ENOMEM;
+	io_wb_drain(ci);
 	rc = inode_snapshot(ci, &l, &size);
 	if (rc == -EIO)
 		rc = 0;

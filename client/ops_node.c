@@ -208,6 +208,7 @@ static int do_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
 	ci = inode_get(c, ino);
 	if (!ci)
 		goto out;
+	io_wb_drain(ci); /* no write in flight outlives a truncate */
 	memset(&m, 0, sizeof(m));
 	md_cred(req, &m.cred);
 	m.ino = ino;
