@@ -1048,12 +1048,14 @@ static void sink_one(struct rpc_client *rc, unsigned kib, size_t room,
 /*
  * A raw server for the sink's timeout: it answers the first request with
  * a header and part of a 256 KiB payload, waits past the client's
- * timeout, sends the rest (right checksum), then answers a PING.
+ * timeout, sends the rest (right checksum), then answers a PING. With
+ * corrupt, it sends the whole reply at once with one byte flipped.
  */
 struct slow_srv {
 	int lfd;
 	uint16_t port;
 	pthread_t tid;
+	int corrupt;	/* send the reply at once, one payload byte flipped */
 	int bad;
 };
 
@@ -1090,6 +1092,12 @@ static void *slow_main(void *arg)
 	memset(fr + FRAME_HEADER_LEN, 0x5a, N);
 	mkframe(fr, h.opcode, FRAME_F_REPLY, h.req_id, fr + FRAME_HEADER_LEN,
 		N);
+	if (s->corrupt) {
+		fr[FRAME_HEADER_LEN + 200000] ^= 1;
+		send_all(fd, fr, FRAME_HEADER_LEN + N);
+		recv(fd, req, 1, 0); /* until the client closes */
+		goto out;
+	}
 	send_all(fd, fr, FRAME_HEADER_LEN + 100000);
 	usleep(600000); /* the client's timeout is 200 ms */
 	send_all(fd, fr + FRAME_HEADER_LEN + 100000, N - 100000);
@@ -1108,14 +1116,15 @@ out:
 	return NULL;
 }
 
-static void test_sink_timeout(void)
+static void test_sink_slow(int corrupt)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
 			 .cond = PTHREAD_COND_INITIALIZER, .left = 1 };
-	struct slow_srv s = { .lfd = socket(AF_INET, SOCK_STREAM, 0) };
+	struct slow_srv s = { .lfd = socket(AF_INET, SOCK_STREAM, 0),
+			      .corrupt = corrupt };
 	struct rpc_client *rc = NULL;
 	size_t room = 256 << 10;
 	uint8_t *buf = malloc(room), pay[8] = { 0 };
@@ -1133,10 +1142,19 @@ static void test_sink_timeout(void)
 	CHECK_EQ(rpc_client_create("127.0.0.1", s.port, 2000, NULL, 0, &rc),
 		 0);
 	r.sink = (struct conn_sink){ .buf = buf, .skip = 4, .len = room };
-	CHECK_EQ(rpc_call_async_sink(rc, PROTO_OP_PING, pay, 8, 200, &r.sink,
-				     sink_done, &r),
+	CHECK_EQ(rpc_call_async_sink(rc, PROTO_OP_PING, pay, 8,
+				     corrupt ? 5000 : 200, &r.sink, sink_done,
+				     &r),
 		 0);
 	fan_wait(&f);
+	if (corrupt) { /* the conn closes: bad payload checksum */
+		CHECK_EQ(r.status, -ECONNRESET);
+		CHECK_EQ(r.sink.used, 0);
+		rpc_client_destroy(rc);
+		pthread_join(s.tid, NULL);
+		CHECK_EQ(s.bad, 0);
+		goto out;
+	}
 	CHECK_EQ(r.status, -ETIMEDOUT);
 	CHECK_EQ(r.sink.used, 0);
 	/* The buffer is ours again: the rest of the late reply must not land
@@ -1183,7 +1201,8 @@ static void test_sink(struct rpc_client *rc)
 	fan_wait(&f);
 	CHECK_EQ(r.status, -ETIMEDOUT);
 	CHECK_EQ(r.sink.used, 0);
-	test_sink_timeout();
+	test_sink_slow(0); /* the request times out mid-payload */
+	test_sink_slow(1); /* a bad checksum over a payload in the sink */
 }
 
 static uint16_t unused_port(void)
