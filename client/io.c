@@ -7,7 +7,15 @@
  * OSTs; the FUSE thread waits on a counter (struct io_batch) until every
  * reply or error is in. Reply callbacks run on the OST clients' loop
  * threads: a read's data is scattered from the reply straight into the
- * result buffer there, without another copy.
+ * result buffer there, without another copy. A read piece that lies in
+ * one stripe unit (one contiguous range of the result: every piece of a
+ * read within one stripe unit, as the kernel's 1 MiB reads of a 1 MiB
+ * striped file are) goes further: its reply is received from the socket
+ * straight into the result buffer (a reply sink, conn.h), so no copy is
+ * made in user space at all. The result buffer is not zeroed first: each
+ * piece's reply fills its range and the part a short reply leaves (past
+ * the end of the object) is zeroed then; compressed pieces are zeroed
+ * before they are sent.
  *
  * Failures: an OST that does not answer within the timeout, refuses the
  * connection or drops it gives -EIO (the application sees EIO, never a
@@ -80,6 +88,8 @@ struct io_op {
 	int status;
 	uint64_t obj_off;	/* OBJ_READ(_Z): where the data starts */
 	uint64_t obj_len;	/* OBJ_READ(_Z): bytes asked */
+	int use_sink;		/* OBJ_READ: receive the data into sink */
+	struct conn_sink sink;	/* its place in the result buffer */
 	struct msg_statfs sfs;	/* STATFS reply */
 };
 
@@ -116,27 +126,60 @@ static int io_lost(int status)
 	       status == -ECANCELED;
 }
 
-/* Copy an OBJ_READ reply's data to where its bytes live in the file. */
-static int io_scatter(struct io_op *op, const uint8_t *data, uint64_t len)
+/*
+ * Put the object bytes [op->obj_off + from, op->obj_off + to) of op's
+ * stripe where they live in the result: copied from data (data[0] is
+ * object byte op->obj_off + from), or zeros when data is NULL.
+ */
+static int io_place(struct io_batch *b, const struct io_op *op,
+		    const uint8_t *data, uint64_t from, uint64_t to)
 {
-	struct io_batch *b = op->b;
-	uint64_t done = 0;
-
-	if (len > op->obj_len)
-		return -EBADMSG;
-	while (done < len) {
+	for (uint64_t done = from; done < to;) {
 		uint64_t o = op->obj_off + done;
 		uint64_t chunk = b->g.size - o % b->g.size;
 		uint64_t foff = stripe_file_off(&b->g, op->stripe_idx, o);
 
-		if (chunk > len - done)
-			chunk = len - done;
+		if (chunk > to - done)
+			chunk = to - done;
 		if (foff < b->dst_off || foff + chunk > b->dst_off + b->dst_len)
 			return -EBADMSG;
-		memcpy(b->dst + (foff - b->dst_off), data + done, chunk);
+		if (data)
+			memcpy(b->dst + (foff - b->dst_off), data + (done - from),
+			       chunk);
+		else
+			memset(b->dst + (foff - b->dst_off), 0, chunk);
 		done += chunk;
 	}
 	return 0;
+}
+
+/* Copy an OBJ_READ reply's data to where its bytes live in the file and
+ * zero the rest of op's range (a short read: past the object's end). */
+static int io_scatter(struct io_op *op, const uint8_t *data, uint64_t len)
+{
+	int rc;
+
+	if (len > op->obj_len)
+		return -EBADMSG;
+	rc = io_place(op->b, op, data, 0, len);
+	return rc ? rc : io_place(op->b, op, NULL, len, op->obj_len);
+}
+
+/*
+ * An OBJ_READ reply received into op's sink: payload/len is its first 4
+ * bytes (the data's length), the data is in place already. Check the
+ * length against what arrived; zero the rest of the range.
+ */
+static int io_sink_reply(struct io_op *op, const uint8_t *payload,
+			 size_t len)
+{
+	struct cursor cur;
+	uint32_t n;
+
+	cursor_init(&cur, payload, len);
+	if (cur_get_u32(&cur, &n) || n != op->sink.got || n > op->obj_len)
+		return -EBADMSG;
+	return io_place(op->b, op, NULL, n, op->obj_len);
 }
 
 /* zchunk_apply's dest: where object bytes of op's stripe go in the result
@@ -200,7 +243,9 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 		io_slot_put(b->c, op);
 	cursor_init(&cur, payload, len);
 	if (status == 0) {
-		if (op->opcode == PROTO_OP_OBJ_READ) {
+		if (op->opcode == PROTO_OP_OBJ_READ && op->sink.used) {
+			status = io_sink_reply(op, payload, len);
+		} else if (op->opcode == PROTO_OP_OBJ_READ) {
 			struct msg_bytes data;
 
 			status = msg_obj_data_decode(&cur, &data);
@@ -284,9 +329,12 @@ static void io_send_one(struct io_batch *b, struct io_op *op)
 	pthread_mutex_unlock(&b->mu);
 	op->b = b;
 	op->rpc = cluster_ost_rpc(b->c->cl, op->ost_idx);
-	rc = op->rpc ? rpc_call_async(op->rpc, op->opcode, op->req,
-				      op->req_len, b->c->timeout_ms,
-				      io_on_reply, op)
+	op->sink.used = 0;
+	op->sink.got = 0;
+	rc = op->rpc ? rpc_call_async_sink(op->rpc, op->opcode, op->req,
+					   op->req_len, b->c->timeout_ms,
+					   op->use_sink ? &op->sink : NULL,
+					   io_on_reply, op)
 		     : -ENOTCONN;
 	if (rc) {
 		if (op->slot)
@@ -479,7 +527,8 @@ static struct stripe_geom io_geom(const struct msg_layout *l)
 	return g;
 }
 
-/* Read [off, off + len) of a file laid out as l into dst (zeroed). */
+/* Read [off, off + len) of a file laid out as l into dst (every byte is
+ * written: data, or zeros past the end of an object). */
 static int io_read_range(struct client *c, const struct msg_layout *l,
 			 uint64_t off, uint64_t len, uint8_t *dst)
 {
@@ -509,10 +558,21 @@ static int io_read_range(struct client *c, const struct msg_layout *l,
 		ops[n].obj_off = eo;
 		ops[n].obj_len = el;
 		if ((l->pattern & PROTO_PATTERN_LZ4) && el >= PROTO_ZCHUNK_SIZE) {
-			/* Same request bytes as OBJ_READ (msg_zio.h). */
-			rc = io_op_encode(&ops[n], PROTO_OP_OBJ_READ, l, i, &m);
+			/* Same request bytes as OBJ_READ (msg_zio.h). The
+			 * chunks fill what they cover: zero the rest now. */
+			ops[n].stripe_idx = i;
+			rc = io_place(&b, &ops[n], NULL, 0, el);
+			if (!rc)
+				rc = io_op_encode(&ops[n], PROTO_OP_OBJ_READ, l,
+						  i, &m);
 			ops[n++].opcode = PROTO_OP_OBJ_READ_Z;
 			continue;
+		}
+		if (eo % b.g.size + el <= b.g.size) { /* one piece of dst */
+			ops[n].use_sink = 1;
+			ops[n].sink.buf = dst + (stripe_file_off(&b.g, i, eo) - off);
+			ops[n].sink.skip = 4; /* the data's length (a blob) */
+			ops[n].sink.len = el;
 		}
 		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_READ, l, i, &m);
 	}
@@ -548,11 +608,14 @@ int io_read(struct client *c, struct cinode *ci, uint64_t off, size_t len,
 		goto out;
 	if (len > size - off)
 		len = (size_t)(size - off);
-	dst = calloc(len ? len : 1, 1);
+	/* Not zeroed: io_read_range writes every byte it covers. */
+	dst = malloc(len ? len : 1);
 	if (!dst) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	if (!l || !l->nstripes)
+		memset(dst, 0, len);
 	for (uint64_t done = 0; l && l->nstripes && done < len && !rc;) {
 		uint64_t chunk = len - done;
 

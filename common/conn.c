@@ -21,6 +21,12 @@
  *
  * Requests we send wait in a hash table keyed by req_id (ids count up from
  * 1 per conn), each with its own ev_timer; every callback runs exactly once.
+ * A request may carry a reply sink (struct conn_sink, conn.h): a reply
+ * that does not arrive whole with its header is then received straight
+ * into the caller's buffer (rx_pend names the request meanwhile; it stays
+ * in the table, so its timeout and a close still complete it, and then
+ * the rest of the payload is read and dropped: rx_discard). Its checksum
+ * is computed over the two pieces (frame_checksum_iov).
  * A reply to an id we issued but no longer wait for (timed out) is dropped;
  * a reply to an id never issued closes the conn.
  *
@@ -75,6 +81,7 @@ struct conn_pending {
 	uint64_t req_id;
 	conn_reply_fn cb;
 	void *arg;
+	struct conn_sink *sink;	/* borrowed until cb; may be NULL */
 	ev_timer timer;		/* the request's timeout */
 };
 
@@ -377,6 +384,18 @@ static int pend_insert(struct conn *c, struct conn_pending *p)
 	return 0;
 }
 
+static struct conn_pending *pend_find(struct conn *c, uint64_t req_id)
+{
+	struct conn_pending *p;
+
+	if (!c->pend_count)
+		return NULL;
+	for (p = c->pend[pend_slot(c, req_id)]; p; p = p->next)
+		if (p->req_id == req_id)
+			return p;
+	return NULL;
+}
+
 static struct conn_pending *pend_remove(struct conn *c, uint64_t req_id)
 {
 	struct conn_pending **pp, *p;
@@ -406,6 +425,10 @@ static void pend_on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct conn_pending *p = w->data;
 
+	if (p->c->rx_pend == p) { /* its sink is the caller's again */
+		p->c->rx_pend = NULL;
+		p->c->rx_discard = 1;
+	}
 	pend_remove(p->c, p->req_id);
 	p->cb(p->arg, -ETIMEDOUT, NULL, 0);
 	free(p);
@@ -438,6 +461,7 @@ void conn_close_status(struct conn *c, const char *reason, int status)
 	c->wq_head = c->wq_tail = NULL;
 	c->wq_bytes = 0;
 	c->wq_reply_bytes = 0;
+	c->rx_pend = NULL;
 	while ((p = pend_pop_any(c))) {
 		ev_timer_stop(c->loop, &p->timer);
 		p->cb(p->arg, status, NULL, 0);
@@ -610,6 +634,17 @@ int conn_reply(struct conn *c, const struct frame_header *h, int status,
 	return rc;
 }
 
+int conn_reply_take(struct conn *c, const struct frame_header *h, int status,
+		    void *payload, size_t len)
+{
+	int rc = conn_send(c, h->opcode, FRAME_F_REPLY, status, h->req_id,
+			   payload, len, payload);
+
+	if (c->state != CONN_CLOSED)
+		conn_answered(c);
+	return rc;
+}
+
 int conn_reply_error(struct conn *c, const struct frame_header *h, int status,
 		     const char *reason)
 {
@@ -629,6 +664,14 @@ int conn_reply_error(struct conn *c, const struct frame_header *h, int status,
 int conn_request(struct conn *c, uint16_t opcode, const void *payload,
 		 size_t len, uint32_t timeout_ms, conn_reply_fn cb, void *arg)
 {
+	return conn_request_sink(c, opcode, payload, len, timeout_ms, NULL, cb,
+				 arg);
+}
+
+int conn_request_sink(struct conn *c, uint16_t opcode, const void *payload,
+		      size_t len, uint32_t timeout_ms, struct conn_sink *sink,
+		      conn_reply_fn cb, void *arg)
+{
 	struct conn_pending *p;
 	int rc;
 
@@ -640,7 +683,7 @@ int conn_request(struct conn *c, uint16_t opcode, const void *payload,
 	if (!p)
 		return -ENOMEM;
 	*p = (struct conn_pending){ .c = c, .req_id = c->next_req_id,
-				    .cb = cb, .arg = arg };
+				    .cb = cb, .arg = arg, .sink = sink };
 	rc = pend_insert(c, p);
 	if (rc)
 		goto err_free;
@@ -683,9 +726,30 @@ static void conn_complete(struct conn *c)
 		return;
 	}
 	ev_timer_stop(c->loop, &p->timer);
-	p->cb(p->arg, h->status > 0 ? -EPROTO : h->status, c->pay,
-	      h->payload_len);
+	if (c->rx_pend == p) { /* received into its sink */
+		p->sink->used = 1;
+		p->sink->got = h->payload_len - p->sink->skip;
+		p->cb(p->arg, h->status, c->rx_pre, p->sink->skip);
+	} else {
+		p->cb(p->arg, h->status > 0 ? -EPROTO : h->status, c->pay,
+		      h->payload_len);
+	}
 	free(p);
+}
+
+/* Checksum of the frame in c->hdr/c->pay (or in a sink): 0 or -EBADMSG. */
+static int conn_check_payload(struct conn *c)
+{
+	const struct conn_sink *s;
+	struct iovec iov[2];
+
+	if (!c->rx_pend)
+		return frame_check_payload(&c->hdr, c->pay);
+	s = c->rx_pend->sink;
+	iov[0] = (struct iovec){ c->rx_pre, s->skip };
+	iov[1] = (struct iovec){ s->buf, c->hdr.payload_len - s->skip };
+	return frame_checksum_iov(iov, 2) == c->hdr.payload_csum ? 0 :
+								    -EBADMSG;
 }
 
 /* The whole frame in c->hdr/c->pay: check it and hand it on. */
@@ -697,7 +761,13 @@ static void conn_dispatch(struct conn *c)
 	char why[128];
 	int rc;
 
-	if (frame_check_payload(h, c->pay)) {
+	if (c->rx_discard) { /* its request timed out while it arrived */
+		log_msg(LOG_DEBUG, "conn",
+			"peer=%s late reply req_id=%llu dropped", c->peer,
+			(unsigned long long)h->req_id);
+		return;
+	}
+	if (conn_check_payload(c)) {
 		conn_close(c, "bad payload checksum");
 		return;
 	}
@@ -737,21 +807,42 @@ static void conn_dispatch(struct conn *c)
 	}
 }
 
+/* Where payload byte off of the frame being read goes, and how many
+ * bytes from there on are contiguous (*room). Not in rx_discard. */
+static uint8_t *conn_pay_at(struct conn *c, size_t off, size_t *room)
+{
+	const struct conn_sink *s;
+
+	if (!c->rx_pend) {
+		*room = c->hdr.payload_len - off;
+		return c->pay_owned + off;
+	}
+	s = c->rx_pend->sink;
+	if (off < s->skip) {
+		*room = s->skip - off;
+		return c->rx_pre + off;
+	}
+	*room = c->hdr.payload_len - off;
+	return s->buf + (off - s->skip);
+}
+
 /*
  * Read into rbuf (empty) or, for a big payload, straight into the payload
- * buffer. 1: got bytes; 0: would block; -1: the conn closed.
+ * buffer or sink. 1: got bytes; 0: would block; -1: the conn closed.
  */
 static int conn_fill(struct conn *c)
 {
-	size_t need = c->hdr.payload_len - c->pay_got;
-	int direct = c->state == CONN_READ_PAYLOAD && need >= CONN_RBUF_SIZE;
+	size_t need = c->hdr.payload_len - c->pay_got, room = 0;
+	int direct = c->state == CONN_READ_PAYLOAD && need >= CONN_RBUF_SIZE &&
+		     !c->rx_discard;
+	uint8_t *dst = direct ? conn_pay_at(c, c->pay_got, &room) : NULL;
 	char why[96];
 	ssize_t n;
 
 	c->rpos = c->rend = 0;
 	do {
 		if (direct)
-			n = read(c->fd, c->pay_owned + c->pay_got, need);
+			n = read(c->fd, dst, room);
 		else
 			n = read(c->fd, c->rbuf, CONN_RBUF_SIZE);
 	} while (n < 0 && errno == EINTR);
@@ -808,6 +899,18 @@ static void conn_take_header(struct conn *c)
 		c->state = CONN_DISPATCH;
 		return;
 	}
+	if ((c->hdr.flags & FRAME_F_REPLY) && c->hdr.status == 0) {
+		struct conn_pending *p = pend_find(c, c->hdr.req_id);
+		const struct conn_sink *s = p ? p->sink : NULL;
+
+		if (s && s->skip <= CONN_SINK_SKIP_MAX &&
+		    c->hdr.payload_len > s->skip &&
+		    c->hdr.payload_len - s->skip <= s->len) {
+			c->rx_pend = p; /* received into its sink */
+			c->state = CONN_READ_PAYLOAD;
+			return;
+		}
+	}
 	c->pay_owned = malloc(c->hdr.payload_len);
 	if (!c->pay_owned) {
 		conn_close(c, "out of memory for payload");
@@ -817,17 +920,24 @@ static void conn_take_header(struct conn *c)
 	c->state = CONN_READ_PAYLOAD;
 }
 
-/* Copy buffered payload bytes; dispatch once complete. */
+/* Copy buffered payload bytes (dropped in rx_discard). */
 static void conn_take_payload(struct conn *c)
 {
-	size_t need = c->hdr.payload_len - c->pay_got;
-	size_t n = c->rend - c->rpos;
+	while (c->rpos < c->rend && c->pay_got < c->hdr.payload_len) {
+		size_t n = c->rend - c->rpos, room;
+		uint8_t *dst;
 
-	if (n > need)
-		n = need;
-	memcpy(c->pay_owned + c->pay_got, c->rbuf + c->rpos, n);
-	c->pay_got += n;
-	c->rpos += n;
+		if (n > c->hdr.payload_len - c->pay_got)
+			n = c->hdr.payload_len - c->pay_got;
+		if (!c->rx_discard) {
+			dst = conn_pay_at(c, c->pay_got, &room);
+			if (n > room)
+				n = room;
+			memcpy(dst, c->rbuf + c->rpos, n);
+		}
+		c->pay_got += n;
+		c->rpos += n;
+	}
 }
 
 /*
@@ -886,6 +996,8 @@ static void conn_drive(struct conn *c)
 			free(c->pay_owned);
 			c->pay_owned = NULL;
 			c->pay = NULL;
+			c->rx_pend = NULL;
+			c->rx_discard = 0;
 			c->state = CONN_READ_HEADER;
 			break;
 		case CONN_CLOSED:

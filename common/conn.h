@@ -90,6 +90,34 @@ struct conn_handlers {
 typedef void (*conn_reply_fn)(void *arg, int status, const uint8_t *payload,
 			      size_t len);
 
+/*
+ * A reply sink: where the payload of a request's reply may be received
+ * straight from the socket, skipping the conn's payload buffer and the
+ * caller's copy out of it (the FUSE client reads object data this way
+ * into the buffer it hands the kernel). Payload bytes [0, skip) go to a
+ * small buffer of the conn's, bytes [skip, payload_len) to buf, which has
+ * room for len. The conn uses the sink only for a status-0 reply with
+ * skip < payload_len <= skip + len that has not arrived whole with its
+ * header (a small reply is dispatched in place as usual), and skip <=
+ * CONN_SINK_SKIP_MAX. Then, before the callback runs, used is set to 1 and
+ * got to payload_len - skip, and the callback's (payload, len) are the
+ * first skip bytes only; otherwise used stays 0 and the callback gets the
+ * whole payload as always. The payload checksum is verified over both
+ * parts before the callback runs; bytes land in buf before that check,
+ * so buf holds garbage when the callback reports an error. After the
+ * request's timeout (or close) the conn never touches buf again: the rest
+ * of a late reply is read and dropped. Borrowed until the callback runs;
+ * the caller sets buf, skip and len, zeroes used and got.
+ */
+#define CONN_SINK_SKIP_MAX 64
+struct conn_sink {
+	uint8_t *buf;	/* where payload bytes [skip, ...) land */
+	size_t skip;	/* leading payload bytes kept by the conn */
+	size_t len;	/* room at buf */
+	int used;	/* out: the payload went to buf */
+	size_t got;	/* out: bytes placed at buf */
+};
+
 /* --- per-connection API (loop thread only) --- */
 
 /*
@@ -100,6 +128,11 @@ typedef void (*conn_reply_fn)(void *arg, int status, const uint8_t *payload,
  */
 int conn_reply(struct conn *c, const struct frame_header *h, int status,
 	       const void *payload, size_t len);
+
+/* conn_reply that takes ownership of payload (malloc'd, or NULL when len
+ * is 0; freed once sent, on close, and when this fails): no copy. */
+int conn_reply_take(struct conn *c, const struct frame_header *h, int status,
+		    void *payload, size_t len);
 
 /* Like conn_reply with an ERROR payload carrying reason (may be NULL);
  * status must be negative (else -EINVAL). */
@@ -127,6 +160,11 @@ int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
  */
 int conn_request(struct conn *c, uint16_t opcode, const void *payload,
 		 size_t len, uint32_t timeout_ms, conn_reply_fn cb, void *arg);
+
+/* conn_request whose reply may be received into sink (may be NULL). */
+int conn_request_sink(struct conn *c, uint16_t opcode, const void *payload,
+		      size_t len, uint32_t timeout_ms, struct conn_sink *sink,
+		      conn_reply_fn cb, void *arg);
 
 /*
  * Inside a request handler (loop thread): take the malloc'd buffer that
@@ -252,6 +290,12 @@ int rpc_call(struct rpc_client *rc, uint16_t opcode, const void *payload,
 int rpc_call_async(struct rpc_client *rc, uint16_t opcode,
 		   const void *payload, size_t len, uint32_t timeout_ms,
 		   conn_reply_fn cb, void *arg);
+
+/* rpc_call_async whose reply may be received into sink (conn_sink above;
+ * may be NULL), borrowed until cb runs. */
+int rpc_call_async_sink(struct rpc_client *rc, uint16_t opcode,
+			const void *payload, size_t len, uint32_t timeout_ms,
+			struct conn_sink *sink, conn_reply_fn cb, void *arg);
 
 /* Copy of the last HELLO reply payload (malloc'd, caller frees); -ENOTCONN
  * if none yet. */

@@ -64,6 +64,11 @@ struct conn {
 	uint8_t *pay_owned;		/* malloc'd payload buffer or NULL */
 	size_t pay_got;			/* payload bytes collected */
 	uint32_t in_unreplied;		/* requests dispatched, not yet answered */
+	struct conn_pending *rx_pend;	/* the reply being received into its
+					   request's sink, or NULL */
+	int rx_discard;			/* its request timed out: read the rest
+					   of the payload and drop the frame */
+	uint8_t rx_pre[CONN_SINK_SKIP_MAX]; /* the sink's skipped bytes */
 
 	/* Write side. */
 	struct conn_out *wq_head, *wq_tail; /* frames to send, in order */

@@ -18,7 +18,9 @@
  * rpc_call_async() uses the same path with a malloc'd request that
  * carries a callback: rpc_complete() runs the callback on the loop thread
  * (reply payload borrowed, no copy) and frees the request instead of
- * waking a sleeper.
+ * waking a sleeper. rpc_call_async_sink() passes a reply sink on to
+ * conn_request_sink(): the reply's data is received into the caller's
+ * buffer.
  *
  * Nothing hangs: each call's deadline is set when the loop thread picks it
  * up and enforced by the conn's per-request timer; a parked call waits at
@@ -60,6 +62,7 @@ struct rpc_req {
 	pthread_cond_t cond;	/* signalled with done */
 	conn_reply_fn cb;	/* rpc_call_async: run instead of waking */
 	void *cb_arg;
+	struct conn_sink *sink;	/* rpc_call_async_sink: borrowed, or NULL */
 };
 
 struct rpc_queue {
@@ -164,8 +167,8 @@ static void rpc_send(struct rpc_client *rc, struct rpc_req *r)
 		return;
 	}
 	ms = (uint32_t)(left * 1000.0) + 1;
-	err = conn_request(rc->conn, r->opcode, r->payload, r->len, ms,
-			   rpc_on_reply, r);
+	err = conn_request_sink(rc->conn, r->opcode, r->payload, r->len, ms,
+				r->sink, rpc_on_reply, r);
 	if (err)
 		rpc_complete(r, err, NULL, 0);
 }
@@ -393,6 +396,14 @@ int rpc_call_async(struct rpc_client *rc, uint16_t opcode,
 		   const void *payload, size_t len, uint32_t timeout_ms,
 		   conn_reply_fn cb, void *arg)
 {
+	return rpc_call_async_sink(rc, opcode, payload, len, timeout_ms, NULL,
+				   cb, arg);
+}
+
+int rpc_call_async_sink(struct rpc_client *rc, uint16_t opcode,
+			const void *payload, size_t len, uint32_t timeout_ms,
+			struct conn_sink *sink, conn_reply_fn cb, void *arg)
+{
 	struct rpc_req *r;
 	int err = 0;
 
@@ -401,7 +412,7 @@ int rpc_call_async(struct rpc_client *rc, uint16_t opcode,
 		return -ENOMEM;
 	*r = (struct rpc_req){ .rc = rc, .opcode = opcode, .payload = payload,
 			       .len = len, .timeout_ms = timeout_ms,
-			       .cb = cb, .cb_arg = arg };
+			       .cb = cb, .cb_arg = arg, .sink = sink };
 	pthread_mutex_lock(&rc->mu);
 	if (rc->stopping) {
 		err = -ECANCELED;

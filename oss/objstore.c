@@ -41,6 +41,15 @@
  * refs and the cached sizes; lock order: object lock, then cache_mu. The
  * bound follows RLIMIT_NOFILE (at most a quarter of it for cached fds).
  *
+ * Reads on an event loop (objstore_read_nowait): the same read path with
+ * no ring (ring == NULL inside this file), taken only when nothing can
+ * wait: the object's lock is taken with tryrdlock, its files must be in
+ * the fd cache (no open, no statx), and the table and data reads run as
+ * preadv2(RWF_NOWAIT), which copies from the page cache or fails with
+ * -EAGAIN instead of waiting for the disk (obj_run). Any -EAGAIN sends
+ * the caller to the ring path on a worker. These reads are page-cache
+ * copies, never disk I/O: disk I/O still all goes through io_uring.
+ *
  * Not done: copy-on-write chunk slots (which would turn a torn in-place
  * overwrite into the old data instead of -EIO).
  */
@@ -58,6 +67,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "common/checksum.h"
@@ -196,6 +206,45 @@ struct obj {
 };
 
 /* --- small helpers --- */
+
+/* A batch of reads without a ring (objstore_read_nowait): each one a
+ * preadv2(RWF_NOWAIT) loop with ring_run's results in op->res. -EAGAIN
+ * when one would wait for the disk (or is not a read), else 0. */
+static int obj_run_nowait(struct ring_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ring_op *op = &ops[i];
+		uint64_t done = 0;
+
+		if (op->type != RING_OP_READ)
+			return -EAGAIN;
+		while (done < op->len) {
+			struct iovec iov = { (uint8_t *)op->buf + done,
+					     op->len - done };
+			ssize_t r = preadv2(op->fd, &iov, 1,
+					    (off_t)(op->off + done),
+					    RWF_NOWAIT);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return errno == EAGAIN || errno == EOPNOTSUPP ?
+					       -EAGAIN :
+					       -errno;
+			if (r == 0)
+				break;
+			done += (uint64_t)r;
+		}
+		op->res = (int64_t)done;
+	}
+	return 0;
+}
+
+/* ring_run, or obj_run_nowait for a call without a ring. */
+static int obj_run(struct ring *ring, struct ring_op *ops, size_t n)
+{
+	return ring ? ring_run(ring, ops, n) : obj_run_nowait(ops, n);
+}
 
 static uint64_t obj_hash(uint64_t fid, uint32_t idx)
 {
@@ -636,6 +685,8 @@ static int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
 
 	if (cache_get(os, o))
 		return 0;
+	if (!ring)
+		return -EAGAIN; /* objstore_read_nowait: not in the cache */
 	ring_op_openat(&ops[0], os->objdirfd, o->tab_path, flags, 0);
 	ring_op_openat(&ops[1], os->objdirfd, o->dat_path, flags, 0);
 	rc = ring_run(ring, ops, 2);
@@ -756,7 +807,7 @@ static int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		ring_op_statx(&ops[n++], o->dat_fd, "", AT_EMPTY_PATH,
 			      STATX_SIZE | STATX_BLOCKS, &stx[1]);
 	}
-	rc = ring_run(ring, ops, n);
+	rc = obj_run(ring, ops, n);
 	if (rc < 0)
 		goto out;
 	rc = (int)ring_first_error(ops, n);
@@ -1249,9 +1300,10 @@ static bool read_direct(const struct chunk_entry *e, uint64_t cs, uint64_t a,
 	return e->kind == CHUNK_RAW && a == cs && b >= cs + e->data_len;
 }
 
-ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
-		      uint32_t stripe_idx, uint64_t off, uint64_t len,
-		      void *buf)
+/* objstore_read, or objstore_read_nowait when ring is NULL. */
+static ssize_t obj_read(struct objstore *os, struct ring *ring, uint64_t fid,
+			uint32_t stripe_idx, uint64_t off, uint64_t len,
+			void *buf)
 {
 	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
 	uint8_t *out = buf;
@@ -1262,6 +1314,7 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 	uint64_t end, c, c0, n, i;
 	struct obj o;
 	size_t nops = 0, nscratch = 0, nlz4 = 0;
+	bool merge_ok = false; /* ops[nops - 1] reads full chunks in place */
 	ssize_t rc;
 
 	if (len > OBJSTORE_MAX_IO)
@@ -1271,7 +1324,12 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 	else if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
 		len = OBJSTORE_MAX_OBJECT_SIZE - off;
 	obj_init(&o, fid, stripe_idx);
-	pthread_rwlock_rdlock(lock);
+	if (!ring) {
+		if (pthread_rwlock_tryrdlock(lock))
+			return -EAGAIN; /* a writer has it */
+	} else {
+		pthread_rwlock_rdlock(lock);
+	}
 	rc = obj_open(os, ring, &o, OBJ_RD);
 	if (rc < 0)
 		goto out_unlock;
@@ -1311,7 +1369,8 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 		}
 	}
 
-	/* Queue a read of every stored chunk; zero the holes. */
+	/* Queue a read of every stored chunk; zero the holes. Consecutive
+	 * full raw chunks read in place share one read. */
 	nscratch = 0;
 	for (i = 0; i < n; i++) {
 		const struct chunk_entry *e = &o.win[i];
@@ -1324,19 +1383,28 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 			continue;
 		}
 		slot_of[i] = nops;
-		if (read_direct(e, cs, a, b)) {
+		if (read_direct(e, cs, a, b) && e->stored_len == CHUNK &&
+		    nops && merge_ok && ops[nops - 1].off + ops[nops - 1].len ==
+					    cs) {
+			/* A full chunk right after a full one read in place:
+			 * one read for both (one SQE per run, not per chunk). */
+			ops[nops - 1].len += CHUNK;
+			slot_of[i] = nops - 1;
+		} else if (read_direct(e, cs, a, b)) {
 			memset(out + (cs + e->data_len - off), 0,
 			       b - (cs + e->data_len));
 			ring_op_read(&ops[nops++], o.dat_fd, out + (cs - off),
 				     e->stored_len, cs);
+			merge_ok = e->stored_len == CHUNK;
 		} else {
+			merge_ok = false;
 			ring_op_read(&ops[nops++], o.dat_fd,
 				     scratch + nscratch++ * CHUNK,
 				     e->stored_len, cs);
 		}
 	}
 	if (nops) {
-		rc = ring_run(ring, ops, nops);
+		rc = obj_run(ring, ops, nops);
 		if (rc < 0)
 			goto out;
 	}
@@ -1353,8 +1421,15 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 		op = &ops[slot_of[i]];
 		c = c0 + i;
 		if (read_direct(e, cs, a, b)) {
-			if (op->res != (int64_t)e->stored_len ||
-			    checksum_xxh3(op->buf, e->stored_len) != e->csum) {
+			/* Its bytes in a (maybe merged) read starting at
+			 * op->off: what of them arrived. */
+			int64_t got = op->res - (int64_t)(cs - op->off);
+
+			if (got > (int64_t)e->stored_len)
+				got = (int64_t)e->stored_len;
+			if (got != (int64_t)e->stored_len ||
+			    checksum_xxh3(out + (cs - off), e->stored_len) !=
+				    e->csum) {
 				objstore_count_csum_error(os, &o, c,
 							  "chunk data");
 				rc = -EIO;
@@ -1401,6 +1476,22 @@ out_unlock:
 	free(slot_of);
 	free(ops);
 	return rc;
+}
+
+ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
+		      uint32_t stripe_idx, uint64_t off, uint64_t len,
+		      void *buf)
+{
+	if (!ring)
+		return -EINVAL;
+	return obj_read(os, ring, fid, stripe_idx, off, len, buf);
+}
+
+ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
+			     uint32_t stripe_idx, uint64_t off, uint64_t len,
+			     void *buf)
+{
+	return obj_read(os, NULL, fid, stripe_idx, off, len, buf);
 }
 
 ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,

@@ -160,6 +160,19 @@ ssize_t objstore_read(struct objstore *os, struct ring *ring, uint64_t fid,
 		      void *buf);
 
 /*
+ * objstore_read for an event loop thread, which must not wait: runs only
+ * when the object's files are in the fd cache, no writer holds the
+ * object and the table and data are in the page cache (they are copied
+ * with preadv2(RWF_NOWAIT)). Otherwise -EAGAIN, at once: call
+ * objstore_read from a worker then. Same results and checks otherwise
+ * (-EIO on a checksum mismatch); never -ENOENT (an object that is not
+ * open is -EAGAIN). Any thread; needs no ring.
+ */
+ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
+			     uint32_t stripe_idx, uint64_t off, uint64_t len,
+			     void *buf);
+
+/*
  * Write len bytes of data at off, creating the object if needed and
  * growing its size to off + len if smaller. flags: OBJSTORE_WRITE_COMPRESS.
  * Partial chunks are read, verified, merged and rewritten. Returns len, or

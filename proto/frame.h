@@ -39,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #define FRAME_MAGIC	    0x544e4c47u /* "GLNT" */
 #define FRAME_VERSION	    1
@@ -60,6 +61,10 @@ struct frame_header {
 
 /* XXH3-64 of len bytes, the checksum used throughout the wire format. */
 uint64_t frame_checksum(const void *buf, size_t len);
+
+/* frame_checksum of the concatenation of iov[0..n) (a payload received
+ * in pieces): the same value as hashing the bytes back to back. */
+uint64_t frame_checksum_iov(const struct iovec *iov, size_t n);
 
 /*
  * Write the 48-byte header for h into out[FRAME_HEADER_LEN], computing the

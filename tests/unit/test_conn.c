@@ -957,6 +957,254 @@ static void test_async(struct rpc_client *rc)
 	free(reqs);
 }
 
+
+/* --- reply sinks (rpc_call_async_sink) --- */
+
+struct sink_req {
+	struct fan *f;
+	struct conn_sink sink;
+	int status;
+	size_t len;		/* callback's len */
+	uint8_t head[16];	/* callback's first bytes */
+	uint8_t *whole;		/* copy of a payload not put in the sink */
+};
+
+static void sink_done(void *arg, int status, const uint8_t *payload,
+		      size_t len)
+{
+	struct sink_req *r = arg;
+
+	r->status = status;
+	r->len = len;
+	if (payload && len) {
+		memcpy(r->head, payload, len < 16 ? len : 16);
+		r->whole = malloc(len);
+		if (r->whole)
+			memcpy(r->whole, payload, len);
+	}
+	pthread_mutex_lock(&r->f->mu);
+	if (--r->f->left == 0)
+		pthread_cond_signal(&r->f->cond);
+	pthread_mutex_unlock(&r->f->mu);
+}
+
+/* A MODE_BIG reply of kib KiB into a sink of room bytes (skip 8). */
+static void sink_one(struct rpc_client *rc, unsigned kib, size_t room,
+		     int want_used)
+{
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER, .left = 1 };
+	size_t n = (size_t)kib << 10;
+	uint8_t *buf = malloc(room), pay[8];
+	struct sink_req r = { .f = &f };
+	uint64_t v = PING(MODE_BIG, kib);
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	memset(buf, 0xee, room);
+	r.sink = (struct conn_sink){ .buf = buf, .skip = 8, .len = room };
+	le64_store(pay, v);
+	CHECK_EQ(rpc_call_async_sink(rc, PROTO_OP_PING, pay, 8, 5000, &r.sink,
+				     sink_done, &r),
+		 0);
+	fan_wait(&f);
+	CHECK_EQ(r.status, 0);
+	if (want_used >= 0)
+		CHECK_EQ(r.sink.used, want_used);
+	if (r.sink.used) {
+		CHECK_EQ(r.len, 8);
+		CHECK_EQ(le64_load(r.head), v);
+		CHECK_EQ(r.sink.got, n - 8);
+		for (size_t i = 0; i < n - 8; i++) {
+			if (buf[i] != (uint8_t)((i + 8) * 7)) {
+				CHECK_EQ(i, n); /* names the first bad byte */
+				break;
+			}
+		}
+		for (size_t i = n - 8; i < room; i++)
+			if (buf[i] != 0xee) {
+				CHECK_EQ(i, room); /* written past the data */
+				break;
+			}
+	} else {
+		CHECK_EQ(r.len, n);
+		CHECK(r.whole && le64_load(r.whole) == v);
+		for (size_t i = 8; r.whole && i < n; i++)
+			if (r.whole[i] != (uint8_t)(i * 7)) {
+				CHECK_EQ(i, n);
+				break;
+			}
+		for (size_t i = 0; i < room; i++)
+			if (buf[i] != 0xee) {
+				CHECK_EQ(i, room); /* sink touched */
+				break;
+			}
+	}
+	free(r.whole);
+	free(buf);
+}
+
+/*
+ * A raw server for the sink's timeout: it answers the first request with
+ * a header and part of a 256 KiB payload, waits past the client's
+ * timeout, sends the rest (right checksum), then answers a PING. With
+ * corrupt, it sends the whole reply at once with one byte flipped.
+ */
+struct slow_srv {
+	int lfd;
+	uint16_t port;
+	pthread_t tid;
+	int corrupt;	/* send the reply at once, one payload byte flipped */
+	int bad;
+};
+
+static int recv_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = recv(fd, p, len, 0);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *slow_main(void *arg)
+{
+	struct slow_srv *s = arg;
+	enum { N = 256 << 10 };
+	uint8_t req[FRAME_HEADER_LEN + 8], *fr = malloc(FRAME_HEADER_LEN + N);
+	struct frame_header h;
+	int fd = accept(s->lfd, NULL, NULL);
+
+	if (fd < 0 || !fr)
+		goto out;
+	if (recv_all(fd, req, sizeof(req)) ||
+	    frame_decode_header(req, &h, NULL)) {
+		s->bad++;
+		goto out;
+	}
+	memset(fr + FRAME_HEADER_LEN, 0x5a, N);
+	mkframe(fr, h.opcode, FRAME_F_REPLY, h.req_id, fr + FRAME_HEADER_LEN,
+		N);
+	if (s->corrupt) {
+		fr[FRAME_HEADER_LEN + 200000] ^= 1;
+		send_all(fd, fr, FRAME_HEADER_LEN + N);
+		recv(fd, req, 1, 0); /* until the client closes */
+		goto out;
+	}
+	send_all(fd, fr, FRAME_HEADER_LEN + 100000);
+	usleep(600000); /* the client's timeout is 200 ms */
+	send_all(fd, fr + FRAME_HEADER_LEN + 100000, N - 100000);
+	if (recv_all(fd, req, sizeof(req)) ||
+	    frame_decode_header(req, &h, NULL)) {
+		s->bad++;
+		goto out;
+	}
+	send_all(fd, fr, mkframe(fr, h.opcode, FRAME_F_REPLY, h.req_id,
+				 req + FRAME_HEADER_LEN, 8));
+	recv(fd, req, 1, 0); /* until the client closes */
+out:
+	if (fd >= 0)
+		close(fd);
+	free(fr);
+	return NULL;
+}
+
+static void test_sink_slow(int corrupt)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER, .left = 1 };
+	struct slow_srv s = { .lfd = socket(AF_INET, SOCK_STREAM, 0),
+			      .corrupt = corrupt };
+	struct rpc_client *rc = NULL;
+	size_t room = 256 << 10;
+	uint8_t *buf = malloc(room), pay[8] = { 0 };
+	struct sink_req r = { .f = &f };
+	uint64_t echo = 0;
+
+	CHECK(buf != NULL && s.lfd >= 0);
+	if (!buf || s.lfd < 0)
+		goto out;
+	CHECK_EQ(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(listen(s.lfd, 1), 0);
+	getsockname(s.lfd, (struct sockaddr *)&sa, &sl);
+	s.port = ntohs(sa.sin_port);
+	pthread_create(&s.tid, NULL, slow_main, &s);
+	CHECK_EQ(rpc_client_create("127.0.0.1", s.port, 2000, NULL, 0, &rc),
+		 0);
+	r.sink = (struct conn_sink){ .buf = buf, .skip = 4, .len = room };
+	CHECK_EQ(rpc_call_async_sink(rc, PROTO_OP_PING, pay, 8,
+				     corrupt ? 5000 : 200, &r.sink, sink_done,
+				     &r),
+		 0);
+	fan_wait(&f);
+	if (corrupt) { /* the conn closes: bad payload checksum */
+		CHECK_EQ(r.status, -ECONNRESET);
+		CHECK_EQ(r.sink.used, 0);
+		rpc_client_destroy(rc);
+		pthread_join(s.tid, NULL);
+		CHECK_EQ(s.bad, 0);
+		goto out;
+	}
+	CHECK_EQ(r.status, -ETIMEDOUT);
+	CHECK_EQ(r.sink.used, 0);
+	/* The buffer is ours again: the rest of the late reply must not land
+	 * in it, and the conn must go on to answer the next call. */
+	memset(buf, 0x11, room);
+	CHECK_EQ(ping(rc, 42, 5000, &echo), 0);
+	CHECK_EQ(echo, 42);
+	for (size_t i = 0; i < room; i++)
+		if (buf[i] != 0x11) {
+			CHECK_EQ(i, room);
+			break;
+		}
+	rpc_client_destroy(rc);
+	pthread_join(s.tid, NULL);
+	CHECK_EQ(s.bad, 0);
+out:
+	if (s.lfd >= 0)
+		close(s.lfd);
+	free(buf);
+}
+
+/* Replies received into the caller's buffer: big ones land there, a
+ * small one arrives whole, a sink too small is not used, a timeout
+ * leaves it alone. */
+static void test_sink(struct rpc_client *rc)
+{
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER, .left = 1 };
+	struct sink_req r = { .f = &f };
+	uint8_t buf[64], pay[8];
+
+	sink_one(rc, 1024, (1024 << 10) - 8, 1);
+	sink_one(rc, 4096, (4096 << 10) + 100, 1);
+	sink_one(rc, 64, 64 << 10, -1); /* whole with its header or not */
+	sink_one(rc, 1, 1 << 10, -1);
+	sink_one(rc, 1024, (1024 << 10) - 9, 0); /* one byte short */
+
+	memset(buf, 0xee, sizeof(buf));
+	r.sink = (struct conn_sink){ .buf = buf, .skip = 8, .len = 64 };
+	le64_store(pay, PING(MODE_NEVER, 1));
+	CHECK_EQ(rpc_call_async_sink(rc, PROTO_OP_PING, pay, 8, 100, &r.sink,
+				     sink_done, &r),
+		 0);
+	fan_wait(&f);
+	CHECK_EQ(r.status, -ETIMEDOUT);
+	CHECK_EQ(r.sink.used, 0);
+	test_sink_slow(0); /* the request times out mid-payload */
+	test_sink_slow(1); /* a bad checksum over a payload in the sink */
+}
+
 static uint16_t unused_port(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
@@ -1092,6 +1340,7 @@ int main(void)
 	test_threadsafe_and_eopnotsupp(rc);
 	test_big(rc);
 	test_steal(rc);
+	test_sink(rc);
 	test_out_of_order(port);
 	test_bad_input(port, rc);
 	test_backpressure(port, rc);

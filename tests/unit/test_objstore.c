@@ -533,6 +533,60 @@ out:
 	free(back);
 }
 
+/* objstore_read_nowait: the same bytes and checks as objstore_read for an
+ * object in the fd cache whose bytes are in the page cache; -EAGAIN, never
+ * -ENOENT, for one that is not open. */
+static void test_nowait(struct objstore *os, struct ring *r, const char *dir)
+{
+	const uint64_t fid = 0x9000;
+	const size_t len = 3 * CHUNK + 777;
+	uint8_t *data = malloc(6 * CHUNK), *back = malloc(6 * CHUNK);
+	struct objstore_stats s0, s1;
+	char dat[512];
+
+	CHECK(data && back);
+	if (!data || !back)
+		goto out;
+	fill_random(data, len);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, len, 0) == (ssize_t)len);
+	/* Chunk 4 stays a hole, chunk 5 has data. */
+	CHECK(objstore_write(os, r, fid, 0, 5 * CHUNK, data, 100, 0) == 100);
+	memset(back, 0xee, 6 * CHUNK);
+	CHECK(objstore_read_nowait(os, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, data, len) == 0);
+	CHECK(objstore_read_nowait(os, fid, 0, CHUNK + 4096, 4096, back) ==
+	      4096);
+	CHECK(memcmp(back, data + CHUNK + 4096, 4096) == 0);
+	memset(back, 0xee, 6 * CHUNK);
+	CHECK(objstore_read_nowait(os, fid, 0, 3 * CHUNK, 2 * CHUNK, back) ==
+	      2 * CHUNK);
+	CHECK(memcmp(back, data + 3 * CHUNK, 777) == 0);
+	for (size_t i = 777; i < 2 * CHUNK; i++)
+		if (back[i]) {
+			CHECK(i == 2 * CHUNK); /* a hole reads as zeros */
+			break;
+		}
+	CHECK(objstore_read_nowait(os, fid, 0, 5 * CHUNK + 50, 4096, back) ==
+	      50);
+	CHECK(memcmp(back, data + 50, 50) == 0);
+	CHECK(objstore_read_nowait(os, fid, 0, 6 * CHUNK, 10, back) == 0);
+	CHECK(objstore_read_nowait(os, fid + 1, 0, 0, 10, back) == -EAGAIN);
+
+	/* A bad chunk is -EIO and counted, as on the ring path. */
+	CHECK(object_file(dir, fid, 0, "dat", dat, sizeof(dat)) == 0);
+	objstore_stats(os, &s0);
+	flip_byte(dat, CHUNK + 10);
+	CHECK(objstore_read_nowait(os, fid, 0, CHUNK, 4096, back) == -EIO);
+	objstore_stats(os, &s1);
+	CHECK(s1.checksum_errors == s0.checksum_errors + 1);
+	CHECK(objstore_read_nowait(os, fid, 0, 0, 4096, back) == 4096);
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+	CHECK(objstore_read_nowait(os, fid, 0, 0, 10, back) == -EAGAIN);
+out:
+	free(data);
+	free(back);
+}
+
 /* --- client-compressed chunks (objstore_write_chunks / read_chunks) --- */
 
 /* Encode [off, off + len) of data (object bytes from 0) as a client does:
@@ -1175,6 +1229,7 @@ int main(void)
 		test_holes(os, r, dir);
 		test_compression(os, r);
 		test_corruption(os, r, dir);
+		test_nowait(os, r, dir);
 		test_truncate_punch(os, r);
 		test_threads(os, r);
 		test_zchunks(os, r, dir);
