@@ -6,7 +6,10 @@
 #      (the data-integrity exerciser, 100,000 operations per configuration in
 #      step 1, runs GLINT_FSX_OPS_ASAN there, default 10,000: sanitized
 #      servers and client are several times slower, and step 1 already
-#      covers the long run);
+#      covers the long run), and the 100,000-entry directory test
+#      GLINT_READDIR_ENTRIES_ASAN entries, default 10,000 (each MDS
+#      operation's nested LMDB txn allocates ~2.5 MiB, which ASan maps
+#      fresh every time: 100,000 creates take over ten minutes there);
 #   3. every libFuzzer target for GLINT_FUZZ_SECONDS each (default 20).
 # Exits nonzero on the first failure. Needs root (FUSE mounts, apt-get).
 # This is the README's test command and all that .ci/run runs.
@@ -33,6 +36,7 @@ step "tests (ASan+UBSan)"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	GLINT_FSX_OPS=${GLINT_FSX_OPS_ASAN:-10000} \
+	GLINT_READDIR_ENTRIES=${GLINT_READDIR_ENTRIES_ASAN:-10000} \
 	ctest --output-on-failure -j"$jobs")
 
 step "fuzz (${GLINT_FUZZ_SECONDS:-20} s per target)"
