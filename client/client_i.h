@@ -99,6 +99,11 @@ struct cinode {
 	struct msg_attr dir_attr;     /* directories: from a reply's
 					 dir_attrs (md.c, md_dir_attr_get) */
 	uint64_t dir_attr_ns;	      /* CLOCK_MONOTONIC arrival; 0 none */
+	int attr_changed;	      /* an MDS reply changed size or mtime
+					 since the last open (keep_cache) */
+	uint64_t lookup_ns;	      /* CLOCK_MONOTONIC of the last LOOKUP
+					 reply; 0 none or used by an open */
+	pid_t lookup_tid;	      /* the thread that asked it */
 
 	/* Write-behind (io.c), guarded by mu like the rest: */
 	struct io_wb *wb_head;	      /* writes in flight, not yet answered */
@@ -169,9 +174,30 @@ void inode_forget(struct client *c, uint64_t ino, uint64_t n);
 /*
  * Take the MDS's attributes and layout in e into ci (locks ci->mu).
  * Returns 1 when the size or mtime differ from what the MDS reported
- * before (another client changed the file), 0 otherwise.
+ * before, 0 otherwise; a change also sets ci->attr_changed (another
+ * client changed the file: cached pages are stale) until the next open
+ * takes it. inode_update_own is for the replies to this client's own
+ * changes (CLOSE, SETATTR), which do not make its pages stale.
  */
 int inode_update(struct cinode *ci, const struct msg_entry *e);
+int inode_update_own(struct cinode *ci, const struct msg_entry *e);
+
+/*
+ * Open without a GETATTR. The kernel looks a name up (LOOKUP) during the
+ * open(2) that resolves it when it has no valid entry, and sends OPEN
+ * right after: the attributes that LOOKUP brought are as fresh as a
+ * GETATTR would be (close-to-open holds). inode_looked_up records a LOOKUP
+ * reply and the thread it was for; inode_open_fresh returns 1 (once) when
+ * the OPEN comes from that thread within CLIENT_OPEN_FRESH_MS of it, with
+ * the MDS's size in *size, else 0: then open asks the MDS. Saves one MDS
+ * round trip per open of a file not in the kernel's entry cache (the ML
+ * loader pattern: open, read, close of many files).
+ * inode_take_changed returns and clears ci->attr_changed.
+ */
+#define CLIENT_OPEN_FRESH_MS 20
+void inode_looked_up(struct cinode *ci, pid_t tid);
+int inode_open_fresh(struct cinode *ci, pid_t tid, uint64_t *size);
+int inode_take_changed(struct cinode *ci);
 
 /*
  * The kernel asks for security.capability before every write and truncate

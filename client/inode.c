@@ -213,7 +213,8 @@ static int time_same(const struct msg_time *a, const struct msg_time *b)
 	return a->sec == b->sec && a->nsec == b->nsec;
 }
 
-int inode_update(struct cinode *ci, const struct msg_entry *e)
+static int inode_take_attrs(struct cinode *ci, const struct msg_entry *e,
+			    int own)
 {
 	const struct msg_attr *a = &e->attr;
 	int changed;
@@ -226,6 +227,8 @@ int inode_update(struct cinode *ci, const struct msg_entry *e)
 	ci->mds_mtime = a->mtime;
 	ci->mds_ctime = a->ctime;
 	ci->have_attr = 1;
+	if (changed && !own)
+		ci->attr_changed = 1;
 	if (!ci->dirty) {
 		ci->size = a->size;
 		ci->mtime = a->mtime;
@@ -250,6 +253,59 @@ int inode_update(struct cinode *ci, const struct msg_entry *e)
 	}
 	pthread_mutex_unlock(&ci->mu);
 	return changed;
+}
+
+int inode_update(struct cinode *ci, const struct msg_entry *e)
+{
+	return inode_take_attrs(ci, e, 0);
+}
+
+int inode_update_own(struct cinode *ci, const struct msg_entry *e)
+{
+	return inode_take_attrs(ci, e, 1);
+}
+
+static uint64_t inode_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void inode_looked_up(struct cinode *ci, pid_t tid)
+{
+	uint64_t now = inode_now_ns();
+
+	pthread_mutex_lock(&ci->mu);
+	ci->lookup_ns = now;
+	ci->lookup_tid = tid;
+	pthread_mutex_unlock(&ci->mu);
+}
+
+int inode_open_fresh(struct cinode *ci, pid_t tid, uint64_t *size)
+{
+	uint64_t now = inode_now_ns();
+	int r;
+
+	pthread_mutex_lock(&ci->mu);
+	r = ci->have_attr && ci->lookup_ns && ci->lookup_tid == tid &&
+	    now - ci->lookup_ns < (uint64_t)CLIENT_OPEN_FRESH_MS * 1000000u;
+	ci->lookup_ns = 0;
+	*size = ci->mds_size;
+	pthread_mutex_unlock(&ci->mu);
+	return r;
+}
+
+int inode_take_changed(struct cinode *ci)
+{
+	int r;
+
+	pthread_mutex_lock(&ci->mu);
+	r = ci->attr_changed;
+	ci->attr_changed = 0;
+	pthread_mutex_unlock(&ci->mu);
+	return r;
 }
 
 int inode_nocaps_get(struct cinode *ci, struct nocaps_snap *snap)

@@ -311,7 +311,7 @@ int md_close(struct client *c, fuse_req_t req, struct cinode *ci)
 	if (ci->wgen == gen)
 		ci->dirty = 0;
 	pthread_mutex_unlock(&ci->mu);
-	inode_update(ci, e);
+	inode_update_own(ci, e);
 out:
 	free(e);
 	return rc;

@@ -87,7 +87,7 @@ static int do_truncate_open(fuse_req_t req, struct cinode *ci)
 	ci->size = 0;
 	ci->mtime = e->attr.mtime;
 	pthread_mutex_unlock(&ci->mu);
-	inode_update(ci, e);
+	inode_update_own(ci, e);
 out:
 	free(l);
 	free(e);
@@ -118,27 +118,39 @@ static int open_finish(fuse_req_t req, struct cinode *ci,
 static int do_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct client *c = client_of(req);
-	struct msg_entry *e = malloc(sizeof(*e));
+	struct msg_entry *e = NULL;
 	struct cinode *ci = NULL;
+	uint64_t size;
 	int rc = -ENOMEM, changed;
 
-	if (!e)
-		goto out;
 	ci = inode_get(c, ino);
 	if (!ci)
 		goto out;
-	rc = md_getattr(c, req, ino, e);
-	if (rc)
-		goto out;
-	changed = inode_update(ci, e);
+	if (!inode_open_fresh(ci, fuse_req_ctx(req)->pid, &size)) {
+		e = malloc(sizeof(*e));
+		if (!e)
+			goto out;
+		rc = md_getattr(c, req, ino, e);
+		if (rc)
+			goto out;
+		inode_update(ci, e);
+		size = e->attr.size;
+	} else {
+		log_msg(LOG_DEBUG, "ops",
+			"open ino=%llu: attributes from this thread's LOOKUP",
+			(unsigned long long)ino);
+	}
+	/* Changed by another client since our last open (seen now or by a
+	 * LOOKUP since): cached pages are stale. */
+	changed = inode_take_changed(ci);
 	if (changed) {
-		/* Another client changed the file: the kernel's size and
-		 * mtime are stale (pages go with keep_cache = 0). Only the
-		 * attributes: safe to do from within a request. */
+		/* The kernel's size and mtime are stale too (pages go with
+		 * keep_cache = 0). Only the attributes: safe to do from
+		 * within a request. */
 		fuse_lowlevel_notify_inval_inode(c->se, ino, -1, 0);
 	}
 	fi->keep_cache = !changed;
-	rc = open_finish(req, ci, fi, e->attr.size);
+	rc = open_finish(req, ci, fi, size);
 out:
 	inode_put(c, ci);
 	free(e);

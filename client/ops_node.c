@@ -99,7 +99,17 @@ static int do_lookup(fuse_req_t req, fuse_ino_t parent, const char *name,
 	memset(&m, 0, sizeof(m));
 	m.ino = parent;
 	name_set(&m.name, name);
-	return do_entry_op(req, PROTO_OP_LOOKUP, &m, ep);
+	rc = do_entry_op(req, PROTO_OP_LOOKUP, &m, ep);
+	if (!rc && S_ISREG(ep->attr.st_mode)) {
+		/* An OPEN may follow: it can use these attributes. */
+		struct client *c = client_of(req);
+		struct cinode *ci = inode_get(c, ep->ino);
+
+		if (ci)
+			inode_looked_up(ci, fuse_req_ctx(req)->pid);
+		inode_put(c, ci);
+	}
+	return rc;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -269,7 +279,7 @@ static int do_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
 		ci->mtime = e->attr.mtime;
 		pthread_mutex_unlock(&ci->mu);
 	}
-	inode_update(ci, e);
+	inode_update_own(ci, e);
 	inode_stat(ci, e, st);
 out:
 	inode_put(c, ci);

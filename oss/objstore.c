@@ -1917,12 +1917,23 @@ int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
 	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
 	struct ring_op ops[2];
 	struct statx stx[2];
+	struct stat st;
 	uint64_t before = 0, dl = 0, ds = 0;
 	struct obj o;
 	int rc;
 
 	obj_init(&o, fid, stripe_idx);
 	pthread_rwlock_wrlock(lock);
+	/* No table, no object: one never written (an unlinked empty file's)
+	 * or destroyed before. Asked with a plain fstatat on this worker
+	 * thread: io_uring would hand the open and statx below to its own
+	 * kernel workers, two thread switches each for a failed lookup. */
+	if (fstatat(os->objdirfd, o.tab_path, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT) {
+		cache_drop(os, fid, stripe_idx);
+		rc = -ENOENT;
+		goto out;
+	}
 	/* What its chunks held, for the data totals (a table that cannot be
 	 * read counts as empty: the object goes anyway). */
 	if (obj_open(os, ring, &o, OBJ_RD) == 0) {

@@ -676,6 +676,30 @@ def test_4a_close_to_open(make_mount):
     assert os.listdir(p(b, "dir")) == []
 
 
+def test_4a1_open_after_lookup_skips_getattr(make_mount):
+    """An open(2) that had to look its name up (no entry in the kernel's
+    cache) uses the attributes that LOOKUP brought instead of asking the
+    MDS again; one whose name was cached asks (GETATTR) and so still sees
+    what another mount wrote and closed since."""
+    a = make_mount("a")
+    b = make_mount("b", opts=("flock", "log_level=debug"))
+    for i in range(5):
+        with open(p(a, f"f{i}"), "wb") as fh:
+            fh.write(b"v1 %d" % i)
+    for i in range(5):  # names b has never seen: LOOKUP, then OPEN
+        with open(p(b, f"f{i}"), "rb") as fh:
+            assert fh.read() == b"v1 %d" % i
+    # Each OPEN came right after its LOOKUP (within CLIENT_OPEN_FRESH_MS
+    # unless the machine stalled the thread in between).
+    fresh = b.read_log().count("attributes from this thread's LOOKUP")
+    assert 1 <= fresh <= 5, b.read_log()[-2000:]
+    for i in range(5):  # changed on a; b's entries are cached: GETATTR
+        with open(p(a, f"f{i}"), "wb") as fh:
+            fh.write(b"version two %d" % i)
+        with open(p(b, f"f{i}"), "rb") as fh:
+            assert fh.read() == b"version two %d" % i
+
+
 def test_4a2_directory_attrs_after_changes(cluster, make_mount):
     """After create, mkdir, unlink, rmdir and rename in a directory, stat of
     the directory on the same mount (answered from the attributes the MDS
