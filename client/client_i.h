@@ -219,6 +219,9 @@ int inode_nocaps_get(struct cinode *ci, struct nocaps_snap *snap);
 void inode_nocaps_set(struct cinode *ci, const struct nocaps_snap *snap);
 void inode_nocaps_clear(struct cinode *ci);
 
+/* st from the MDS's attributes a, nothing else (st_blksize 4096). */
+void attr_to_stat(const struct msg_attr *a, struct stat *st);
+
 /* Fill st from e's attributes, overridden by ci's own size and mtime while
  * it is dirty (ci may be NULL). */
 void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st);

@@ -339,10 +339,8 @@ void inode_nocaps_clear(struct cinode *ci)
 	pthread_mutex_unlock(&ci->mu);
 }
 
-void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st)
+void attr_to_stat(const struct msg_attr *a, struct stat *st)
 {
-	const struct msg_attr *a = &e->attr;
-
 	memset(st, 0, sizeof(*st));
 	st->st_ino = a->ino;
 	st->st_mode = a->mode;
@@ -353,15 +351,22 @@ void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st)
 	st->st_size = (off_t)a->size;
 	st->st_blocks = (blkcnt_t)a->blocks;
 	st->st_blksize = 4096;
-	if (S_ISREG(a->mode) && e->layout.stripe_size &&
-	    e->layout.stripe_size <= (4u << 20))
-		st->st_blksize = e->layout.stripe_size;
 	st->st_atim.tv_sec = a->atime.sec;
 	st->st_atim.tv_nsec = a->atime.nsec;
 	st->st_mtim.tv_sec = a->mtime.sec;
 	st->st_mtim.tv_nsec = a->mtime.nsec;
 	st->st_ctim.tv_sec = a->ctime.sec;
 	st->st_ctim.tv_nsec = a->ctime.nsec;
+}
+
+void inode_stat(struct cinode *ci, const struct msg_entry *e, struct stat *st)
+{
+	const struct msg_attr *a = &e->attr;
+
+	attr_to_stat(a, st);
+	if (S_ISREG(a->mode) && e->layout.stripe_size &&
+	    e->layout.stripe_size <= (4u << 20))
+		st->st_blksize = e->layout.stripe_size;
 	if (!ci)
 		return;
 	pthread_mutex_lock(&ci->mu);

@@ -207,22 +207,7 @@ int md_dir_attr_get(struct client *c, struct cinode *ci, struct stat *st,
 		ci->dir_attr_ns = 0;
 		goto out;
 	}
-	memset(st, 0, sizeof(*st));
-	st->st_ino = a->ino;
-	st->st_mode = a->mode;
-	st->st_nlink = a->nlink;
-	st->st_uid = a->uid;
-	st->st_gid = a->gid;
-	st->st_rdev = a->rdev;
-	st->st_size = (off_t)a->size;
-	st->st_blocks = (blkcnt_t)a->blocks;
-	st->st_blksize = 4096;
-	st->st_atim.tv_sec = a->atime.sec;
-	st->st_atim.tv_nsec = a->atime.nsec;
-	st->st_mtim.tv_sec = a->mtime.sec;
-	st->st_mtim.tv_nsec = a->mtime.nsec;
-	st->st_ctim.tv_sec = a->ctime.sec;
-	st->st_ctim.tv_nsec = a->ctime.nsec;
+	attr_to_stat(a, st);
 	*timeout = (double)(ttl_ns - age) / 1e9;
 	rc = 1;
 out:
