@@ -294,6 +294,11 @@ def test_3a_enospc_then_space_again(small_cluster):
     wide_data = os.urandom(300 * KiB)
     with open(wide, "wb") as fh:
         fh.write(wide_data)
+    # Made now, while OST0 has room: once its OSS has reported it full the
+    # MDS places new files elsewhere, even with -i 0 (as Lustre skips a
+    # full OST), and a later setstripe would race with that report.
+    small = os.path.join(m.path, "small")
+    glint(c, "setstripe", "-c", "1", "-i", "0", small)
     hog = os.path.join(m.path, "hog")
     glint(c, "setstripe", "-c", "1", "-i", "0", hog)
     written, err = fill(hog)
@@ -318,8 +323,6 @@ def test_3a_enospc_then_space_again(small_cluster):
     assert open(wide, "rb").read() == wide_data
     assert ost_avail(c, 0) < 256 * KiB
     # fsync, close and a small write to another file on the full OST
-    small = os.path.join(m.path, "small")
-    glint(c, "setstripe", "-c", "1", "-i", "0", small)
     fd = os.open(small, os.O_WRONLY)
     with pytest.raises(OSError) as e:
         os.write(fd, b"x" * (512 * KiB))
@@ -352,6 +355,11 @@ def test_4a_placement_skips_full_ost(small_cluster):
     PING), new files go to the others, also with -c -1 and -i 0; with its
     space back, OST0 gets new files again."""
     c, m = small_cluster(["8M", "1G", "1G"])
+    # Made now, while OST0 has room: once its OSS has reported it full the
+    # MDS places new files elsewhere, even with -i 0 (as Lustre skips a
+    # full OST), and a later setstripe would race with that report.
+    small = os.path.join(m.path, "small")
+    glint(c, "setstripe", "-c", "1", "-i", "0", small)
     hog = os.path.join(m.path, "hog")
     glint(c, "setstripe", "-c", "1", "-i", "0", hog)
     written, err = fill(hog)
