@@ -88,7 +88,6 @@ struct cinode {
 	struct msg_time mtime;	      /* our mtime when dirty */
 	int dirty;		      /* size/mtime not yet sent with CLOSE */
 	uint64_t wgen;		      /* bumped by every write */
-	uint8_t *written;	      /* stripes written since the last sync */
 	uint32_t nopen;		      /* open file handles */
 	int posix_locked;	      /* a POSIX lock was taken here (flush
 					 then releases the owner's locks) */
@@ -236,10 +235,9 @@ int inode_snapshot(struct cinode *ci, struct msg_layout **layout,
 /* Another reference to ci, which the caller holds already. */
 void inode_hold(struct client *c, struct cinode *ci);
 
-/* After a successful write ending at file offset end that touched the
- * stripes set in mask (a bitmap of nstripes bits): size, mtime, dirty. */
-void inode_wrote(struct cinode *ci, uint64_t end, const uint8_t *mask,
-		 uint32_t nstripes);
+/* After a successful size change ending at file offset end: size, mtime,
+ * dirty. */
+void inode_wrote(struct cinode *ci, uint64_t end);
 
 /* --- md.c: metadata RPCs --- */
 
@@ -337,9 +335,9 @@ int io_truncate(struct client *c, const struct msg_layout *layout,
 int io_punch(struct client *c, const struct msg_layout *layout, uint64_t off,
 	     uint64_t len);
 
-/* OBJ_SYNC the stripes set in mask (NULL: all). */
-int io_sync(struct client *c, const struct msg_layout *layout,
-	    const uint8_t *mask);
+/* OBJ_SYNC every stripe (as Lustre's fsync: what other clients or an
+ * earlier open wrote is made durable too). */
+int io_sync(struct client *c, const struct msg_layout *layout);
 
 /* Space of all OSTs (those that answer) and files of the MDS. */
 int io_statfs(struct client *c, struct statvfs *st);

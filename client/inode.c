@@ -47,7 +47,6 @@ static void inode_free(struct cinode *ci)
 	pthread_mutex_destroy(&ci->mu);
 	pthread_cond_destroy(&ci->wb_cond);
 	free(ci->layout);
-	free(ci->written);
 	free(ci);
 }
 
@@ -200,12 +199,18 @@ void inode_forget(struct client *c, uint64_t ino, uint64_t n)
 	pthread_mutex_unlock(&c->itab.mu);
 }
 
+/* Field by field: struct msg_stripe has padding, which memcmp would
+ * compare too. */
 static int layout_same(const struct msg_layout *a, const struct msg_layout *b)
 {
-	return a->gen == b->gen && a->nstripes == b->nstripes &&
-	       a->stripe_size == b->stripe_size && a->pattern == b->pattern &&
-	       !memcmp(a->stripes, b->stripes,
-		       a->nstripes * sizeof(a->stripes[0]));
+	if (a->gen != b->gen || a->nstripes != b->nstripes ||
+	    a->stripe_size != b->stripe_size || a->pattern != b->pattern)
+		return 0;
+	for (uint32_t i = 0; i < a->nstripes; i++)
+		if (a->stripes[i].ost_idx != b->stripes[i].ost_idx ||
+		    a->stripes[i].object_id != b->stripes[i].object_id)
+			return 0;
+	return 1;
 }
 
 static int time_same(const struct msg_time *a, const struct msg_time *b)
@@ -238,17 +243,11 @@ static int inode_take_attrs(struct cinode *ci, const struct msg_entry *e,
 	if (S_ISREG(a->mode) && e->layout.nstripes &&
 	    (!ci->layout || !layout_same(ci->layout, &e->layout))) {
 		struct msg_layout *l = malloc(sizeof(*l));
-		uint8_t *w = calloc((e->layout.nstripes + 7) / 8, 1);
 
-		if (l && w) {
+		if (l) {
 			*l = e->layout;
 			free(ci->layout);
-			free(ci->written);
 			ci->layout = l;
-			ci->written = w;
-		} else {
-			free(l);
-			free(w);
 		}
 	}
 	pthread_mutex_unlock(&ci->mu);
@@ -413,8 +412,7 @@ out:
 	return rc;
 }
 
-void inode_wrote(struct cinode *ci, uint64_t end, const uint8_t *mask,
-		 uint32_t nstripes)
+void inode_wrote(struct cinode *ci, uint64_t end)
 {
 	struct timespec now;
 
@@ -426,10 +424,5 @@ void inode_wrote(struct cinode *ci, uint64_t end, const uint8_t *mask,
 	ci->mtime.nsec = (uint32_t)now.tv_nsec;
 	ci->dirty = 1;
 	ci->wgen++;
-	if (ci->layout && ci->written && mask &&
-	    ci->layout->nstripes == nstripes) {
-		for (uint32_t i = 0; i < (nstripes + 7) / 8; i++)
-			ci->written[i] |= mask[i];
-	}
 	pthread_mutex_unlock(&ci->mu);
 }

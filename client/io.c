@@ -869,17 +869,15 @@ void io_wb_stop(struct client *c)
 }
 
 /*
- * Start a write of [off, off + len) of ci laid out as l, with room for cap
+ * Start a write of [off, off + len) of ci, with room for cap
  * requests: wait for room under max_dirty (a write alone may use it all),
  * then for writes in flight that overlap the range (the OSS runs requests
  * in parallel, so overlapping ones must not be in flight together), and
- * enter it in ci's list; ci's mtime, dirty and written stripes are set.
+ * enter it in ci's list; ci's mtime and dirty are set.
  */
-static int io_wb_begin(struct client *c, struct cinode *ci,
-		       const struct msg_layout *l, uint64_t off, uint64_t len,
-		       size_t cap, struct io_wb **out)
+static int io_wb_begin(struct client *c, struct cinode *ci, uint64_t off,
+		       uint64_t len, size_t cap, struct io_wb **out)
 {
-	struct stripe_geom g = io_geom(l);
 	struct io_wb *wb = calloc(1, sizeof(*wb));
 	struct timespec now;
 
@@ -918,15 +916,6 @@ static int io_wb_begin(struct client *c, struct cinode *ci,
 	ci->mtime.nsec = (uint32_t)now.tv_nsec;
 	ci->dirty = 1;
 	ci->wgen++;
-	if (ci->layout && ci->written && ci->layout->nstripes == l->nstripes) {
-		for (uint32_t i = 0; i < l->nstripes; i++) {
-			uint64_t eo, el;
-
-			stripe_extent(&g, off, len, i, &eo, &el);
-			if (el)
-				ci->written[i / 8] |= (uint8_t)(1u << (i % 8));
-		}
-	}
 	pthread_mutex_unlock(&ci->mu);
 	*out = wb;
 	return 0;
@@ -1070,7 +1059,7 @@ int io_write(struct client *c, struct cinode *ci, const uint8_t *buf,
 	lz4 = !!(l->pattern & PROTO_PATTERN_LZ4);
 	cap = lz4 ? len / IO_ZWRITE_PIECE + 2 * (size_t)l->nstripes :
 		    l->nstripes;
-	rc = io_wb_begin(c, ci, l, off, len, cap, &wb);
+	rc = io_wb_begin(c, ci, off, len, cap, &wb);
 	if (rc)
 		goto out;
 	rc = lz4 ? io_zwrite_send(wb, l, buf, len, off) :
@@ -1162,16 +1151,12 @@ int io_punch(struct client *c, const struct msg_layout *layout, uint64_t off,
 static int io_fill_sync(const struct msg_layout *l, uint32_t i, void *arg,
 			struct msg_obj_req *m)
 {
-	const uint8_t *mask = arg;
-
-	return !mask || (mask[i / 8] & (1u << (i % 8)));
+	return 1;
 }
 
-int io_sync(struct client *c, const struct msg_layout *layout,
-	    const uint8_t *mask)
+int io_sync(struct client *c, const struct msg_layout *layout)
 {
-	return io_each_stripe(c, layout, PROTO_OP_OBJ_SYNC, io_fill_sync,
-			      (void *)mask);
+	return io_each_stripe(c, layout, PROTO_OP_OBJ_SYNC, io_fill_sync, NULL);
 }
 
 int io_statfs(struct client *c, struct statvfs *st)

@@ -553,7 +553,6 @@ static int do_fsync(fuse_req_t req, fuse_ino_t ino, int datasync)
 	struct client *c = client_of(req);
 	struct cinode *ci = inode_get(c, ino);
 	struct msg_layout *l = NULL;
-	uint8_t *mask = NULL;
 	uint64_t size;
 	int rc, werr;
 
@@ -568,32 +567,12 @@ static int do_fsync(fuse_req_t req, fuse_ino_t ino, int datasync)
 	}
 	if (rc)
 		goto out;
-	mask = calloc((l->nstripes + 7) / 8, 1);
-	if (!mask) {
-		rc = -ENOMEM;
+	rc = io_sync(c, l);
+	if (rc)
 		goto out;
-	}
-	/* Take the written stripes; put them back if the sync fails. */
-	pthread_mutex_lock(&ci->mu);
-	if (ci->written && ci->layout && ci->layout->nstripes == l->nstripes) {
-		memcpy(mask, ci->written, (l->nstripes + 7) / 8);
-		memset(ci->written, 0, (l->nstripes + 7) / 8);
-	}
-	pthread_mutex_unlock(&ci->mu);
-	rc = io_sync(c, l, mask);
-	if (rc) {
-		pthread_mutex_lock(&ci->mu);
-		if (ci->written && ci->layout &&
-		    ci->layout->nstripes == l->nstripes)
-			for (uint32_t i = 0; i < (l->nstripes + 7) / 8; i++)
-				ci->written[i] |= mask[i];
-		pthread_mutex_unlock(&ci->mu);
-		goto out;
-	}
 close:
 	rc = md_close(c, req, ci);
 out:
-	free(mask);
 	free(l);
 	inode_put(c, ci);
 	return werr ? werr : rc;
@@ -640,7 +619,7 @@ static int do_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 			rc = io_punch(c, l, (uint64_t)off, (uint64_t)len);
 	} else if (!(mode & FALLOC_FL_KEEP_SIZE) &&
 		   (uint64_t)(off + len) > size) {
-		inode_wrote(ci, (uint64_t)(off + len), NULL, 0);
+		inode_wrote(ci, (uint64_t)(off + len));
 	}
 out:
 	free(l);

@@ -424,6 +424,47 @@ def test_1l_fsync_append_direct_fallocate(mnt):
     assert data[6000:200000] == b"z" * 194000 and data[200000:] == b"\0" * 100000
 
 
+def cachestat(path):
+    """(nr_dirty, nr_writeback) pages of path in the page cache, by
+    cachestat(2) (Linux 6.5); None where the kernel does not have it."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    rng = (ctypes.c_uint64 * 2)(0, 0)  # off 0, len 0: the whole file
+    st = (ctypes.c_uint64 * 5)()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if libc.syscall(451, fd, rng, st, 0) != 0:  # __NR_cachestat, x86-64
+            return None
+    finally:
+        os.close(fd)
+    return st[1], st[2]
+
+
+def test_1l1_fsync_syncs_what_an_earlier_open_wrote(cluster, mnt):
+    """fsync through a new descriptor makes the data written (and closed
+    without fsync) through an earlier one durable on every OST: no page of
+    the objects is left dirty on the OSSes (Lustre syncs every stripe)."""
+    os.mkdir(p(mnt, "d"))
+    glint(mnt, "setstripe", "-c", "4", "-S", "1M", p(mnt, "d"))
+    f = p(mnt, "d", "synced")  # created by open(2): its layout from CREATE
+    with open(f, "wb") as fh:
+        fh.write(os.urandom(8 * MiB))
+    objs = [os.path.join(r, n) for i in cluster.osts
+            for r, _, ns in os.walk(os.path.join(cluster.workdir, f"ost{i}", "objects"))
+            for n in ns]
+    dirty = {o: cachestat(o) for o in objs}
+    if any(v is None for v in dirty.values()):
+        pytest.skip("no cachestat(2) in this kernel")
+    assert sum(d for d, _ in dirty.values()) > 0, "written data not dirty: nothing to test"
+    fd = os.open(f, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    left = {o: v for o, v in ((o, cachestat(o)) for o in objs) if v != (0, 0)}
+    assert not left, f"dirty or in writeback after fsync: {left}"
+
+
 def test_1m_big_sequential(mnt):
     """64 MiB striped over four OSTs in 1 MiB requests reads back."""
     glint(mnt, "setstripe", "-c", "4", "-S", "1M", p(mnt, "big"))
