@@ -66,6 +66,7 @@ struct client_config {
 };
 
 struct io_wb; /* io.c: one write in flight in the background */
+struct io_ard; /* io.c: one read in flight, answered by a loop thread */
 
 struct cinode {
 	struct cinode *next;	      /* hash chain */
@@ -148,6 +149,8 @@ struct client {
 	unsigned wb_count;	      /* writes in flight */
 	struct io_wb *wb_retry;	      /* writes whose OST was lost: the
 					 retry thread resends them */
+	unsigned ard_count;	      /* asynchronous reads in flight */
+	struct io_ard *ard_retry;     /* reads whose OST was lost */
 	int wb_stop;		      /* the retry thread should end */
 	int wb_thread_started;
 	pthread_t wb_thread;	      /* io_wb_retry_main */
@@ -289,11 +292,13 @@ int md_errno(int rc);
 
 /* --- io.c: striped object I/O --- */
 
-/* Read up to len bytes at off (clipped at the file's size) into a new
- * buffer *buf (caller frees); *got bytes. Holes and short objects read as
- * zeros. */
-int io_read(struct client *c, struct cinode *ci, uint64_t off, size_t len,
-	    uint8_t **buf, size_t *got);
+/* Read up to len bytes at off (clipped at the file's size; holes and
+ * short objects read as zeros) and answer req with them or the error
+ * (fuse_reply_buf/err), now or from an OST client's loop thread when the
+ * replies are in: the FUSE thread does not wait. Takes over the caller's
+ * reference to ci. */
+void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
+		   uint64_t off, size_t len);
 
 /*
  * Write buf to [off, off + len), every stripe in parallel (data copied

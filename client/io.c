@@ -4,8 +4,10 @@
  * One file operation becomes one object RPC per stripe it touches (the
  * bytes of a file range that fall into one stripe are one contiguous
  * object range: stripe.h), all sent at once with rpc_call_async to their
- * OSTs; the FUSE thread waits on a counter (struct io_batch) until every
- * reply or error is in. Reply callbacks run on the OST clients' loop
+ * OSTs; a counter (struct io_batch) counts the replies still to come.
+ * Reads do not wait for them (io_read_async): the last reply answers the
+ * kernel from the OST client's loop thread. Other operations wait on the
+ * counter in the FUSE thread. Reply callbacks run on the OST clients' loop
  * threads: a read's data is scattered from the reply straight into the
  * result buffer there, without another copy. A read piece that lies in
  * one stripe unit (one contiguous range of the result: every piece of a
@@ -74,6 +76,7 @@
 #define IO_ZWRITE_PIECE (4 * PROTO_ZCHUNK_SIZE)
 
 struct io_batch;
+struct io_ard;
 
 /* One object RPC of a batch. */
 struct io_op {
@@ -104,9 +107,12 @@ struct io_batch {
 	uint64_t dst_len;
 	struct io_wb *wb;	/* a background write's: its last reply ends
 				   it (io_wb_replied) instead of signalling */
+	struct io_ard *ard;	/* an asynchronous read's: its last reply
+				   answers it (io_ard_replied) */
 };
 
 static void io_wb_replied(struct io_wb *wb);
+static void io_ard_replied(struct io_ard *ard);
 static void io_slot_put(struct client *c, struct io_op *op);
 
 static uint64_t io_now_ms(void)
@@ -236,6 +242,7 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 	struct io_op *op = arg;
 	struct io_batch *b = op->b;
 	struct io_wb *wb;
+	struct io_ard *ard;
 	struct cursor cur;
 	int last;
 
@@ -266,12 +273,16 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 	op->status = status;
 	last = --b->left == 0;
 	wb = last ? b->wb : NULL;
-	if (last && !wb)
+	ard = last ? b->ard : NULL;
+	if (last && !wb && !ard)
 		pthread_cond_signal(&b->cond);
 	pthread_mutex_unlock(&b->mu);
-	/* b may be gone now (its waiter returned), unless it is wb's. */
+	/* b may be gone now (its waiter returned), unless it is wb's or
+	 * ard's. */
 	if (wb)
 		io_wb_replied(wb);
+	else if (ard)
+		io_ard_replied(ard);
 }
 
 /* Ask the MDS for the current OST map, at most once per interval.
@@ -527,112 +538,214 @@ static struct stripe_geom io_geom(const struct msg_layout *l)
 	return g;
 }
 
-/* Read [off, off + len) of a file laid out as l into dst (every byte is
- * written: data, or zeros past the end of an object). */
-static int io_read_range(struct client *c, const struct msg_layout *l,
-			 uint64_t off, uint64_t len, uint8_t *dst)
+/*
+ * The object requests of a read of [off, off + len) of a file laid out as
+ * l into dst, in ops (room for l->nstripes), *n of them: together they
+ * write every byte of dst (data, or zeros past the end of an object).
+ */
+static int io_read_build(struct io_batch *b, const struct msg_layout *l,
+			 uint64_t off, uint64_t len, uint8_t *dst,
+			 struct io_op *ops, size_t *n)
 {
-	struct io_batch b;
-	struct io_op *ops;
-	size_t n = 0;
 	int rc = 0;
 
-	ops = calloc(l->nstripes, sizeof(*ops));
-	if (!ops)
-		return -ENOMEM;
-	io_batch_init(&b, c);
-	b.g = io_geom(l);
-	b.dst = dst;
-	b.dst_off = off;
-	b.dst_len = len;
+	*n = 0;
+	b->g = io_geom(l);
+	b->dst = dst;
+	b->dst_off = off;
+	b->dst_len = len;
 	for (uint32_t i = 0; i < l->nstripes && !rc; i++) {
 		struct msg_obj_req m = { .object_id = l->stripes[i].object_id,
 					 .stripe_idx = i };
+		struct io_op *op = &ops[*n];
 		uint64_t eo, el;
 
-		stripe_extent(&b.g, off, len, i, &eo, &el);
+		stripe_extent(&b->g, off, len, i, &eo, &el);
 		if (!el)
 			continue;
 		m.off = eo;
 		m.len = el;
-		ops[n].obj_off = eo;
-		ops[n].obj_len = el;
+		op->obj_off = eo;
+		op->obj_len = el;
+		(*n)++;
 		if ((l->pattern & PROTO_PATTERN_LZ4) && el >= PROTO_ZCHUNK_SIZE) {
 			/* Same request bytes as OBJ_READ (msg_zio.h). The
 			 * chunks fill what they cover: zero the rest now. */
-			ops[n].stripe_idx = i;
-			rc = io_place(&b, &ops[n], NULL, 0, el);
+			op->stripe_idx = i;
+			rc = io_place(b, op, NULL, 0, el);
 			if (!rc)
-				rc = io_op_encode(&ops[n], PROTO_OP_OBJ_READ, l,
-						  i, &m);
-			ops[n++].opcode = PROTO_OP_OBJ_READ_Z;
+				rc = io_op_encode(op, PROTO_OP_OBJ_READ, l, i,
+						  &m);
+			op->opcode = PROTO_OP_OBJ_READ_Z;
 			continue;
 		}
-		if (eo % b.g.size + el <= b.g.size) { /* one piece of dst */
-			ops[n].use_sink = 1;
-			ops[n].sink.buf = dst + (stripe_file_off(&b.g, i, eo) - off);
-			ops[n].sink.skip = 4; /* the data's length (a blob) */
-			ops[n].sink.len = el;
+		if (eo % b->g.size + el <= b->g.size) { /* one piece of dst */
+			op->use_sink = 1;
+			op->sink.buf = dst + (stripe_file_off(&b->g, i, eo) - off);
+			op->sink.skip = 4; /* the data's length (a blob) */
+			op->sink.len = el;
 		}
-		rc = io_op_encode(&ops[n++], PROTO_OP_OBJ_READ, l, i, &m);
+		rc = io_op_encode(op, PROTO_OP_OBJ_READ, l, i, &m);
 	}
-	if (!rc)
-		rc = io_run(&b, ops, n);
-	for (size_t i = 0; i < n; i++)
-		free(ops[i].req);
-	free(ops);
-	io_batch_fini(&b);
 	return rc;
 }
 
-int io_read(struct client *c, struct cinode *ci, uint64_t off, size_t len,
-	    uint8_t **buf, size_t *got)
+/*
+ * An asynchronous read (io_read_async): the FUSE thread sends its object
+ * requests and goes back to the kernel's queue instead of sleeping until
+ * they are answered; the last reply, on an OST client's loop thread,
+ * answers the kernel (io_ard_end). That saves a sleep and a wake-up of
+ * the FUSE thread per read, which on a small VM cost as much as the rest
+ * of a 4 KiB read, and lets a few FUSE threads keep many reads in flight
+ * (the kernel's read-ahead). The sender holds one count of b.left while
+ * it sends, like a write-behind's; a read one of whose OSTs was lost goes
+ * to the retry thread (io_finish blocks on the MDS and on resends, which
+ * a loop thread must not). c->ard_count counts them for io_wb_stop.
+ */
+struct io_ard {
+	struct io_ard *retry_next; /* c->ard_retry queue; c->wb_mu */
+	struct client *c;
+	struct cinode *ci;	   /* a reference, put at the end */
+	fuse_req_t req;		   /* answered by io_ard_end */
+	uint8_t *dst;		   /* the result: len bytes */
+	size_t len;
+	struct io_batch b;	   /* b.ard = this until the retry thread */
+	struct io_op *ops;	   /* n of them */
+	size_t n;
+};
+
+/* Answer ard's request with rc or its data and free it (any thread, no
+ * lock held). */
+static void io_ard_end(struct io_ard *ard, int rc)
+{
+	struct client *c = ard->c;
+
+	if (rc)
+		fuse_reply_err(ard->req, -rc);
+	else
+		fuse_reply_buf(ard->req, (const char *)ard->dst, ard->len);
+	for (size_t i = 0; i < ard->n; i++)
+		free(ard->ops[i].req);
+	free(ard->ops);
+	free(ard->dst);
+	io_batch_fini(&ard->b);
+	inode_put(c, ard->ci);
+	free(ard);
+	pthread_mutex_lock(&c->wb_mu);
+	c->ard_count--;
+	pthread_cond_broadcast(&c->wb_cond);
+	pthread_mutex_unlock(&c->wb_mu);
+}
+
+/* Every request of ard is answered (any thread, no lock held). */
+static void io_ard_replied(struct io_ard *ard)
+{
+	struct client *c = ard->c;
+	struct io_ard **pp;
+	int lost = 0;
+
+	for (size_t i = 0; i < ard->n; i++)
+		lost |= io_lost(ard->ops[i].status);
+	if (!lost) {
+		io_ard_end(ard, io_status(ard->ops, ard->n));
+		return;
+	}
+	pthread_mutex_lock(&c->wb_mu);
+	ard->retry_next = NULL;
+	for (pp = &c->ard_retry; *pp; pp = &(*pp)->retry_next)
+		;
+	*pp = ard;
+	pthread_cond_broadcast(&c->wb_retry_cond);
+	pthread_mutex_unlock(&c->wb_mu);
+}
+
+/* The end of a read that sent nothing: zeros or nothing past the end. */
+static void io_read_now(fuse_req_t req, struct client *c, struct cinode *ci,
+			size_t len)
+{
+	uint8_t *z = len ? calloc(1, len) : NULL;
+
+	if (len && !z)
+		fuse_reply_err(req, ENOMEM);
+	else
+		fuse_reply_buf(req, (const char *)z, len);
+	free(z);
+	inode_put(c, ci);
+}
+
+_Static_assert(CLIENT_MAX_IO <= PROTO_MAX_IO,
+	       "a FUSE read is one object request per stripe at most");
+
+void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
+		   uint64_t off, size_t len)
 {
 	struct msg_layout *l = NULL;
+	struct io_ard *ard = NULL;
 	uint64_t size;
-	uint8_t *dst = NULL;
-	int rc;
+	int rc, last;
 
-	*buf = NULL;
-	*got = 0;
+	if (len > CLIENT_MAX_IO)
+		len = CLIENT_MAX_IO; /* the kernel asks at most max_read */
 	io_wb_wait(ci, off, len ? len : 1); /* our own writes come first */
 	rc = inode_snapshot(ci, &l, &size);
-	if (rc == -EIO) {
-		/* No layout (no objects): the file reads as zeros. */
+	if (rc == -EIO) { /* no layout (no objects): reads as zeros */
+		free(l);
 		l = NULL;
 		rc = 0;
 	}
 	if (rc)
-		goto out;
+		goto fail;
 	if (off >= size)
-		goto out;
-	if (len > size - off)
+		len = 0;
+	else if (len > size - off)
 		len = (size_t)(size - off);
-	/* Not zeroed: io_read_range writes every byte it covers. */
-	dst = malloc(len ? len : 1);
-	if (!dst) {
-		rc = -ENOMEM;
-		goto out;
+	if (!len || !l || !l->nstripes) {
+		free(l);
+		io_read_now(req, c, ci, len);
+		return;
 	}
-	if (!l || !l->nstripes)
-		memset(dst, 0, len);
-	for (uint64_t done = 0; l && l->nstripes && done < len && !rc;) {
-		uint64_t chunk = len - done;
-
-		if (chunk > PROTO_MAX_IO)
-			chunk = PROTO_MAX_IO;
-		rc = io_read_range(c, l, off + done, chunk, dst + done);
-		done += chunk;
-	}
+	rc = -ENOMEM;
+	ard = calloc(1, sizeof(*ard));
+	if (!ard)
+		goto fail;
+	ard->c = c;
+	ard->ci = ci;
+	ard->req = req;
+	ard->len = len;
+	/* Not zeroed: the requests write every byte. */
+	ard->dst = malloc(len);
+	ard->ops = calloc(l->nstripes, sizeof(*ard->ops));
+	io_batch_init(&ard->b, c);
+	if (!ard->dst || !ard->ops)
+		goto fail_ard;
+	rc = io_read_build(&ard->b, l, off, len, ard->dst, ard->ops, &ard->n);
 	if (rc)
-		goto out;
-	*buf = dst;
-	*got = len;
-	dst = NULL;
-out:
-	free(dst);
+		goto fail_ard;
 	free(l);
-	return rc;
+	pthread_mutex_lock(&c->wb_mu);
+	c->ard_count++;
+	pthread_mutex_unlock(&c->wb_mu);
+	ard->b.ard = ard;
+	ard->b.left = 1; /* the sender's count */
+	for (size_t i = 0; i < ard->n; i++)
+		io_send_one(&ard->b, &ard->ops[i]);
+	pthread_mutex_lock(&ard->b.mu);
+	last = --ard->b.left == 0;
+	pthread_mutex_unlock(&ard->b.mu);
+	if (last)
+		io_ard_replied(ard);
+	return;
+fail_ard:
+	for (size_t i = 0; i < ard->n; i++)
+		free(ard->ops[i].req);
+	free(ard->ops);
+	free(ard->dst);
+	io_batch_fini(&ard->b);
+	free(ard);
+fail:
+	free(l);
+	fuse_reply_err(req, -rc);
+	inode_put(c, ci);
 }
 
 /* The bytes of stripe i in [off, off + len) of buf, in object order: a
@@ -803,19 +916,32 @@ static void io_wb_replied(struct io_wb *wb)
 	pthread_mutex_unlock(&c->wb_mu);
 }
 
-/* Thread: resend the writes whose OST was lost (io_finish), in order. */
+/* Thread: resend the writes, then the reads, whose OST was lost
+ * (io_finish), in order. */
 static void *io_wb_retry_main(void *arg)
 {
 	struct client *c = arg;
 	struct io_wb *wb;
+	struct io_ard *ard;
 
 	pthread_mutex_lock(&c->wb_mu);
 	for (;;) {
-		while (!c->wb_retry && !c->wb_stop)
+		while (!c->wb_retry && !c->ard_retry && !c->wb_stop)
 			pthread_cond_wait(&c->wb_retry_cond, &c->wb_mu);
 		wb = c->wb_retry;
-		if (!wb)
+		ard = wb ? NULL : c->ard_retry;
+		if (!wb && !ard)
 			break;
+		if (ard) {
+			c->ard_retry = ard->retry_next;
+			pthread_mutex_unlock(&c->wb_mu);
+			pthread_mutex_lock(&ard->b.mu);
+			ard->b.ard = NULL; /* resends' replies signal b.cond */
+			pthread_mutex_unlock(&ard->b.mu);
+			io_ard_end(ard, io_finish(&ard->b, ard->ops, ard->n));
+			pthread_mutex_lock(&c->wb_mu);
+			continue;
+		}
 		c->wb_retry = wb->retry_next;
 		pthread_mutex_unlock(&c->wb_mu);
 		pthread_mutex_lock(&wb->b.mu);
@@ -855,7 +981,7 @@ void io_wb_stop(struct client *c)
 	if (!c->wb_thread_started)
 		return;
 	pthread_mutex_lock(&c->wb_mu);
-	while (c->wb_count)
+	while (c->wb_count || c->ard_count)
 		pthread_cond_wait(&c->wb_cond, &c->wb_mu);
 	c->wb_stop = 1;
 	pthread_cond_broadcast(&c->wb_retry_cond);

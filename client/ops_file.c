@@ -230,16 +230,11 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct client *c = client_of(req);
 	struct cinode *ci = inode_get(c, ino);
-	uint8_t *buf = NULL;
-	size_t got = 0;
-	int rc = ci ? io_read(c, ci, (uint64_t)off, size, &buf, &got) : -ENOMEM;
 
-	if (rc)
-		fuse_reply_err(req, -rc);
+	if (!ci)
+		fuse_reply_err(req, ENOMEM);
 	else
-		fuse_reply_buf(req, (const char *)buf, got);
-	free(buf);
-	inode_put(c, ci);
+		io_read_async(c, req, ci, (uint64_t)off, size);
 }
 
 /* Write-behind (io_write) unless the file is O_DIRECT, O_SYNC or
