@@ -99,6 +99,8 @@
  *            24    8 XXH3-64 of bytes 0..23
  */
 #define CHUNK	      OBJSTORE_CHUNK_SIZE
+/* Writes of at least this many bytes start their writeback at once. */
+#define OBJSTORE_WRITEOUT_MIN (256u << 10)
 #define OBJ_HDR_LEN   64
 #define OBJ_ENTRY_LEN 32
 #define OBJ_MAGIC     "GLNTOBJ1"
@@ -1494,6 +1496,28 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
 	return obj_read(os, NULL, fid, stripe_idx, off, len, buf);
 }
 
+/*
+ * Start writing a large write's data slots to disk now, as Lustre's OSTs
+ * write bulk data through: without it, a long sequential write piles up
+ * dirty in the page cache and the writer's final fsync (or close-time
+ * flush, or the kernel's flusher at its own moment) waits for all of it at
+ * once; with it, the disk works while the network brings the next
+ * requests, and an fsync finds little left to do. SYNC_FILE_RANGE_WRITE
+ * only queues the pages for writeback; it does not wait for them, and
+ * durability stays fsync's (objstore_sync), so a failure here is ignored.
+ * Runs on a worker, which may block: this is the one disk call made
+ * outside io_uring, where it would always go to a kernel worker thread
+ * and make the reply wait for that hand-off.
+ */
+static void obj_writeout(const struct obj *o, uint64_t off, uint64_t len)
+{
+	uint64_t first = off / CHUNK * CHUNK;
+
+	(void)sync_file_range(o->dat_fd, (off_t)first,
+			      (off_t)(off + len - first),
+			      SYNC_FILE_RANGE_WRITE);
+}
+
 ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 		       uint32_t stripe_idx, uint64_t off, const void *data,
 		       uint64_t len, unsigned flags)
@@ -1522,6 +1546,8 @@ ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 		rc = obj_modify(os, ring, &o, off, len, data,
 				max_u64(o.size, off + len), enc, UINT64_MAX,
 				NULL);
+	if (rc == 0 && len >= OBJSTORE_WRITEOUT_MIN)
+		obj_writeout(&o, off, len);
 	if (rc < 0 && o.created)
 		obj_discard(os, ring, &o);
 	else
@@ -1667,6 +1693,8 @@ ssize_t objstore_write_chunks(struct objstore *os, struct ring *ring,
 		rc = obj_modify(os, ring, &o, off, span, raw,
 				max_u64(o.size, off + span), enc, UINT64_MAX,
 				hints);
+	if (rc == 0 && span >= OBJSTORE_WRITEOUT_MIN)
+		obj_writeout(&o, off, span);
 	if (rc < 0 && o.created)
 		obj_discard(os, ring, &o);
 	else
