@@ -19,13 +19,9 @@
  * before table: a torn update leaves an entry that does not match its slot
  * and reads as -EIO, never as wrong data; freeing last only leaks blocks.
  *
- * Client-compressed chunks (objstore_write_chunks): every chunk is decoded
- * and checked against the client's checksum of its raw bytes before the
- * lock is taken, then the decoded span goes through obj_modify like any
- * write, with per-chunk hints so that a chunk written whole keeps the
- * client's LZ4 bytes (no second compression) and one the client sent raw
- * is not tried again. objstore_read_chunks verifies stored chunks and
- * hands them out as they are. The OST's data totals (logical and stored
+ * Client-compressed chunks (objstore_write_chunks, objstore_read_chunks)
+ * are in objstore_z.c, which shares this file's internals (and the table
+ * format, described there) through objstore_i.h. The OST's data totals (logical and stored
  * bytes of all chunks) are scanned from the tables at open and kept by
  * obj_modify, truncate and destroy.
  *
@@ -53,7 +49,7 @@
  * Not done: copy-on-write chunk slots (which would turn a torn in-place
  * overwrite into the old data instead of -EIO).
  */
-#include "oss/objstore.h"
+#include "oss/objstore_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -76,136 +72,6 @@
 #include "common/ring.h"
 #include "oss/ost_dir.h"
 #include "proto/codec.h"
-
-/*
- * Table file, little-endian. Entries past the end of the file, and all-zero
- * entries, are holes. Entries never straddle a 4 KiB page (64 + 126 * 32).
- *   header  OFF SIZE MEANING
- *             0    8 magic "GLNTOBJ1"
- *             8    4 format version (1)
- *            12    4 chunk size
- *            16    8 logical size of the object
- *            24    8 fid
- *            32    4 stripe idx
- *            36   20 reserved, zero
- *            56    8 XXH3-64 of bytes 0..55
- *   entry   OFF SIZE MEANING
- *             0    8 XXH3-64 of the stored bytes
- *             8    4 stored_len: bytes in the slot
- *            12    4 data_len: bytes they decode to (the rest of the chunk
- *                    is zeros); raw: == stored_len, lz4: > stored_len
- *            16    4 kind: 0 hole, 1 raw, 2 lz4
- *            20    4 reserved, zero
- *            24    8 XXH3-64 of bytes 0..23
- */
-#define CHUNK	      OBJSTORE_CHUNK_SIZE
-/* Writes of at least this many bytes start their writeback at once. */
-#define OBJSTORE_WRITEOUT_MIN (256u << 10)
-#define OBJ_HDR_LEN   64
-#define OBJ_ENTRY_LEN 32
-#define OBJ_MAGIC     "GLNTOBJ1"
-#define OBJ_VERSION   1
-#define OBJ_LOCKS     256  /* striped object locks */
-#define OBJ_WINDOW    8192 /* entries read at once by getattr */
-#define OBJ_CACHE_MAX 1024 /* open objects kept at most */
-
-_Static_assert(OBJSTORE_FSNAME_MAX == OST_DIR_FSNAME_MAX, "fsname limits");
-
-enum chunk_kind {
-	CHUNK_HOLE = 0,
-	CHUNK_RAW = 1,
-	CHUNK_LZ4 = 2,
-};
-
-/* How obj_modify stores the chunks it rewrites. */
-enum obj_enc {
-	OBJ_ENC_RAW,  /* raw */
-	OBJ_ENC_LZ4,  /* LZ4 when it saves a block */
-	OBJ_ENC_KEEP, /* LZ4 if the chunk was LZ4 before */
-};
-
-enum obj_mode {
-	OBJ_RD,	    /* existing object, read only */
-	OBJ_RW,	    /* existing object, read-write */
-	OBJ_CREATE, /* read-write, created if missing */
-};
-
-struct chunk_entry {
-	uint64_t csum;	     /* XXH3 of the stored bytes */
-	uint32_t stored_len; /* bytes in the slot */
-	uint32_t data_len;   /* bytes they decode to */
-	uint32_t kind;	     /* enum chunk_kind */
-};
-
-/*
- * An object whose files stay open between calls (the fd cache). Fields
- * are guarded by os->cache_mu; the fds are used by the calls that pin it.
- */
-struct obj_handle {
-	struct obj_handle *hnext;	  /* hash chain */
-	struct obj_handle *prev, *next;	  /* LRU, most recent first */
-	uint64_t fid;
-	uint32_t idx;
-	int tab_fd;			  /* both O_RDWR */
-	int dat_fd;
-	unsigned refs;			  /* calls using it */
-	bool sizes_ok;			  /* the three below are current */
-	uint64_t tab_size;		  /* table file size */
-	uint64_t dat_size;		  /* data file size */
-	uint64_t disk;			  /* blocks of both files, bytes */
-};
-
-struct objstore {
-	int dirfd;			      /* backing directory */
-	int objdirfd;			      /* its objects/ */
-	char fsname[OBJSTORE_FSNAME_MAX + 1]; /* for logs */
-	uint32_t ost_idx;		      /* for logs */
-	uint32_t blksize;	      /* allocation unit used for predictions */
-	uint64_t capacity;	      /* configured capacity in bytes */
-	pthread_mutex_t space_lock;   /* guards used and reserved */
-	uint64_t used;		      /* disk bytes of all object files */
-	uint64_t reserved;	      /* predicted growth of running calls */
-	uint64_t data_logical;	      /* data_len of all stored chunks */
-	uint64_t data_stored;	      /* stored_len of all stored chunks */
-	atomic_uint_fast64_t objects; /* object count */
-	atomic_uint_fast64_t csum_errors; /* see objstore_stats */
-	atomic_uint_fast64_t read_ops;
-	atomic_uint_fast64_t read_bytes;
-	atomic_uint_fast64_t write_ops;
-	atomic_uint_fast64_t write_bytes;
-	pthread_rwlock_t locks[OBJ_LOCKS]; /* per-object, striped by hash */
-	pthread_mutex_t cache_mu;	   /* guards the fd cache below */
-	struct obj_handle **cache;	   /* hash table of open objects */
-	size_t cache_buckets;		   /* power of two */
-	struct obj_handle *lru_head;	   /* most recently used */
-	struct obj_handle *lru_tail;	   /* least recently used */
-	size_t cache_count;		   /* handles in the table */
-	size_t cache_max;		   /* bound on cache_count */
-};
-
-/* One object during one call (lives on the caller's stack). */
-struct obj {
-	uint64_t fid;
-	uint32_t idx;
-	char tab_path[OST_DIR_PATH_LEN]; /* relative to objdirfd */
-	char dat_path[OST_DIR_PATH_LEN];
-	char dir_path[4]; /* "XX" */
-	int tab_fd;	  /* -1 when closed */
-	int dat_fd;
-	struct obj_handle *h;	 /* pinned cached handle owning the fds,
-				    or NULL (the fds are this call's) */
-	bool sizes_cached;	 /* h's sizes copied: obj_load skips statx */
-	bool created;		 /* this call created the files */
-	bool have_header;	 /* the table holds a header */
-	uint64_t size;		 /* logical size from the header */
-	uint64_t tab_size;	 /* table file size */
-	uint64_t dat_size;	 /* data file size */
-	uint64_t disk_before;	 /* blocks of both files at load, bytes */
-	uint64_t reserved;	 /* space reserved by this call */
-	uint64_t win_first;	 /* first chunk in win */
-	uint64_t win_count;	 /* entries in win */
-	struct chunk_entry *win; /* loaded entries */
-};
 
 /* --- small helpers --- */
 
@@ -257,7 +123,7 @@ static uint64_t obj_hash(uint64_t fid, uint32_t idx)
 	return checksum_xxh3(key, sizeof(key));
 }
 
-static pthread_rwlock_t *obj_lock(struct objstore *os, uint64_t fid,
+pthread_rwlock_t *obj_lock(struct objstore *os, uint64_t fid,
 				  uint32_t idx)
 {
 	/* High bits: the low ones pick the directory (ost_dir.c). */
@@ -275,16 +141,6 @@ static uint64_t entry_disk(const struct objstore *os,
 	return e->kind == CHUNK_HOLE ? 0 : alloc_len(os, e->stored_len);
 }
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-static uint64_t max_u64(uint64_t a, uint64_t b)
-{
-	return a > b ? a : b;
-}
-
 static bool is_zero(const uint8_t *p, size_t len)
 {
 	static const uint8_t zeros[256];
@@ -300,7 +156,7 @@ static bool is_zero(const uint8_t *p, size_t len)
 	return true;
 }
 
-static void obj_init(struct obj *o, uint64_t fid, uint32_t idx)
+void obj_init(struct obj *o, uint64_t fid, uint32_t idx)
 {
 	memset(o, 0, sizeof(*o));
 	o->fid = fid;
@@ -369,7 +225,7 @@ static int header_decode(struct obj *o, const uint8_t in[OBJ_HDR_LEN])
 	return 0;
 }
 
-static void objstore_count_csum_error(struct objstore *os, const struct obj *o,
+void objstore_count_csum_error(struct objstore *os, const struct obj *o,
 				      uint64_t chunk, const char *what)
 {
 	atomic_fetch_add(&os->csum_errors, 1);
@@ -653,14 +509,14 @@ static void obj_finish(struct objstore *os, struct ring *ring, struct obj *o,
 	o->win = NULL;
 }
 
-static void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
+void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
 		      bool account)
 {
 	obj_finish(os, ring, o, account, true);
 }
 
 /* Undo the creation of an object this call created (after a failure). */
-static void obj_discard(struct objstore *os, struct ring *ring, struct obj *o)
+void obj_discard(struct objstore *os, struct ring *ring, struct obj *o)
 {
 	struct ring_op ops[2];
 
@@ -678,7 +534,7 @@ static void obj_discard(struct objstore *os, struct ring *ring, struct obj *o)
  * reused). A table without a data file is -EIO for readers and repaired
  * (an empty data file) for writers.
  */
-static int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
+int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
 		    enum obj_mode mode)
 {
 	int flags = O_RDWR | O_CLOEXEC; /* a cached handle serves writers */
@@ -774,7 +630,7 @@ static int obj_decode_window(struct objstore *os, struct obj *o,
  * meta also the header and both files' sizes and allocation. A missing or
  * empty table is an empty object (size 0, all holes).
  */
-static int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
+int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		    uint64_t first, uint64_t count, bool meta)
 {
 	uint8_t hdr[OBJ_HDR_LEN];
@@ -867,21 +723,6 @@ static int chunk_decode(struct objstore *os, const struct obj *o, uint64_t c,
 }
 
 /* --- modification: the one path of write, punch and truncate --- */
-
-/*
- * What a client sent for one whole chunk (objstore_write_chunks): the raw
- * content is in the data buffer already; kind says how the client encoded
- * it. LZ4: stored/stored_len/csum (of the stored bytes) can be written as
- * they are. RAW: the client found it incompressible, do not try again.
- */
-struct chunk_hint {
-	uint32_t kind;	       /* CHUNK_HOLE (no hint), CHUNK_RAW, CHUNK_LZ4 */
-	uint32_t raw_len;      /* bytes it stands for, from the chunk start */
-	uint32_t stored_len;   /* LZ4: bytes at stored */
-	const uint8_t *stored; /* LZ4: the compressed bytes (borrowed) */
-	uint64_t csum;	       /* LZ4: XXH3 of the stored bytes */
-	uint64_t raw_csum;     /* XXH3 of the raw content (checked) */
-};
 
 struct chunk_plan {
 	uint64_t c;		/* chunk index */
@@ -997,7 +838,7 @@ static int plan_encode(struct objstore *os, struct chunk_plan *p,
  * or when an old chunk fails its checksum. Keeps the data totals of os up
  * to date for the chunks of the range (the caller accounts dropped ones).
  */
-static int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
+int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		      uint64_t off, uint64_t len, const uint8_t *data,
 		      uint64_t new_size, enum obj_enc enc, uint64_t drop_from,
 		      const struct chunk_hint *hints)
@@ -1260,7 +1101,7 @@ static int obj_sum(struct objstore *os, struct ring *ring, struct obj *o,
 	return 0;
 }
 
-static uint64_t chunk_count(uint64_t off, uint64_t len)
+uint64_t chunk_count(uint64_t off, uint64_t len)
 {
 	return len ? (off + len - 1) / CHUNK - off / CHUNK + 1 : 0;
 }
@@ -1509,7 +1350,7 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
  * outside io_uring, where it would always go to a kernel worker thread
  * and make the reply wait for that hand-off.
  */
-static void obj_writeout(const struct obj *o, uint64_t off, uint64_t len)
+void obj_writeout(const struct obj *o, uint64_t off, uint64_t len)
 {
 	uint64_t first = off / CHUNK * CHUNK;
 
@@ -1559,301 +1400,6 @@ ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 out_unlock:
 	pthread_rwlock_unlock(lock);
 	return rc < 0 ? rc : (ssize_t)len;
-}
-
-/* --- client-compressed chunks --- */
-
-/* Check a client's chunk list (objstore.h's rules): 0 and *span, or
- * -EINVAL. */
-static int zchunks_check(const struct objstore_zchunk *z, size_t n,
-			 uint64_t *span)
-{
-	*span = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct objstore_zchunk *c = &z[i];
-
-		if (c->raw_len == 0 || c->raw_len > CHUNK ||
-		    c->off > OBJSTORE_MAX_OBJECT_SIZE ||
-		    (c->off + c->raw_len - 1) / CHUNK != c->off / CHUNK)
-			return -EINVAL;
-		if (i && c->off != z[i - 1].off + z[i - 1].raw_len)
-			return -EINVAL;
-		switch (c->kind) {
-		case OBJSTORE_Z_ZERO:
-			if (c->stored_len)
-				return -EINVAL;
-			break;
-		case OBJSTORE_Z_RAW:
-			if (c->stored_len != c->raw_len || !c->data)
-				return -EINVAL;
-			break;
-		case OBJSTORE_Z_LZ4:
-			if (c->off % CHUNK || !c->stored_len ||
-			    c->stored_len >= c->raw_len || !c->data)
-				return -EINVAL;
-			break;
-		default:
-			return -EINVAL;
-		}
-		*span += c->raw_len;
-	}
-	return 0;
-}
-
-/*
- * Decode the client's chunks into raw (their span, from z[0].off) and
- * check each against its checksum of the raw bytes; fill hints (one per
- * chunk slot of the span) for the chunks that start at their slot.
- * -EBADMSG (logged) on the first chunk that fails.
- */
-static int zchunks_unpack(struct objstore *os, uint64_t fid, uint32_t idx,
-			  const struct objstore_zchunk *z, size_t n,
-			  uint8_t *raw, struct chunk_hint *hints)
-{
-	uint64_t off0 = z[0].off, c0 = off0 / CHUNK;
-	const char *why = NULL;
-	size_t i;
-
-	for (i = 0; i < n && !why; i++) {
-		const struct objstore_zchunk *c = &z[i];
-		uint8_t *dst = raw + (c->off - off0);
-		struct chunk_hint *h;
-
-		if (c->kind == OBJSTORE_Z_ZERO) {
-			memset(dst, 0, c->raw_len);
-			continue;
-		}
-		if (c->kind == OBJSTORE_Z_RAW)
-			memcpy(dst, c->data, c->raw_len);
-		else if (compress_decode(c->data, c->stored_len, dst,
-					 c->raw_len))
-			why = "does not decode to its length";
-		if (!why && checksum_xxh3(dst, c->raw_len) != c->csum)
-			why = "fails its checksum";
-		if (why || c->off % CHUNK)
-			continue;
-		h = &hints[c->off / CHUNK - c0];
-		h->kind = c->kind == OBJSTORE_Z_LZ4 ? CHUNK_LZ4 : CHUNK_RAW;
-		h->raw_len = c->raw_len;
-		h->raw_csum = c->csum;
-		if (c->kind == OBJSTORE_Z_LZ4) {
-			h->stored = c->data;
-			h->stored_len = c->stored_len;
-			h->csum = checksum_xxh3(c->data, c->stored_len);
-		}
-	}
-	if (!why)
-		return 0;
-	LOG_RATELIMITED(LOG_WARNING, "objstore",
-			"ost=%u fid=%#" PRIx64 " idx=%u: refused a written "
-			"chunk at %" PRIu64 " (%s): nothing stored",
-			os->ost_idx, fid, idx, z[i - 1].off, why);
-	return -EBADMSG;
-}
-
-ssize_t objstore_write_chunks(struct objstore *os, struct ring *ring,
-			      uint64_t fid, uint32_t stripe_idx,
-			      const struct objstore_zchunk *chunks, size_t n,
-			      unsigned flags)
-{
-	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
-	enum obj_enc enc =
-	    (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4 : OBJ_ENC_RAW;
-	struct chunk_hint *hints = NULL;
-	uint8_t *raw = NULL;
-	uint64_t off, span;
-	struct obj o;
-	int rc;
-
-	if ((flags & ~OBJSTORE_WRITE_COMPRESS) || (n && !chunks) ||
-	    zchunks_check(chunks, n, &span) || span > OBJSTORE_MAX_IO)
-		return -EINVAL;
-	if (n == 0)
-		return 0;
-	off = chunks[0].off;
-	if (span > OBJSTORE_MAX_OBJECT_SIZE - off)
-		return -EFBIG;
-	raw = malloc(span);
-	hints = calloc(chunk_count(off, span), sizeof(*hints));
-	if (!raw || !hints) {
-		rc = -ENOMEM;
-		goto out_free;
-	}
-	/* Verified before the lock: nothing is touched for a bad chunk. */
-	rc = zchunks_unpack(os, fid, stripe_idx, chunks, n, raw, hints);
-	if (rc < 0)
-		goto out_free;
-	obj_init(&o, fid, stripe_idx);
-	pthread_rwlock_wrlock(lock);
-	rc = obj_open(os, ring, &o, OBJ_CREATE);
-	if (rc < 0)
-		goto out_unlock;
-	rc = obj_load(os, ring, &o, off / CHUNK, chunk_count(off, span), true);
-	if (rc == 0)
-		rc = obj_modify(os, ring, &o, off, span, raw,
-				max_u64(o.size, off + span), enc, UINT64_MAX,
-				hints);
-	if (rc == 0 && span >= OBJSTORE_WRITEOUT_MIN)
-		obj_writeout(&o, off, span);
-	if (rc < 0 && o.created)
-		obj_discard(os, ring, &o);
-	else
-		obj_close(os, ring, &o, true);
-	if (rc == 0) {
-		atomic_fetch_add(&os->write_ops, 1);
-		atomic_fetch_add(&os->write_bytes, span);
-	}
-out_unlock:
-	pthread_rwlock_unlock(lock);
-out_free:
-	free(hints);
-	free(raw);
-	return rc < 0 ? rc : (ssize_t)span;
-}
-
-/* One chunk to hand out: entry i of o's window, the part [a, b). */
-struct zread_slot {
-	uint64_t a, b;	  /* object bytes wanted of this chunk */
-	size_t rpos;	  /* where its stored bytes were read in buf */
-	bool read;	  /* an op reads it */
-};
-
-/* Append a chunk to the output list; -EINVAL when out of room. */
-static int zread_emit(struct objstore_zchunk *chunks, size_t cap, size_t *n,
-		      uint64_t off, uint64_t end, uint32_t kind)
-{
-	if (end <= off)
-		return 0;
-	if (*n >= cap)
-		return -EINVAL;
-	chunks[(*n)++] = (struct objstore_zchunk){
-		.off = off, .raw_len = (uint32_t)(end - off), .kind = kind };
-	return 0;
-}
-
-ssize_t objstore_read_chunks(struct objstore *os, struct ring *ring,
-			     uint64_t fid, uint32_t stripe_idx, uint64_t off,
-			     uint64_t len, struct objstore_zchunk *chunks,
-			     size_t cap, uint8_t *buf, size_t buf_cap,
-			     size_t *stored_total)
-{
-	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
-	struct zread_slot *slots = NULL;
-	struct ring_op *ops = NULL;
-	uint64_t end, n, i, c0;
-	size_t nops = 0, rpos = 0, wpos = 0, nout = 0;
-	struct obj o;
-	ssize_t rc;
-
-	*stored_total = 0;
-	if (len > OBJSTORE_MAX_IO || cap < OBJSTORE_ZREAD_CHUNKS(len) ||
-	    buf_cap < OBJSTORE_ZREAD_BUF(len))
-		return -EINVAL;
-	if (off >= OBJSTORE_MAX_OBJECT_SIZE)
-		len = 0;
-	else if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
-		len = OBJSTORE_MAX_OBJECT_SIZE - off;
-	obj_init(&o, fid, stripe_idx);
-	pthread_rwlock_rdlock(lock);
-	rc = obj_open(os, ring, &o, OBJ_RD);
-	if (rc < 0)
-		goto out_unlock;
-	c0 = off / CHUNK;
-	rc = obj_load(os, ring, &o, c0, chunk_count(off, len), true);
-	if (rc < 0 || off >= o.size || len == 0)
-		goto out;
-	end = min_u64(off + len, o.size);
-	n = chunk_count(off, end - off);
-	ops = calloc(n, sizeof(*ops));
-	slots = calloc(n, sizeof(*slots));
-	if (!ops || !slots) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	/* Read every stored chunk that holds wanted bytes, whole (its
-	 * checksum covers all of it), back to back into buf. */
-	for (i = 0; i < n; i++) {
-		const struct chunk_entry *e = &o.win[i];
-		struct zread_slot *s = &slots[i];
-		uint64_t cs = (c0 + i) * CHUNK;
-
-		s->a = max_u64(off, cs);
-		s->b = min_u64(end, cs + CHUNK);
-		if (e->kind == CHUNK_HOLE || s->a >= cs + e->data_len)
-			continue;
-		s->read = true;
-		s->rpos = rpos;
-		ring_op_read(&ops[nops++], o.dat_fd, buf + rpos, e->stored_len,
-			     cs);
-		rpos += e->stored_len;
-	}
-	if (nops) {
-		rc = ring_run(ring, ops, nops);
-		if (rc < 0)
-			goto out;
-	}
-	/* Verify, then pack what is handed out to the front of buf. */
-	nops = 0;
-	for (i = 0; i < n; i++) {
-		const struct chunk_entry *e = &o.win[i];
-		struct zread_slot *s = &slots[i];
-		uint64_t cs = (c0 + i) * CHUNK, dend = cs + e->data_len;
-		struct objstore_zchunk *z;
-		uint64_t from;
-		size_t slen;
-
-		if (!s->read) {
-			rc = zread_emit(chunks, cap, &nout, s->a, s->b,
-					OBJSTORE_Z_ZERO);
-			if (rc < 0)
-				goto out;
-			continue;
-		}
-		if (ops[nops].res != (int64_t)e->stored_len ||
-		    checksum_xxh3(buf + s->rpos, e->stored_len) != e->csum) {
-			objstore_count_csum_error(os, &o, c0 + i,
-						  "chunk data");
-			rc = -EIO;
-			goto out;
-		}
-		nops++;
-		if (e->kind == CHUNK_LZ4) {
-			from = s->rpos;
-			slen = e->stored_len;
-			rc = zread_emit(chunks, cap, &nout, cs, dend,
-					OBJSTORE_Z_LZ4);
-		} else {
-			from = s->rpos + (s->a - cs);
-			slen = (size_t)(min_u64(s->b, dend) - s->a);
-			rc = zread_emit(chunks, cap, &nout, s->a,
-					min_u64(s->b, dend), OBJSTORE_Z_RAW);
-		}
-		if (rc < 0)
-			goto out;
-		z = &chunks[nout - 1];
-		z->stored_len = (uint32_t)slen;
-		if (wpos != from)
-			memmove(buf + wpos, buf + from, slen);
-		z->data = buf + wpos;
-		z->csum = slen == e->stored_len ? e->csum
-						: checksum_xxh3(z->data, slen);
-		wpos += slen;
-		rc = zread_emit(chunks, cap, &nout, max_u64(s->a, dend), s->b,
-				OBJSTORE_Z_ZERO);
-		if (rc < 0)
-			goto out;
-	}
-	*stored_total = wpos;
-	rc = (ssize_t)nout;
-	atomic_fetch_add(&os->read_ops, 1);
-	atomic_fetch_add(&os->read_bytes, end - off);
-out:
-	obj_close(os, ring, &o, false);
-out_unlock:
-	pthread_rwlock_unlock(lock);
-	free(slots);
-	free(ops);
-	return rc;
 }
 
 int objstore_truncate(struct objstore *os, struct ring *ring, uint64_t fid,

@@ -1,0 +1,207 @@
+/*
+ * objstore_i.h - what objstore.c shares with objstore_z.c (internal).
+ *
+ * objstore.c has the object format, the open-object cache and the calls on
+ * raw data; objstore_z.c the calls that take and give chunks as the client
+ * compressed them (OBJ_WRITE_Z, OBJ_READ_Z), built on the same object
+ * calls: obj_open/obj_load/obj_modify/obj_close under the object's lock.
+ */
+#ifndef GLINT_OSS_OBJSTORE_I_H
+#define GLINT_OSS_OBJSTORE_I_H
+
+#include "oss/objstore.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/ring.h"
+#include "oss/ost_dir.h"
+
+/*
+ * Table file, little-endian. Entries past the end of the file, and all-zero
+ * entries, are holes. Entries never straddle a 4 KiB page (64 + 126 * 32).
+ *   header  OFF SIZE MEANING
+ *             0    8 magic "GLNTOBJ1"
+ *             8    4 format version (1)
+ *            12    4 chunk size
+ *            16    8 logical size of the object
+ *            24    8 fid
+ *            32    4 stripe idx
+ *            36   20 reserved, zero
+ *            56    8 XXH3-64 of bytes 0..55
+ *   entry   OFF SIZE MEANING
+ *             0    8 XXH3-64 of the stored bytes
+ *             8    4 stored_len: bytes in the slot
+ *            12    4 data_len: bytes they decode to (the rest of the chunk
+ *                    is zeros); raw: == stored_len, lz4: > stored_len
+ *            16    4 kind: 0 hole, 1 raw, 2 lz4
+ *            20    4 reserved, zero
+ *            24    8 XXH3-64 of bytes 0..23
+ */
+#define CHUNK	      OBJSTORE_CHUNK_SIZE
+/* Writes of at least this many bytes start their writeback at once. */
+#define OBJSTORE_WRITEOUT_MIN (256u << 10)
+#define OBJ_HDR_LEN   64
+#define OBJ_ENTRY_LEN 32
+#define OBJ_MAGIC     "GLNTOBJ1"
+#define OBJ_VERSION   1
+#define OBJ_LOCKS     256  /* striped object locks */
+#define OBJ_WINDOW    8192 /* entries read at once by getattr */
+#define OBJ_CACHE_MAX 1024 /* open objects kept at most */
+
+_Static_assert(OBJSTORE_FSNAME_MAX == OST_DIR_FSNAME_MAX, "fsname limits");
+
+enum chunk_kind {
+	CHUNK_HOLE = 0,
+	CHUNK_RAW = 1,
+	CHUNK_LZ4 = 2,
+};
+
+/* How obj_modify stores the chunks it rewrites. */
+enum obj_enc {
+	OBJ_ENC_RAW,  /* raw */
+	OBJ_ENC_LZ4,  /* LZ4 when it saves a block */
+	OBJ_ENC_KEEP, /* LZ4 if the chunk was LZ4 before */
+};
+
+enum obj_mode {
+	OBJ_RD,	    /* existing object, read only */
+	OBJ_RW,	    /* existing object, read-write */
+	OBJ_CREATE, /* read-write, created if missing */
+};
+
+struct chunk_entry {
+	uint64_t csum;	     /* XXH3 of the stored bytes */
+	uint32_t stored_len; /* bytes in the slot */
+	uint32_t data_len;   /* bytes they decode to */
+	uint32_t kind;	     /* enum chunk_kind */
+};
+
+/*
+ * An object whose files stay open between calls (the fd cache). Fields
+ * are guarded by os->cache_mu; the fds are used by the calls that pin it.
+ */
+struct obj_handle {
+	struct obj_handle *hnext;	  /* hash chain */
+	struct obj_handle *prev, *next;	  /* LRU, most recent first */
+	uint64_t fid;
+	uint32_t idx;
+	int tab_fd;			  /* both O_RDWR */
+	int dat_fd;
+	unsigned refs;			  /* calls using it */
+	bool sizes_ok;			  /* the three below are current */
+	uint64_t tab_size;		  /* table file size */
+	uint64_t dat_size;		  /* data file size */
+	uint64_t disk;			  /* blocks of both files, bytes */
+};
+
+struct objstore {
+	int dirfd;			      /* backing directory */
+	int objdirfd;			      /* its objects/ */
+	char fsname[OBJSTORE_FSNAME_MAX + 1]; /* for logs */
+	uint32_t ost_idx;		      /* for logs */
+	uint32_t blksize;	      /* allocation unit used for predictions */
+	uint64_t capacity;	      /* configured capacity in bytes */
+	pthread_mutex_t space_lock;   /* guards used and reserved */
+	uint64_t used;		      /* disk bytes of all object files */
+	uint64_t reserved;	      /* predicted growth of running calls */
+	uint64_t data_logical;	      /* data_len of all stored chunks */
+	uint64_t data_stored;	      /* stored_len of all stored chunks */
+	atomic_uint_fast64_t objects; /* object count */
+	atomic_uint_fast64_t csum_errors; /* see objstore_stats */
+	atomic_uint_fast64_t read_ops;
+	atomic_uint_fast64_t read_bytes;
+	atomic_uint_fast64_t write_ops;
+	atomic_uint_fast64_t write_bytes;
+	pthread_rwlock_t locks[OBJ_LOCKS]; /* per-object, striped by hash */
+	pthread_mutex_t cache_mu;	   /* guards the fd cache below */
+	struct obj_handle **cache;	   /* hash table of open objects */
+	size_t cache_buckets;		   /* power of two */
+	struct obj_handle *lru_head;	   /* most recently used */
+	struct obj_handle *lru_tail;	   /* least recently used */
+	size_t cache_count;		   /* handles in the table */
+	size_t cache_max;		   /* bound on cache_count */
+};
+
+/* One object during one call (lives on the caller's stack). */
+struct obj {
+	uint64_t fid;
+	uint32_t idx;
+	char tab_path[OST_DIR_PATH_LEN]; /* relative to objdirfd */
+	char dat_path[OST_DIR_PATH_LEN];
+	char dir_path[4]; /* "XX" */
+	int tab_fd;	  /* -1 when closed */
+	int dat_fd;
+	struct obj_handle *h;	 /* pinned cached handle owning the fds,
+				    or NULL (the fds are this call's) */
+	bool sizes_cached;	 /* h's sizes copied: obj_load skips statx */
+	bool created;		 /* this call created the files */
+	bool have_header;	 /* the table holds a header */
+	uint64_t size;		 /* logical size from the header */
+	uint64_t tab_size;	 /* table file size */
+	uint64_t dat_size;	 /* data file size */
+	uint64_t disk_before;	 /* blocks of both files at load, bytes */
+	uint64_t reserved;	 /* space reserved by this call */
+	uint64_t win_first;	 /* first chunk in win */
+	uint64_t win_count;	 /* entries in win */
+	struct chunk_entry *win; /* loaded entries */
+};
+
+/*
+ * What a client sent for one whole chunk (objstore_write_chunks): the raw
+ * content is in the data buffer already; kind says how the client encoded
+ * it. LZ4: stored/stored_len/csum (of the stored bytes) can be written as
+ * they are. RAW: the client found it incompressible, do not try again.
+ */
+struct chunk_hint {
+	uint32_t kind;	       /* CHUNK_HOLE (no hint), CHUNK_RAW, CHUNK_LZ4 */
+	uint32_t raw_len;      /* bytes it stands for, from the chunk start */
+	uint32_t stored_len;   /* LZ4: bytes at stored */
+	const uint8_t *stored; /* LZ4: the compressed bytes (borrowed) */
+	uint64_t csum;	       /* LZ4: XXH3 of the stored bytes */
+	uint64_t raw_csum;     /* XXH3 of the raw content (checked) */
+};
+
+static inline uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static inline uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
+/* The striped lock of object (fid, idx). */
+pthread_rwlock_t *obj_lock(struct objstore *os, uint64_t fid, uint32_t idx);
+/* A closed struct obj for (fid, idx). */
+void obj_init(struct obj *o, uint64_t fid, uint32_t idx);
+/* Open the object's files (from the cache when it has them). */
+int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
+	     enum obj_mode mode);
+/* Load the header (meta) and the entries [first, first + count). */
+int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
+	     uint64_t first, uint64_t count, bool meta);
+/* Rewrite [off, off + len) with data (NULL: zeros) in the order
+ * objstore.c's header comment gives; hints (or NULL): one per chunk slot
+ * of the span. */
+int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
+	       uint64_t off, uint64_t len, const uint8_t *data,
+	       uint64_t new_size, enum obj_enc enc, uint64_t drop_from,
+	       const struct chunk_hint *hints);
+/* Done with o: back to the cache or closed; its space accounted. */
+void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
+	       bool account);
+/* Undo a create that failed: remove the files. */
+void obj_discard(struct objstore *os, struct ring *ring, struct obj *o);
+/* Start the writeback of a large write's slots (does not wait). */
+void obj_writeout(const struct obj *o, uint64_t off, uint64_t len);
+/* Count and log a chunk (or table part) that failed its checksum. */
+void objstore_count_csum_error(struct objstore *os, const struct obj *o,
+			       uint64_t chunk, const char *what);
+/* Chunks touched by [off, off + len). */
+uint64_t chunk_count(uint64_t off, uint64_t len);
+
+#endif
