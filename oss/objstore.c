@@ -1359,25 +1359,15 @@ void obj_writeout(const struct obj *o, uint64_t off, uint64_t len)
 			      SYNC_FILE_RANGE_WRITE);
 }
 
-ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
-		       uint32_t stripe_idx, uint64_t off, const void *data,
-		       uint64_t len, unsigned flags)
+int obj_write_span(struct objstore *os, struct ring *ring, uint64_t fid,
+		   uint32_t idx, uint64_t off, uint64_t len, const uint8_t *data,
+		   enum obj_enc enc, const struct chunk_hint *hints)
 {
-	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
-	enum obj_enc enc =
-	    (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4 : OBJ_ENC_RAW;
+	pthread_rwlock_t *lock = obj_lock(os, fid, idx);
 	struct obj o;
 	int rc;
 
-	if (len > OBJSTORE_MAX_IO || (flags & ~OBJSTORE_WRITE_COMPRESS) ||
-	    (len && !data))
-		return -EINVAL;
-	if (off > OBJSTORE_MAX_OBJECT_SIZE ||
-	    len > OBJSTORE_MAX_OBJECT_SIZE - off)
-		return -EFBIG;
-	if (len == 0)
-		return 0;
-	obj_init(&o, fid, stripe_idx);
+	obj_init(&o, fid, idx);
 	pthread_rwlock_wrlock(lock);
 	rc = obj_open(os, ring, &o, OBJ_CREATE);
 	if (rc < 0)
@@ -1386,7 +1376,7 @@ ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 	if (rc == 0)
 		rc = obj_modify(os, ring, &o, off, len, data,
 				max_u64(o.size, off + len), enc, UINT64_MAX,
-				NULL);
+				hints);
 	if (rc == 0 && len >= OBJSTORE_WRITEOUT_MIN)
 		obj_writeout(&o, off, len);
 	if (rc < 0 && o.created)
@@ -1399,6 +1389,27 @@ ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
 	}
 out_unlock:
 	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
+ssize_t objstore_write(struct objstore *os, struct ring *ring, uint64_t fid,
+		       uint32_t stripe_idx, uint64_t off, const void *data,
+		       uint64_t len, unsigned flags)
+{
+	enum obj_enc enc =
+	    (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4 : OBJ_ENC_RAW;
+	int rc;
+
+	if (len > OBJSTORE_MAX_IO || (flags & ~OBJSTORE_WRITE_COMPRESS) ||
+	    (len && !data))
+		return -EINVAL;
+	if (off > OBJSTORE_MAX_OBJECT_SIZE ||
+	    len > OBJSTORE_MAX_OBJECT_SIZE - off)
+		return -EFBIG;
+	if (len == 0)
+		return 0;
+	rc = obj_write_span(os, ring, fid, stripe_idx, off, len, data, enc,
+			    NULL);
 	return rc < 0 ? rc : (ssize_t)len;
 }
 

@@ -198,6 +198,11 @@ void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
 void obj_discard(struct objstore *os, struct ring *ring, struct obj *o);
 /* Start the writeback of a large write's slots (does not wait). */
 void obj_writeout(const struct obj *o, uint64_t off, uint64_t len);
+/* Write [off, off + len) of object (fid, idx) from data under its lock,
+ * creating it if needed; hints as obj_modify's. 0 or -errno. */
+int obj_write_span(struct objstore *os, struct ring *ring, uint64_t fid,
+		   uint32_t idx, uint64_t off, uint64_t len, const uint8_t *data,
+		   enum obj_enc enc, const struct chunk_hint *hints);
 /* Count and log a chunk (or table part) that failed its checksum. */
 void objstore_count_csum_error(struct objstore *os, const struct obj *o,
 			       uint64_t chunk, const char *what);

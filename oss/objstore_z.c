@@ -113,13 +113,11 @@ ssize_t objstore_write_chunks(struct objstore *os, struct ring *ring,
 			      const struct objstore_zchunk *chunks, size_t n,
 			      unsigned flags)
 {
-	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
 	enum obj_enc enc =
 	    (flags & OBJSTORE_WRITE_COMPRESS) ? OBJ_ENC_LZ4 : OBJ_ENC_RAW;
 	struct chunk_hint *hints = NULL;
 	uint8_t *raw = NULL;
 	uint64_t off, span;
-	struct obj o;
 	int rc;
 
 	if ((flags & ~OBJSTORE_WRITE_COMPRESS) || (n && !chunks) ||
@@ -140,28 +138,8 @@ ssize_t objstore_write_chunks(struct objstore *os, struct ring *ring,
 	rc = zchunks_unpack(os, fid, stripe_idx, chunks, n, raw, hints);
 	if (rc < 0)
 		goto out_free;
-	obj_init(&o, fid, stripe_idx);
-	pthread_rwlock_wrlock(lock);
-	rc = obj_open(os, ring, &o, OBJ_CREATE);
-	if (rc < 0)
-		goto out_unlock;
-	rc = obj_load(os, ring, &o, off / CHUNK, chunk_count(off, span), true);
-	if (rc == 0)
-		rc = obj_modify(os, ring, &o, off, span, raw,
-				max_u64(o.size, off + span), enc, UINT64_MAX,
-				hints);
-	if (rc == 0 && span >= OBJSTORE_WRITEOUT_MIN)
-		obj_writeout(&o, off, span);
-	if (rc < 0 && o.created)
-		obj_discard(os, ring, &o);
-	else
-		obj_close(os, ring, &o, true);
-	if (rc == 0) {
-		atomic_fetch_add(&os->write_ops, 1);
-		atomic_fetch_add(&os->write_bytes, span);
-	}
-out_unlock:
-	pthread_rwlock_unlock(lock);
+	rc = obj_write_span(os, ring, fid, stripe_idx, off, span, raw, enc,
+			    hints);
 out_free:
 	free(hints);
 	free(raw);
