@@ -150,6 +150,7 @@ struct client {
 	struct io_wb *wb_retry;	      /* writes whose OST was lost: the
 					 retry thread resends them */
 	unsigned ard_count;	      /* asynchronous reads in flight */
+	uint64_t ard_bytes;	      /* their bytes */
 	struct io_ard *ard_retry;     /* reads whose OST was lost */
 	int wb_stop;		      /* the retry thread should end */
 	int wb_thread_started;

@@ -71,6 +71,11 @@
 #include "common/log.h"
 
 #define IO_REFRESH_INTERVAL_MS 1000
+/* Bytes of asynchronous reads in flight per mount, at most (a reader past
+ * it waits in its FUSE thread): what keeps the client's memory bounded now
+ * that FUSE threads do not wait for their reads. 64 MiB: 16 readers with
+ * the kernel's 4 MiB of read-ahead each. */
+#define IO_READ_MAX_BYTES (64u << 20)
 /* Object bytes per OBJ_WRITE_Z of a pipelined compressed write: four
  * chunks, small enough that compressing one overlaps sending the last. */
 #define IO_ZWRITE_PIECE (4 * PROTO_ZCHUNK_SIZE)
@@ -600,7 +605,8 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
  * (the kernel's read-ahead). The sender holds one count of b.left while
  * it sends, like a write-behind's; a read one of whose OSTs was lost goes
  * to the retry thread (io_finish blocks on the MDS and on resends, which
- * a loop thread must not). c->ard_count counts them for io_wb_stop.
+ * a loop thread must not). c->ard_count counts them for io_wb_stop;
+ * c->ard_bytes keeps them under IO_READ_MAX_BYTES.
  */
 struct io_ard {
 	struct io_ard *retry_next; /* c->ard_retry queue; c->wb_mu */
@@ -619,6 +625,7 @@ struct io_ard {
 static void io_ard_end(struct io_ard *ard, int rc)
 {
 	struct client *c = ard->c;
+	size_t len = ard->len;
 
 	if (rc)
 		fuse_reply_err(ard->req, -rc);
@@ -633,6 +640,7 @@ static void io_ard_end(struct io_ard *ard, int rc)
 	free(ard);
 	pthread_mutex_lock(&c->wb_mu);
 	c->ard_count--;
+	c->ard_bytes -= len;
 	pthread_cond_broadcast(&c->wb_cond);
 	pthread_mutex_unlock(&c->wb_mu);
 }
@@ -723,7 +731,10 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 		goto fail_ard;
 	free(l);
 	pthread_mutex_lock(&c->wb_mu);
+	while (c->ard_count && c->ard_bytes + len > IO_READ_MAX_BYTES)
+		pthread_cond_wait(&c->wb_cond, &c->wb_mu);
 	c->ard_count++;
+	c->ard_bytes += len;
 	pthread_mutex_unlock(&c->wb_mu);
 	ard->b.ard = ard;
 	ard->b.left = 1; /* the sender's count */

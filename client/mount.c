@@ -46,7 +46,8 @@
  * unmapping each (a page fault and a zeroed page per 4 KiB, every time),
  * and gives heap back past MOUNT_TRIM_THRESHOLD per arena. What is kept is
  * bounded by the I/O in flight at the busiest moment (max_threads
- * requests of at most 1 MiB each, a few buffers apiece, plus write-behind:
+ * requests of at most 1 MiB each, a few buffers apiece; reads, which FUSE
+ * threads do not wait for, up to IO_READ_MAX_BYTES (io.c); write-behind:
  * max_dirty_mb of requests kept for resending, and up to as much again
  * queued on the OST connections, which copy what they send). Buffers are
  * allocated by FUSE threads and freed by the OST clients' loop threads;
