@@ -62,6 +62,7 @@ struct client_config {
 	unsigned max_threads; /* -o max_threads= of the session loop */
 	unsigned readahead_kb; /* -o readahead_kb=: the mount's read-ahead */
 	unsigned max_dirty_mb; /* -o max_dirty_mb=: write-behind bound */
+	unsigned max_read_ahead_mb; /* -o max_read_ahead_mb=: reads bound */
 	unsigned max_rpcs_in_flight; /* -o max_rpcs_in_flight=: per OST */
 };
 
@@ -151,6 +152,8 @@ struct client {
 					 retry thread resends them */
 	unsigned ard_count;	      /* asynchronous reads in flight */
 	uint64_t ard_bytes;	      /* their bytes */
+	uint64_t max_read;	      /* bound on ard_bytes (a read alone may
+					 pass it) */
 	struct io_ard *ard_retry;     /* reads whose OST was lost */
 	int wb_stop;		      /* the retry thread should end */
 	int wb_thread_started;

@@ -71,11 +71,6 @@
 #include "common/log.h"
 
 #define IO_REFRESH_INTERVAL_MS 1000
-/* Bytes of asynchronous reads in flight per mount, at most (a reader past
- * it waits in its FUSE thread): what keeps the client's memory bounded now
- * that FUSE threads do not wait for their reads. 64 MiB: 16 readers with
- * the kernel's 4 MiB of read-ahead each. */
-#define IO_READ_MAX_BYTES (64u << 20)
 /* Object bytes per OBJ_WRITE_Z of a pipelined compressed write: four
  * chunks, small enough that compressing one overlaps sending the last. */
 #define IO_ZWRITE_PIECE (4 * PROTO_ZCHUNK_SIZE)
@@ -606,7 +601,9 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
  * it sends, like a write-behind's; a read one of whose OSTs was lost goes
  * to the retry thread (io_finish blocks on the MDS and on resends, which
  * a loop thread must not). c->ard_count counts them for io_wb_stop;
- * c->ard_bytes keeps them under IO_READ_MAX_BYTES.
+ * c->ard_bytes keeps them under -o max_read_ahead_mb (c->max_read; a
+ * reader past it waits in its FUSE thread): what keeps the client's
+ * memory bounded now that FUSE threads do not wait for their reads.
  */
 struct io_ard {
 	struct io_ard *retry_next; /* c->ard_retry queue; c->wb_mu */
@@ -731,7 +728,7 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 		goto fail_ard;
 	free(l);
 	pthread_mutex_lock(&c->wb_mu);
-	while (c->ard_count && c->ard_bytes + len > IO_READ_MAX_BYTES)
+	while (c->ard_count && c->ard_bytes + len > c->max_read)
 		pthread_cond_wait(&c->wb_cond, &c->wb_mu);
 	c->ard_count++;
 	c->ard_bytes += len;
@@ -970,6 +967,7 @@ int io_wb_start(struct client *c)
 	int rc;
 
 	c->max_dirty = (uint64_t)c->cfg->max_dirty_mb << 20;
+	c->max_read = (uint64_t)c->cfg->max_read_ahead_mb << 20;
 	c->max_rpcs = c->cfg->max_rpcs_in_flight;
 	pthread_mutex_init(&c->wb_mu, NULL);
 	pthread_cond_init(&c->wb_cond, NULL);

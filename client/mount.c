@@ -24,6 +24,10 @@
  *                 by up to twice this under a streaming write.
  *   max_rpcs_in_flight=N  write-behind requests in flight per OST
  *                 (default 8, 1..256; Lustre's osc name and default)
+ *   max_read_ahead_mb=N  MiB of reads in flight to the OSTs (the kernel's
+ *                 read-ahead and the readers', which FUSE threads do not
+ *                 wait for), default 64, 1..2048 (Lustre's llite name and
+ *                 default); a read past it waits for replies
  * mount(8)'s own options (_netdev, nofail, auto, noauto, user, users,
  * defaults, comment=, x-*) are dropped; all others (ro, noatime, nosuid,
  * allow_other, ...) go to libfuse and the kernel. The mount always gets
@@ -47,7 +51,7 @@
  * and gives heap back past MOUNT_TRIM_THRESHOLD per arena. What is kept is
  * bounded by the I/O in flight at the busiest moment (max_threads
  * requests of at most 1 MiB each, a few buffers apiece; reads, which FUSE
- * threads do not wait for, up to IO_READ_MAX_BYTES (io.c); write-behind:
+ * threads do not wait for, up to max_read_ahead_mb; write-behind:
  * max_dirty_mb of requests kept for resending, and up to as much again
  * queued on the OST connections, which copy what they send). Buffers are
  * allocated by FUSE threads and freed by the OST clients' loop threads;
@@ -70,6 +74,8 @@
 #define MOUNT_DEFAULT_THREADS 16
 #define MOUNT_DEFAULT_DIRTY_MB 64
 #define MOUNT_MAX_DIRTY_MB     2048
+#define MOUNT_DEFAULT_READ_MB  64
+#define MOUNT_MAX_READ_MB      2048
 #define MOUNT_DEFAULT_RPCS     8
 #define MOUNT_MAX_RPCS	       256
 
@@ -95,6 +101,7 @@ static const struct fuse_opt mount_opts[] = {
 	CLIENT_OPT("max_threads=%u", max_threads, 0),
 	CLIENT_OPT("readahead_kb=%u", readahead_kb, 0),
 	CLIENT_OPT("max_dirty_mb=%u", max_dirty_mb, 0),
+	CLIENT_OPT("max_read_ahead_mb=%u", max_read_ahead_mb, 0),
 	CLIENT_OPT("max_rpcs_in_flight=%u", max_rpcs_in_flight, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
@@ -235,10 +242,12 @@ static void mount_usage(const char *prog, FILE *out)
 		"                        fsync or close\n"
 		"  -o max_rpcs_in_flight=N  of those, requests per OST (default\n"
 		"                        %u, 1..%u)\n"
+		"  -o max_read_ahead_mb=N  MiB of reads in flight (default %u,\n"
+		"                        1..%u)\n"
 		"Other -o options (ro, noatime, nosuid, allow_other, ...) go to FUSE.\n",
 		prog, CLIENT_DEFAULT_TIMEOUT_S, MOUNT_DEFAULT_THREADS,
 		MOUNT_DEFAULT_DIRTY_MB, MOUNT_MAX_DIRTY_MB, MOUNT_DEFAULT_RPCS,
-		MOUNT_MAX_RPCS);
+		MOUNT_MAX_RPCS, MOUNT_DEFAULT_READ_MB, MOUNT_MAX_READ_MB);
 }
 
 /*
@@ -402,6 +411,7 @@ int mount_main(int argc, char **argv)
 			 .max_threads = MOUNT_DEFAULT_THREADS,
 			 .readahead_kb = 4096,
 			 .max_dirty_mb = MOUNT_DEFAULT_DIRTY_MB,
+			 .max_read_ahead_mb = MOUNT_DEFAULT_READ_MB,
 			 .max_rpcs_in_flight = MOUNT_DEFAULT_RPCS },
 	};
 	struct fuse_lowlevel_ops ops;
@@ -453,6 +463,13 @@ int mount_main(int argc, char **argv)
 		fprintf(stderr, "%s: max_dirty_mb=%u: want 1..%u (MiB of writes "
 			"in flight)\n", prog, p.cfg.max_dirty_mb,
 			MOUNT_MAX_DIRTY_MB);
+		goto out_args;
+	}
+	if (!p.cfg.max_read_ahead_mb ||
+	    p.cfg.max_read_ahead_mb > MOUNT_MAX_READ_MB) {
+		fprintf(stderr, "%s: max_read_ahead_mb=%u: want 1..%u (MiB of "
+			"reads in flight)\n", prog, p.cfg.max_read_ahead_mb,
+			MOUNT_MAX_READ_MB);
 		goto out_args;
 	}
 	if (!p.cfg.max_rpcs_in_flight ||

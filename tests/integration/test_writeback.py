@@ -8,8 +8,11 @@ one line of purpose each.
 """
 import errno
 import hashlib
+import mmap
 import os
+import random
 import subprocess
+import threading
 
 import pytest
 
@@ -120,9 +123,11 @@ def test_1b_enospc_in_background_reaches_fsync(bindir, workdir):
 @pytest.mark.parametrize("opt,bad", [
     ("max_dirty_mb", ("0", "2049", "100000000000", "abc", "-1")),
     ("max_rpcs_in_flight", ("0", "257", "x")),
+    ("max_read_ahead_mb", ("0", "2049", "y")),
 ])
 def test_2a_write_behind_bad_values_refused(cluster, workdir, opt, bad):
-    """max_dirty_mb must be 1..2048, max_rpcs_in_flight 1..256: other
+    """max_dirty_mb and max_read_ahead_mb must be 1..2048,
+    max_rpcs_in_flight 1..256: other
     values stop the mount with a message that names the option; nothing
     gets mounted."""
     d = os.path.join(workdir, "bad")
@@ -153,6 +158,41 @@ def test_2b_small_max_dirty_mb_works(cluster, make_mount):
         assert fh.read() == data
     with open(p(other, "d", "f"), "rb") as fh:
         assert fh.read() == data
+
+
+def test_2c_small_max_read_ahead_mb_works(cluster, make_mount):
+    """With max_read_ahead_mb=1 (reads wait for each other beyond 1 MiB in
+    flight), eight threads reading eight 4-stripe files at once, and
+    4 KiB reads at random places, all get the bytes written."""
+    small = make_mount("small", opts=("max_read_ahead_mb=1",))
+    os.mkdir(p(small, "d"))
+    setstripe(small, p(small, "d"), "-c", "4", "-S", "1M")
+    datas = [b"".join(block(i * 8 + k) for k in range(8)) for i in range(8)]
+    for i, d in enumerate(datas):
+        with open(p(small, "d", f"f{i}"), "wb") as fh:
+            fh.write(d)
+    subprocess.run(["sh", "-c", "echo 3 > /proc/sys/vm/drop_caches"], check=False)
+    got = [None] * 8
+
+    def reader(i):
+        with open(p(small, "d", f"f{i}"), "rb") as fh:
+            got[i] = fh.read()
+    ts = [threading.Thread(target=reader, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    assert all(g == d for g, d in zip(got, datas))
+    rnd = random.Random(4)
+    fd = os.open(p(small, "d", "f3"), os.O_RDONLY | os.O_DIRECT)
+    try:
+        buf = mmap.mmap(-1, 4096)
+        for _ in range(200):
+            off = rnd.randrange(0, 8 * MiB // 4096) * 4096
+            assert os.preadv(fd, [buf], off) == 4096
+            assert buf[:] == datas[3][off:off + 4096]
+    finally:
+        os.close(fd)
 
 
 @pytest.mark.parametrize("opts", [(), ("max_dirty_mb=2", "max_rpcs_in_flight=1")])
