@@ -18,7 +18,9 @@
  * With write-behind (io.c) a write counts in size once the OSTs took it;
  * until then its end counts in what the kernel is told (wb_end).
  *
- * Threading: FUSE worker threads call everything; each cinode has a mutex
+ * Threading: FUSE worker threads call everything, except that a read is
+ * answered (and its inode reference dropped) by the OST client's loop
+ * thread that brought its last reply (io.c); each cinode has a mutex
  * for its fields; the table has one for its hash and reference counts.
  * Lock order: table lock, then a cinode's mutex. I/O is never done with
  * either held: callers snapshot what they need (layout, size) first.
