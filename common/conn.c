@@ -2,14 +2,25 @@
  * conn.c - one framed, pipelined TCP connection on a libev loop (conn.h).
  *
  * Read side: conn_drive() runs the state machine of enum conn_state
- * (conn_i.h). Bytes are read into a per-conn buffer (rbuf); the header is
+ * (conn_i.h). Bytes are read into a per-conn buffer (rbuf); a read that
+ * returns less than it asked for drained the socket, so the drive stops
+ * there instead of asking again for an EAGAIN (epoll is level-triggered:
+ * bytes that arrive later wake the loop again); the header is
  * collected into hdr_raw and validated before any payload memory is taken;
  * a payload that already sits whole in rbuf is dispatched in place, anything
  * longer gets a buffer of exactly payload_len (<= FRAME_MAX_PAYLOAD) and big
  * ones are read straight into it. Partial frames survive across reads.
  *
  * Write side: frames wait in a queue and go out with one sendmsg (a writev)
- * per batch when the socket is writable. Backpressure: while more than
+ * per batch. A conn that queues a frame joins its loop's flush list
+ * (struct conn_loopctx), which an ev_prepare watcher empties just before
+ * the loop blocks, as Redis writes its replies before it sleeps: every
+ * frame a loop pass produced goes out in one sendmsg per conn, with no
+ * write watcher (two epoll_ctl calls and a loop pass per frame, which cost
+ * more than the send on a paravirtualised VM). Only a socket that does not
+ * take everything gets the write watcher (EV_WRITE) until it drains. A
+ * frame queued after the flush in the same pass (by a later prepare
+ * watcher) starts the write watcher at once. Backpressure: while more than
  * CONN_WQ_HIGH bytes of replies are queued or CONN_MAX_UNREPLIED requests
  * await their replies, the conn stops reading (CONN_PAUSED) until the queue
  * drains below CONN_WQ_LOW; a peer that never reads cannot grow our memory
@@ -103,6 +114,11 @@ struct conn_loopctx {
 	atomic_int refs;	/* the registry while live, plus each conn */
 	unsigned nopen;		/* open conns on the loop (loop thread) */
 	ev_async wake;		/* started while live */
+	ev_prepare flush_w;	/* flushes flush_head before the loop blocks */
+	ev_check check_w;	/* clears flushed after the loop wakes */
+	struct conn *flush_head; /* conns with frames to send (loop thread;
+				    each holds a ref while listed) */
+	int flushed;		/* flush_w ran in this pass: send at once */
 	pthread_mutex_t mu;	/* guards q_* and dead */
 	struct conn_tsreply *q_head, *q_tail;
 	int dead;		/* torn down: the loop may be gone */
@@ -174,6 +190,65 @@ static void lctx_on_wake(struct ev_loop *loop, ev_async *w, int revents)
 	}
 }
 
+static void conn_flush(struct conn *c);
+
+/* Send what the loop's conns queued (conn_want_flush). A flush may run
+ * handlers (a resumed read) that queue more: loop until nothing is
+ * listed. The caller holds a ref on l: a flush may close the last conn. */
+static void lctx_flush(struct conn_loopctx *l)
+{
+	struct conn *c;
+
+	while ((c = l->flush_head)) {
+		l->flush_head = c->flush_next;
+		c->flush_next = NULL;
+		c->flush_queued = 0;
+		if (c->state != CONN_CLOSED)
+			conn_flush(c);
+		conn_put(c);
+	}
+}
+
+/* Before the loop blocks: flush this pass's frames. */
+static void lctx_on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct conn_loopctx *l = w->data;
+
+	(void)loop;
+	(void)revents;
+	atomic_fetch_add(&l->refs, 1);
+	lctx_flush(l);
+	l->flushed = 1;
+	lctx_put(l);
+}
+
+static void lctx_on_check(struct ev_loop *loop, ev_check *w, int revents)
+{
+	struct conn_loopctx *l = w->data;
+
+	(void)loop;
+	(void)revents;
+	l->flushed = 0;
+}
+
+/* c queued a frame: have it sent before the loop blocks. */
+static void conn_want_flush(struct conn *c)
+{
+	struct conn_loopctx *l = c->lctx;
+
+	if (c->state == CONN_CONNECTING || ev_is_active(&c->wio) ||
+	    c->flush_queued)
+		return; /* the write watcher or the flush list has it */
+	if (l->flushed) { /* after this pass's flush: do not wait for it */
+		ev_io_start(c->loop, &c->wio);
+		return;
+	}
+	conn_get(c);
+	c->flush_queued = 1;
+	c->flush_next = l->flush_head;
+	l->flush_head = c;
+}
+
 /* A conn opens on loop: find or make the loop's context; one ref for it. */
 static struct conn_loopctx *lctx_attach(struct ev_loop *loop)
 {
@@ -193,6 +268,16 @@ static struct conn_loopctx *lctx_attach(struct ev_loop *loop)
 		ev_async_init(&l->wake, lctx_on_wake);
 		l->wake.data = l;
 		ev_async_start(loop, &l->wake);
+		/* The lowest priority, so that it is the last prepare
+		 * watcher (group_commit.c's, which replies, runs before). */
+		ev_prepare_init(&l->flush_w, lctx_on_prepare);
+		l->flush_w.data = l;
+		ev_set_priority(&l->flush_w, EV_MINPRI);
+		ev_prepare_start(loop, &l->flush_w);
+		ev_check_init(&l->check_w, lctx_on_check);
+		l->check_w.data = l;
+		ev_set_priority(&l->check_w, EV_MAXPRI);
+		ev_check_start(loop, &l->check_w);
 		l->next = lctx_registry;
 		lctx_registry = l;
 	}
@@ -228,6 +313,9 @@ static void lctx_conn_closed(struct conn_loopctx *l)
 	l->q_head = l->q_tail = NULL;
 	pthread_mutex_unlock(&l->mu);
 	ev_async_stop(l->loop, &l->wake);
+	ev_prepare_stop(l->loop, &l->flush_w);
+	ev_check_stop(l->loop, &l->check_w);
+	lctx_flush(l); /* every conn listed is closed: just puts */
 	for (; r; r = next) { /* every conn here is closed: replies dropped */
 		next = r->next;
 		lctx_deliver(r);
@@ -532,8 +620,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 	c->wq_bytes += FRAME_HEADER_LEN + len;
 	if (o->is_reply)
 		c->wq_reply_bytes += FRAME_HEADER_LEN + len;
-	if (c->state != CONN_CONNECTING) /* else wio already waits */
-		ev_io_start(c->loop, &c->wio);
+	conn_want_flush(c);
 	return 0;
 }
 
@@ -847,6 +934,7 @@ static int conn_fill(struct conn *c)
 			n = read(c->fd, c->rbuf, CONN_RBUF_SIZE);
 	} while (n < 0 && errno == EINTR);
 	if (n > 0) {
+		c->rx_short = (size_t)n < (direct ? room : CONN_RBUF_SIZE);
 		if (direct)
 			c->pay_got += (size_t)n;
 		else
@@ -951,6 +1039,7 @@ static void conn_drive(struct conn *c)
 
 	conn_get(c);
 	c->in_drive = 1;
+	c->rx_short = 0;
 	while (c->state != CONN_CLOSED) {
 		switch (c->state) {
 		case CONN_CONNECTING: /* conn_on_write() moves us on */
@@ -970,7 +1059,7 @@ static void conn_drive(struct conn *c)
 			}
 			if (c->rpos == c->rend) {
 				if (reads++ == CONN_READS_PER_EVENT ||
-				    conn_fill(c) <= 0)
+				    c->rx_short || conn_fill(c) <= 0)
 					goto out;
 				break;
 			}
@@ -983,7 +1072,7 @@ static void conn_drive(struct conn *c)
 			}
 			if (c->rpos == c->rend) {
 				if (reads++ == CONN_READS_PER_EVENT ||
-				    conn_fill(c) <= 0)
+				    c->rx_short || conn_fill(c) <= 0)
 					goto out;
 				break;
 			}

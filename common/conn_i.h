@@ -53,6 +53,8 @@ struct conn {
 	int got_frame;			/* a whole frame has arrived */
 	int in_drive;			/* conn_drive() is on the stack */
 	int close_status;		/* what pending requests get on close */
+	int rx_short;			/* this drive's last read drained the
+					   socket: do not read again */
 
 	/* Read side: rbuf holds raw bytes; hdr/pay the frame being parsed. */
 	uint8_t *rbuf;			/* CONN_RBUF_SIZE bytes */
@@ -74,6 +76,8 @@ struct conn {
 	struct conn_out *wq_head, *wq_tail; /* frames to send, in order */
 	size_t wq_bytes;		/* unsent bytes in the queue */
 	size_t wq_reply_bytes;		/* of which replies (backpressure) */
+	struct conn *flush_next;	/* the loop's flush list (conn.c) */
+	int flush_queued;		/* on it (holds a ref) */
 
 	/* Requests we sent, by req_id. */
 	struct conn_pending **pend;	/* hash buckets */

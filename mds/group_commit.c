@@ -135,9 +135,10 @@ int group_commit_create(struct ev_loop *loop, struct store *st,
 	gc->tail = &gc->head;
 	ev_prepare_init(&gc->prepare, gc_on_prepare);
 	gc->prepare.data = gc;
-	/* Lowest priority: every other prepare watcher runs before the batch
-	 * (none queue requests today, but that order is the safe one). */
-	ev_set_priority(&gc->prepare, EV_MINPRI);
+	/* Low priority: every other prepare watcher runs before the batch
+	 * (none queue requests today, but that order is the safe one), except
+	 * conn.c's flush (EV_MINPRI), which sends the batch's replies. */
+	ev_set_priority(&gc->prepare, EV_MINPRI + 1);
 	ev_prepare_start(loop, &gc->prepare);
 	ev_unref(loop); /* the watcher alone must not keep the loop running */
 	ev_check_init(&gc->check, gc_on_check);

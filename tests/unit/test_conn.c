@@ -687,6 +687,79 @@ out:
 	ev_loop_destroy(loop);
 }
 
+/*
+ * Frames go out before the loop blocks (conn.c's flush, an ev_prepare
+ * watcher of the lowest priority). A request queued by a prepare watcher
+ * that runs after that flush (one of the same priority started earlier:
+ * libev runs those last) must still go out in the same pass, not sit in
+ * the queue until something else wakes the loop: the guard timer must not
+ * be what brings the reply.
+ */
+struct late {
+	struct conn *c;
+	int armed;
+	int sent;
+	int guard_fired;
+	struct ooo o;
+	struct ooo_req r;
+};
+
+static void late_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct late *l = w->data;
+	uint8_t pay[8];
+
+	(void)loop;
+	(void)revents;
+	if (!l->armed)
+		return;
+	l->armed = 0;
+	le64_store(pay, l->r.v);
+	l->sent = conn_request(l->c, PROTO_OP_PING, pay, 8, 5000, ooo_done,
+			       &l->r) == 0;
+}
+
+static void late_guard(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct late *l = w->data;
+
+	(void)loop;
+	(void)revents;
+	l->guard_fired = 1;
+}
+
+static void test_late_prepare(uint16_t port)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct late l = { 0 };
+	ev_prepare pw;
+	ev_timer guard;
+
+	ev_prepare_init(&pw, late_prepare);
+	pw.data = &l;
+	ev_set_priority(&pw, EV_MINPRI);
+	ev_prepare_start(loop, &pw); /* before the conn's: runs after it */
+	CHECK_EQ(conn_connect(loop, "127.0.0.1", port, 2000, NULL, &l.c), 0);
+	if (!l.c)
+		goto out;
+	ev_timer_init(&guard, late_guard, 5.0, 0.);
+	guard.data = &l;
+	ev_timer_start(loop, &guard);
+	l.r = (struct ooo_req){ .o = &l.o, .idx = 0, .v = PING(MODE_NOW, 7) };
+	l.armed = 1;
+	while (!l.o.n && !l.guard_fired)
+		ev_run(loop, EVRUN_ONCE);
+	CHECK(l.sent);
+	CHECK_EQ(l.o.n, 1);
+	CHECK_EQ(l.o.bad, 0);
+	CHECK_EQ(l.guard_fired, 0);
+	ev_timer_stop(loop, &guard);
+	conn_close(l.c, "test: done");
+out:
+	ev_prepare_stop(loop, &pw);
+	ev_loop_destroy(loop);
+}
+
 /* Each broken input closes its own conn; the rpc_client is unaffected. */
 static void test_bad_input(uint16_t port, struct rpc_client *rc)
 {
@@ -1342,6 +1415,7 @@ int main(void)
 	test_steal(rc);
 	test_sink(rc);
 	test_out_of_order(port);
+	test_late_prepare(port);
 	test_bad_input(port, rc);
 	test_backpressure(port, rc);
 	test_timeout(rc);
