@@ -30,9 +30,12 @@
 #include "proto/msg_fs.h"
 #include "proto/msg_zio.h"
 
-/* Largest OBJ_READ the loop serves itself (a 4 KiB random read costs a
- * whole 64 KiB chunk's read and checksum: that is the size to allow). */
-#define OSS_LOOP_READ_MAX (64u << 10)
+/* Largest OBJ_READ the loop serves itself: a small file read whole (an
+ * ML data loader's 128 KiB samples) or a 4 KiB random read (which costs a
+ * whole 64 KiB chunk's read and checksum), with two copies of at most
+ * 256 KiB (tens of microseconds) holding the loop's other conns back.
+ * Larger reads go to the workers, which run in parallel. */
+#define OSS_LOOP_READ_MAX (256u << 10)
 
 /* conn_user() is nonzero once the peer's HELLO was accepted. */
 static int peer_ready(struct conn *c)
