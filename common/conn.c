@@ -12,7 +12,11 @@
  * ones are read straight into it. Partial frames survive across reads.
  *
  * Write side: frames wait in a queue and go out with one sendmsg (a writev)
- * per batch. A conn that queues a frame joins its loop's flush list
+ * per batch. A frame's payload is copied into it, or taken (a malloc'd
+ * reply), or borrowed (conn_request_borrow: a request whose caller keeps
+ * the buffer until the callback; the frame and its request point at each
+ * other, and pend_unborrow copies what a frame still queued borrows
+ * before the callback runs). A conn that queues a frame joins its loop's flush list
  * (struct conn_loopctx), which an ev_prepare watcher empties just before
  * the loop blocks, as Redis writes its replies before it sleeps: every
  * frame a loop pass produced goes out in one sendmsg per conn, with no
@@ -80,6 +84,7 @@ struct conn_out {
 	const uint8_t *data;	/* payload: owned or inline_data */
 	size_t len;		/* payload bytes */
 	void *owned;		/* malloc'd payload to free, or NULL */
+	struct conn_pending *pend; /* borrowed payload: whose it is, or NULL */
 	size_t sent;		/* bytes of hdr + data already written */
 	int is_reply;		/* counts in wq_reply_bytes */
 	uint8_t inline_data[];	/* copied payload */
@@ -93,6 +98,8 @@ struct conn_pending {
 	conn_reply_fn cb;
 	void *arg;
 	struct conn_sink *sink;	/* borrowed until cb; may be NULL */
+	struct conn_out *out;	/* its frame, queued with the payload
+				   borrowed (conn_request_borrow), or NULL */
 	ev_timer timer;		/* the request's timeout */
 };
 
@@ -133,6 +140,7 @@ static void conn_answered(struct conn *c);
 static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		     int status, uint64_t req_id, const void *payload,
 		     size_t len, void *owned);
+static void conn_out_free(struct conn_out *o);
 
 /* --- socket setup --- */
 
@@ -509,10 +517,39 @@ static struct conn_pending *pend_pop_any(struct conn *c)
 	return NULL;
 }
 
+/*
+ * Before p's callback runs (which lets its caller free the payload): a
+ * frame of p still queued with its payload borrowed gets a copy of it. A
+ * frame is normally sent whole before its reply can come; this is for a
+ * timeout with the socket full, or a peer that answers early. -ENOMEM
+ * when the copy cannot be made: the caller closes the conn.
+ */
+static int pend_unborrow(struct conn_pending *p)
+{
+	struct conn_out *o = p->out;
+	void *copy;
+
+	if (!o)
+		return 0;
+	copy = malloc(o->len ? o->len : 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, o->data, o->len);
+	o->owned = copy;
+	o->data = copy;
+	o->pend = NULL;
+	p->out = NULL;
+	return 0;
+}
+
 static void pend_on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct conn_pending *p = w->data;
 
+	if (pend_unborrow(p)) {
+		conn_close(p->c, "out of memory"); /* completes p */
+		return;
+	}
 	if (p->c->rx_pend == p) { /* its sink is the caller's again */
 		p->c->rx_pend = NULL;
 		p->c->rx_discard = 1;
@@ -543,8 +580,7 @@ void conn_close_status(struct conn *c, const char *reason, int status)
 	c->fd = -1;
 	for (o = c->wq_head; o; o = next) {
 		next = o->next;
-		free(o->owned);
-		free(o);
+		conn_out_free(o);
 	}
 	c->wq_head = c->wq_tail = NULL;
 	c->wq_bytes = 0;
@@ -571,9 +607,24 @@ void conn_close(struct conn *c, const char *reason)
 
 /* --- write side --- */
 
-static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
-		     int status, uint64_t req_id, const void *payload,
-		     size_t len, void *owned)
+/* A frame leaves the queue (sent, or the conn closed). */
+static void conn_out_free(struct conn_out *o)
+{
+	if (o->pend)
+		o->pend->out = NULL;
+	free(o->owned);
+	free(o);
+}
+
+/*
+ * Queue a frame. Its payload is copied, or taken (owned: malloc'd, freed
+ * once sent), or borrowed (borrower: the request whose caller keeps it
+ * valid until its callback; not copied, see pend_unborrow).
+ */
+static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
+			   int status, uint64_t req_id, const void *payload,
+			   size_t len, void *owned,
+			   struct conn_pending *borrower)
 {
 	static const uint8_t empty_error[2]; /* ERROR with an empty reason */
 	struct frame_header h = { .version = FRAME_VERSION, .opcode = opcode,
@@ -593,7 +644,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		payload = empty_error;
 		len = sizeof(empty_error);
 	}
-	o = malloc(sizeof(*o) + (owned ? 0 : len));
+	o = malloc(sizeof(*o) + (owned || borrower ? 0 : len));
 	if (!o) {
 		free(owned);
 		return -ENOMEM;
@@ -601,10 +652,15 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 	o->next = NULL;
 	o->len = len;
 	o->owned = owned;
+	o->pend = NULL;
 	o->sent = 0;
 	o->is_reply = !!(flags & FRAME_F_REPLY);
 	if (owned) {
 		o->data = owned;
+	} else if (borrower && len) {
+		o->data = payload;
+		o->pend = borrower;
+		borrower->out = o;
 	} else {
 		if (len)
 			memcpy(o->inline_data, payload, len);
@@ -622,6 +678,14 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		c->wq_reply_bytes += FRAME_HEADER_LEN + len;
 	conn_want_flush(c);
 	return 0;
+}
+
+static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
+		     int status, uint64_t req_id, const void *payload,
+		     size_t len, void *owned)
+{
+	return conn_send_frame(c, opcode, flags, status, req_id, payload, len,
+			       owned, NULL);
 }
 
 static int conn_can_resume(const struct conn *c)
@@ -689,8 +753,7 @@ static void conn_flush(struct conn *c)
 			c->wq_head = o->next;
 			if (!c->wq_head)
 				c->wq_tail = NULL;
-			free(o->owned);
-			free(o);
+			conn_out_free(o);
 		}
 	}
 	if (c->wq_head)
@@ -755,9 +818,10 @@ int conn_request(struct conn *c, uint16_t opcode, const void *payload,
 				 arg);
 }
 
-int conn_request_sink(struct conn *c, uint16_t opcode, const void *payload,
-		      size_t len, uint32_t timeout_ms, struct conn_sink *sink,
-		      conn_reply_fn cb, void *arg)
+static int conn_request_do(struct conn *c, uint16_t opcode,
+			   const void *payload, size_t len, uint32_t timeout_ms,
+			   struct conn_sink *sink, conn_reply_fn cb, void *arg,
+			   int borrow)
 {
 	struct conn_pending *p;
 	int rc;
@@ -774,7 +838,8 @@ int conn_request_sink(struct conn *c, uint16_t opcode, const void *payload,
 	rc = pend_insert(c, p);
 	if (rc)
 		goto err_free;
-	rc = conn_send(c, opcode, 0, 0, p->req_id, payload, len, NULL);
+	rc = conn_send_frame(c, opcode, 0, 0, p->req_id, payload, len, NULL,
+			     borrow ? p : NULL);
 	if (rc)
 		goto err_remove;
 	c->next_req_id++;
@@ -791,14 +856,37 @@ err_free:
 	return rc;
 }
 
+int conn_request_sink(struct conn *c, uint16_t opcode, const void *payload,
+		      size_t len, uint32_t timeout_ms, struct conn_sink *sink,
+		      conn_reply_fn cb, void *arg)
+{
+	return conn_request_do(c, opcode, payload, len, timeout_ms, sink, cb,
+			       arg, 0);
+}
+
+int conn_request_borrow(struct conn *c, uint16_t opcode, const void *payload,
+			size_t len, uint32_t timeout_ms,
+			struct conn_sink *sink, conn_reply_fn cb, void *arg)
+{
+	return conn_request_do(c, opcode, payload, len, timeout_ms, sink, cb,
+			       arg, 1);
+}
+
 /* --- read side --- */
 
 /* The reply in c->hdr/c->pay completes a pending request. */
 static void conn_complete(struct conn *c)
 {
 	const struct frame_header *h = &c->hdr;
-	struct conn_pending *p = pend_remove(c, h->req_id);
+	struct conn_pending *p = pend_find(c, h->req_id);
 	char why[96];
+
+	if (p && pend_unborrow(p)) {
+		conn_close(c, "out of memory"); /* completes p */
+		return;
+	}
+	if (p)
+		pend_remove(c, h->req_id);
 
 	if (!p) {
 		if (h->req_id && h->req_id < c->next_req_id) {

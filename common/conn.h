@@ -167,6 +167,19 @@ int conn_request_sink(struct conn *c, uint16_t opcode, const void *payload,
 		      conn_reply_fn cb, void *arg);
 
 /*
+ * conn_request_sink without the copy: the payload is sent from the
+ * caller's buffer, which must stay valid and unchanged until cb has run
+ * (the frame checksum is taken when it is queued). A frame still queued
+ * when cb is due (a timeout while the socket is full, a peer that answers
+ * before it has the whole request) gets a copy first. For large requests
+ * whose caller keeps the buffer anyway (the client's writes, kept for
+ * resending until answered).
+ */
+int conn_request_borrow(struct conn *c, uint16_t opcode, const void *payload,
+			size_t len, uint32_t timeout_ms,
+			struct conn_sink *sink, conn_reply_fn cb, void *arg);
+
+/*
  * Inside a request handler (loop thread): take the malloc'd buffer that
  * holds the payload, when the conn allocated one for this frame (a payload
  * larger than what its read buffer had room for), so that a handler that

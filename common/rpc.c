@@ -167,8 +167,10 @@ static void rpc_send(struct rpc_client *rc, struct rpc_req *r)
 		return;
 	}
 	ms = (uint32_t)(left * 1000.0) + 1;
-	err = conn_request_sink(rc->conn, r->opcode, r->payload, r->len, ms,
-				r->sink, rpc_on_reply, r);
+	/* The caller keeps the payload until the call completes (rpc_call
+	 * waits; rpc_call_async's caller until its callback): no copy. */
+	err = conn_request_borrow(rc->conn, r->opcode, r->payload, r->len, ms,
+				  r->sink, rpc_on_reply, r);
 	if (err)
 		rpc_complete(r, err, NULL, 0);
 }

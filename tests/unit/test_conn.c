@@ -1249,6 +1249,120 @@ out:
 	free(buf);
 }
 
+/*
+ * Borrowed request payloads (rpc.c sends with conn_request_borrow): a
+ * frame still queued when its callback is due must have been copied
+ * first, since the caller may reuse the buffer from its callback on. A
+ * raw server with a small receive buffer keeps a 6 MiB request queued on
+ * our side; then either the client's 200 ms timeout fires (early 0), or
+ * the server answers after reading only the header (early 1). The
+ * callback scribbles over the buffer; the server then reads the whole
+ * frame, which must pass its checksum and hold the original bytes.
+ */
+struct borrow_srv {
+	int lfd;
+	pthread_t tid;
+	int early;
+	atomic_int cb_done;	/* the client's callback has scribbled */
+	int got;		/* frame read whole, checksum and bytes ok */
+};
+
+enum { BORROW_LEN = 6 << 20 };
+
+static uint8_t borrow_byte(size_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 12));
+}
+
+static void *borrow_main(void *arg)
+{
+	struct borrow_srv *s = arg;
+	uint8_t hdr[FRAME_HEADER_LEN], rep[FRAME_HEADER_LEN + 8] = { 0 };
+	uint8_t *pay = malloc(BORROW_LEN);
+	struct frame_header h;
+	int fd = accept(s->lfd, NULL, NULL), ok = 1;
+
+	if (fd < 0 || !pay)
+		goto out;
+	if (recv_all(fd, hdr, sizeof(hdr)) ||
+	    frame_decode_header(hdr, &h, NULL) || h.payload_len != BORROW_LEN)
+		goto out;
+	if (s->early) /* answer before reading the request's payload */
+		send_all(fd, rep, mkframe(rep, h.opcode, FRAME_F_REPLY,
+					  h.req_id, rep + FRAME_HEADER_LEN,
+					  8));
+	for (int i = 0; i < 500 && !atomic_load(&s->cb_done); i++)
+		usleep(10000);
+	if (recv_all(fd, pay, BORROW_LEN) || frame_check_payload(&h, pay))
+		goto out;
+	for (size_t i = 0; i < BORROW_LEN && ok; i++)
+		ok = pay[i] == borrow_byte(i);
+	s->got = ok;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(pay);
+	return NULL;
+}
+
+struct borrow_req {
+	struct borrow_srv *s;
+	uint8_t *buf;
+	int status;
+};
+
+static void borrow_done(void *arg, int status, const uint8_t *payload,
+			size_t len)
+{
+	struct borrow_req *r = arg;
+
+	(void)payload;
+	(void)len;
+	r->status = status;
+	memset(r->buf, 0xee, BORROW_LEN); /* the caller's again */
+	atomic_store(&r->s->cb_done, 1);
+}
+
+static void test_borrow(int early)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct borrow_srv s = { .lfd = socket(AF_INET, SOCK_STREAM, 0),
+				.early = early };
+	struct borrow_req r = { .s = &s, .buf = malloc(BORROW_LEN),
+				.status = 1 };
+	struct rpc_client *rc = NULL;
+	int small = 4096;
+
+	CHECK(r.buf != NULL && s.lfd >= 0);
+	if (!r.buf || s.lfd < 0)
+		goto out;
+	for (size_t i = 0; i < BORROW_LEN; i++)
+		r.buf[i] = borrow_byte(i);
+	/* Inherited by the accepted socket: it takes little at a time. */
+	setsockopt(s.lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	CHECK_EQ(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(listen(s.lfd, 1), 0);
+	getsockname(s.lfd, (struct sockaddr *)&sa, &sl);
+	pthread_create(&s.tid, NULL, borrow_main, &s);
+	CHECK_EQ(rpc_client_create("127.0.0.1", ntohs(sa.sin_port), 2000,
+				   NULL, 0, &rc),
+		 0);
+	CHECK_EQ(rpc_call_async(rc, PROTO_OP_PING, r.buf, BORROW_LEN,
+				early ? 5000 : 200, borrow_done, &r),
+		 0);
+	pthread_join(s.tid, NULL);
+	CHECK_EQ(atomic_load(&s.cb_done), 1);
+	CHECK_EQ(r.status, early ? 0 : -ETIMEDOUT);
+	CHECK_EQ(s.got, 1);
+	rpc_client_destroy(rc);
+out:
+	if (s.lfd >= 0)
+		close(s.lfd);
+	free(r.buf);
+}
+
 /* Replies received into the caller's buffer: big ones land there, a
  * small one arrives whole, a sink too small is not used, a timeout
  * leaves it alone. */
@@ -1414,6 +1528,8 @@ int main(void)
 	test_big(rc);
 	test_steal(rc);
 	test_sink(rc);
+	test_borrow(0);
+	test_borrow(1);
 	test_out_of_order(port);
 	test_late_prepare(port);
 	test_bad_input(port, rc);
