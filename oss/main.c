@@ -16,7 +16,12 @@
  * malloc keeps buffers up to OSS_MMAP_THRESHOLD in its heap instead of
  * mmap/munmap for each: every object request allocates and frees up to
  * 4 MiB (a write's data, a read's reply), and a fresh mapping costs a page
- * fault and a zeroed page per 4 KiB touched.
+ * fault and a zeroed page per 4 KiB touched. Buffers are allocated on one
+ * thread (a disk worker, the loop) and freed on another, so malloc gets
+ * OSS_ARENA_MAX arenas instead of glibc's eight per core: with one per
+ * thread, each kept its own cold heap, and four readers' 1 MiB reads
+ * faulted in fresh pages where a shared heap reuses warm ones (OSS CPU per
+ * GiB read, 4 fio jobs, A/B 6 rounds: 1.22-1.63 s -> 0.87-1.05 s).
  */
 #include <errno.h>
 #include <ev.h>
@@ -178,6 +183,7 @@ static int oss_serve(struct oss *o)
 
 #define OSS_MMAP_THRESHOLD (FRAME_MAX_PAYLOAD + (1u << 20))
 #define OSS_TRIM_THRESHOLD (256u << 20) /* heap kept before giving back */
+#define OSS_ARENA_MAX	   2
 
 static void oss_tune(void)
 {
@@ -189,6 +195,7 @@ static void oss_tune(void)
 	}
 	mallopt(M_MMAP_THRESHOLD, OSS_MMAP_THRESHOLD);
 	mallopt(M_TRIM_THRESHOLD, OSS_TRIM_THRESHOLD);
+	mallopt(M_ARENA_MAX, OSS_ARENA_MAX);
 }
 
 int main(int argc, char **argv)
