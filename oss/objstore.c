@@ -1377,8 +1377,10 @@ int obj_write_span(struct objstore *os, struct ring *ring, uint64_t fid,
 		rc = obj_modify(os, ring, &o, off, len, data,
 				max_u64(o.size, off + len), enc, UINT64_MAX,
 				hints);
-	if (rc == 0 && len >= OBJSTORE_WRITEOUT_MIN)
+	if (rc == 0 && len >= OBJSTORE_WRITEOUT_MIN) {
 		obj_writeout(&o, off, len);
+		obj_flusher_note(os->flusher, fid, idx, o.dat_fd, len);
+	}
 	if (rc < 0 && o.created)
 		obj_discard(os, ring, &o);
 	else
@@ -1696,6 +1698,7 @@ void objstore_stats(struct objstore *os, struct objstore_stats *stats)
 	stats->read_bytes = atomic_load(&os->read_bytes);
 	stats->write_ops = atomic_load(&os->write_ops);
 	stats->write_bytes = atomic_load(&os->write_bytes);
+	stats->bg_syncs = obj_flusher_done(os->flusher);
 }
 
 /* --- iterate, open, close --- */
@@ -1814,6 +1817,12 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 			dir, strerror(-rc));
 		goto err;
 	}
+	rc = obj_flusher_start(&os->flusher);
+	if (rc < 0) {
+		log_msg(LOG_ERROR, "objstore", "%s: cannot start a thread: %s",
+			dir, strerror(-rc));
+		goto err;
+	}
 	log_msg(LOG_INFO, "objstore",
 		"%s: fsname=%s ost=%u objects=%" PRIu64 " used=%" PRIu64
 		" capacity=%" PRIu64,
@@ -1832,6 +1841,7 @@ void objstore_close(struct objstore *os)
 
 	if (!os)
 		return;
+	obj_flusher_stop(os->flusher); /* its fds are its own */
 	while (os->lru_head) {
 		struct obj_handle *h = os->lru_head;
 

@@ -127,6 +127,7 @@ struct objstore_stats {
 	uint64_t read_bytes;	  /* bytes they returned */
 	uint64_t write_ops;	  /* successful objstore_write calls */
 	uint64_t write_bytes;	  /* bytes they wrote */
+	uint64_t bg_syncs;	  /* background fdatasyncs (obj_flush.h) */
 };
 
 /*

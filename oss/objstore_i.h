@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "common/ring.h"
+#include "oss/obj_flush.h"
 #include "oss/ost_dir.h"
 
 /*
@@ -115,6 +116,7 @@ struct objstore {
 	atomic_uint_fast64_t read_bytes;
 	atomic_uint_fast64_t write_ops;
 	atomic_uint_fast64_t write_bytes;
+	struct obj_flusher *flusher;	   /* background syncs (obj_flush.h) */
 	pthread_rwlock_t locks[OBJ_LOCKS]; /* per-object, striped by hash */
 	pthread_mutex_t cache_mu;	   /* guards the fd cache below */
 	struct obj_handle **cache;	   /* hash table of open objects */

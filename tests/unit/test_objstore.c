@@ -34,6 +34,7 @@
 #include "common/compress.h"
 #include "common/log.h"
 #include "common/ring.h"
+#include "oss/obj_flush.h"
 #include "oss/ost_dir.h"
 
 static int failures;
@@ -1201,6 +1202,56 @@ static void test_fd_cache(struct ring *r)
 	objstore_close(os);
 }
 
+/*
+ * Background syncs (obj_flush.h): an object streamed to in writes of
+ * OBJSTORE_WRITEOUT_MIN or more gets an fdatasync of its own after
+ * OBJ_FLUSH_BYTES, on a descriptor that is closed after it; small writes
+ * count for nothing.
+ */
+static void test_bg_sync(struct ring *r)
+{
+	enum { BIG = 1 << 20, SMALL = 128 << 10 };
+	struct objstore *os = NULL;
+	struct objstore_stats st;
+	uint8_t *buf = malloc(BIG), back[64];
+	char dir[512];
+	uint64_t off;
+	int fds0, i;
+
+	path_of(dir, sizeof(dir), "ostflush");
+	mkdir(dir, 0755);
+	CHECK(objstore_open(dir, 4 * GiB, &opts0, &os) == 0);
+	if (!os || !buf)
+		goto out;
+	fds0 = count_fds();
+	memset(buf, 0x3c, BIG);
+	for (off = 0; off < OBJ_FLUSH_BYTES + 4 * SMALL; off += SMALL)
+		CHECK(objstore_write(os, r, 0x8001, 0, off, buf, SMALL, 0) ==
+		      SMALL);
+	usleep(300000);
+	objstore_stats(os, &st);
+	CHECK(st.bg_syncs == 0);
+	for (off = 0; off < OBJ_FLUSH_BYTES + 4 * BIG; off += BIG)
+		CHECK(objstore_write(os, r, 0x8002, 0, off, buf, BIG, 0) ==
+		      BIG);
+	for (i = 0; i < 1000; i++) {
+		objstore_stats(os, &st);
+		if (st.bg_syncs)
+			break;
+		usleep(10000);
+	}
+	CHECK(st.bg_syncs == 1);
+	CHECK(objstore_read(os, r, 0x8002, 0, OBJ_FLUSH_BYTES, sizeof(back),
+			    back) == sizeof(back));
+	CHECK(back[0] == 0x3c && back[sizeof(back) - 1] == 0x3c);
+	CHECK(objstore_destroy(os, r, 0x8001, 0) == 0);
+	CHECK(objstore_destroy(os, r, 0x8002, 0) == 0);
+	CHECK(count_fds() == fds0); /* the sync's own descriptor too */
+out:
+	objstore_close(os);
+	free(buf);
+}
+
 int main(void)
 {
 	struct objstore *os = NULL;
@@ -1242,6 +1293,7 @@ int main(void)
 	test_enospc(r);
 	test_reopen(r);
 	test_fd_cache(r);
+	test_bg_sync(r);
 
 	ring_destroy(r);
 	rm_rf(base);
