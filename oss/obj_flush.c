@@ -2,13 +2,11 @@
  * obj_flush.c - background data syncs of objects being streamed to
  * (obj_flush.h says why).
  *
- * Bytes written are counted per object in a small direct-mapped table
- * (OBJ_FLUSH_SLOTS; an object that lands on a slot another one holds takes
- * it over and starts counting anew: a missed background sync only costs
- * time at the final fsync). A count that reaches OBJ_FLUSH_BYTES queues a
- * reopened descriptor of the object's data file (at most OBJ_FLUSH_QUEUE
- * wait; more are dropped), and the flusher thread fdatasyncs each through
- * its own ring, then closes it. The reopen (open of /proc/self/fd/N) runs
+ * Streamed bytes are counted for the whole OST; each OBJ_FLUSH_BYTES
+ * queues a reopened descriptor of the data file the last write went to
+ * (at most OBJ_FLUSH_QUEUE wait; more are dropped: a missed background
+ * sync only costs time at the final fsync), and the flusher thread
+ * fdatasyncs each through its own ring, then closes it. The reopen (open of /proc/self/fd/N) runs
  * in the caller, while its descriptor is certainly the object's.
  */
 #include "oss/obj_flush.h"
@@ -26,20 +24,12 @@
 #include "common/log.h"
 #include "common/ring.h"
 
-#define OBJ_FLUSH_SLOTS 64 /* objects counted at once */
 #define OBJ_FLUSH_QUEUE 16 /* syncs waiting at most */
-
-struct obj_flush_slot {
-	uint64_t fid;
-	uint32_t idx;
-	bool used;
-	uint64_t bytes; /* written since its last queued sync */
-};
 
 struct obj_flusher {
 	pthread_mutex_t mu; /* guards everything below but done */
 	pthread_cond_t cond;
-	struct obj_flush_slot slots[OBJ_FLUSH_SLOTS];
+	uint64_t bytes;	    /* streamed since the last queued sync */
 	int queue[OBJ_FLUSH_QUEUE]; /* reopened data files, FIFO */
 	unsigned qhead, qlen;
 	bool stop;
@@ -138,17 +128,8 @@ void obj_flusher_stop(struct obj_flusher *f)
 	free(f);
 }
 
-static unsigned flush_slot_of(uint64_t fid, uint32_t idx)
+void obj_flusher_note(struct obj_flusher *f, int dat_fd, uint64_t bytes)
 {
-	uint64_t h = (fid ^ ((uint64_t)idx << 40)) * 0x9e3779b97f4a7c15ull;
-
-	return (unsigned)(h >> 58) % OBJ_FLUSH_SLOTS;
-}
-
-void obj_flusher_note(struct obj_flusher *f, uint64_t fid, uint32_t idx,
-		      int dat_fd, uint64_t bytes)
-{
-	struct obj_flush_slot *s;
 	char path[32];
 	bool due;
 	int fd;
@@ -156,14 +137,10 @@ void obj_flusher_note(struct obj_flusher *f, uint64_t fid, uint32_t idx,
 	if (!f)
 		return;
 	pthread_mutex_lock(&f->mu);
-	s = &f->slots[flush_slot_of(fid, idx)];
-	if (!s->used || s->fid != fid || s->idx != idx)
-		*s = (struct obj_flush_slot){ .fid = fid, .idx = idx,
-					      .used = true };
-	s->bytes += bytes;
-	due = s->bytes >= OBJ_FLUSH_BYTES && f->qlen < OBJ_FLUSH_QUEUE;
+	f->bytes += bytes;
+	due = f->bytes >= OBJ_FLUSH_BYTES && f->qlen < OBJ_FLUSH_QUEUE;
 	if (due)
-		s->bytes = 0;
+		f->bytes = 0;
 	pthread_mutex_unlock(&f->mu);
 	if (!due)
 		return;

@@ -7,13 +7,18 @@
  * then pays for all of it at once (measured on this project's test
  * machine: four 200 MiB objects, written and written back, took 0.4-0.6 s
  * to fdatasync; 14-18 ms when each had been fdatasync'd in the background
- * every 32 MiB, with no loss of write speed). So an object that receives
- * streaming writes (each at least OBJSTORE_WRITEOUT_MIN) gets an
- * fdatasync in the background after every OBJ_FLUSH_BYTES, and the
- * client's final fsync (OBJ_SYNC) finds little left to do.
+ * every 32 MiB, with no loss of write speed). So after every
+ * OBJ_FLUSH_BYTES of streaming writes to the OST (each at least
+ * OBJSTORE_WRITEOUT_MIN, to any objects), the object the last one went
+ * to gets an fdatasync in the background: that commits the file system's
+ * journal and flushes the disk's cache for every object written so far
+ * (their data was already sent to the disk by obj_writeout), and the
+ * client's final fsync (OBJ_SYNC) finds little left to do. Counting per
+ * OST, not per object, covers many files written at once (four writers
+ * of 64 MiB over four OSTs put 16 MiB in each object).
  *
  * This is a hint, never a guarantee: OBJ_SYNC still syncs everything, and
- * a note that finds the table or queue full is dropped. The background
+ * a sync that finds the queue full is dropped. The background
  * sync runs on a file descriptor of its own (a reopen of the object's
  * data file, not a dup): Linux reports a writeback error once per open
  * file, and the one the client's OBJ_SYNC asks about must still see it.
@@ -34,12 +39,12 @@ int obj_flusher_start(struct obj_flusher **out);
 void obj_flusher_stop(struct obj_flusher *f);
 
 /*
- * bytes were just written to object (fid, idx), whose data file is open
- * as dat_fd (valid for the duration of the call). Every OBJ_FLUSH_BYTES
- * an fdatasync of it is queued. Thread-safe; never blocks on the disk.
+ * bytes were just written to the object whose data file is open as dat_fd
+ * (valid for the duration of the call). Every OBJ_FLUSH_BYTES (over all
+ * objects) an fdatasync of it is queued. Thread-safe; never blocks on the
+ * disk.
  */
-void obj_flusher_note(struct obj_flusher *f, uint64_t fid, uint32_t idx,
-		      int dat_fd, uint64_t bytes);
+void obj_flusher_note(struct obj_flusher *f, int dat_fd, uint64_t bytes);
 
 /* Background syncs done so far (for stats and tests). */
 uint64_t obj_flusher_done(struct obj_flusher *f);

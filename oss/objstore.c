@@ -1379,7 +1379,7 @@ int obj_write_span(struct objstore *os, struct ring *ring, uint64_t fid,
 				hints);
 	if (rc == 0 && len >= OBJSTORE_WRITEOUT_MIN) {
 		obj_writeout(&o, off, len);
-		obj_flusher_note(os->flusher, fid, idx, o.dat_fd, len);
+		obj_flusher_note(os->flusher, o.dat_fd, len);
 	}
 	if (rc < 0 && o.created)
 		obj_discard(os, ring, &o);

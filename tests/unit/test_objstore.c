@@ -1203,10 +1203,10 @@ static void test_fd_cache(struct ring *r)
 }
 
 /*
- * Background syncs (obj_flush.h): an object streamed to in writes of
- * OBJSTORE_WRITEOUT_MIN or more gets an fdatasync of its own after
- * OBJ_FLUSH_BYTES, on a descriptor that is closed after it; small writes
- * count for nothing.
+ * Background syncs (obj_flush.h): OBJ_FLUSH_BYTES streamed to the OST in
+ * writes of OBJSTORE_WRITEOUT_MIN or more bring an fdatasync, on a
+ * descriptor that is closed after it, also when they go to many objects;
+ * small writes count for nothing.
  */
 static void test_bg_sync(struct ring *r)
 {
@@ -1241,6 +1241,20 @@ static void test_bg_sync(struct ring *r)
 		usleep(10000);
 	}
 	CHECK(st.bg_syncs == 1);
+	/* 8 objects of a quarter of OBJ_FLUSH_BYTES each: two more. */
+	for (i = 0; i < 8; i++)
+		for (off = 0; off < OBJ_FLUSH_BYTES / 4; off += BIG)
+			CHECK(objstore_write(os, r, 0x8100 + i, 0, off, buf,
+					     BIG, 0) == BIG);
+	for (i = 0; i < 1000; i++) {
+		objstore_stats(os, &st);
+		if (st.bg_syncs >= 3)
+			break;
+		usleep(10000);
+	}
+	CHECK(st.bg_syncs == 3);
+	for (i = 0; i < 8; i++)
+		CHECK(objstore_destroy(os, r, 0x8100 + i, 0) == 0);
 	CHECK(objstore_read(os, r, 0x8002, 0, OBJ_FLUSH_BYTES, sizeof(back),
 			    back) == sizeof(back));
 	CHECK(back[0] == 0x3c && back[sizeof(back) - 1] == 0x3c);
