@@ -19,23 +19,16 @@
  * before table: a torn update leaves an entry that does not match its slot
  * and reads as -EIO, never as wrong data; freeing last only leaks blocks.
  *
- * Client-compressed chunks (objstore_write_chunks, objstore_read_chunks)
- * are in objstore_z.c, which shares this file's internals (and the table
- * format, described there) through objstore_i.h. The OST's data totals (logical and stored
- * bytes of all chunks) are scanned from the tables at open and kept by
- * obj_modify, truncate and destroy.
- *
- *
- * Open objects are cached (struct obj_handle): an LRU of at most
- * os->cache_max objects whose two files stay open (read-write) between
- * calls, with their last known file sizes and disk use, so that a call on
- * a cached object opens nothing and needs no statx to begin; the header
- * and the entries a call uses are still read and verified every time. A
- * handle is used only under its object's lock and pinned (refs) while a
- * call runs; eviction closes only unpinned ones, destroy drops the
- * object's handle before unlinking. cache_mu guards the table, the LRU,
- * refs and the cached sizes; lock order: object lock, then cache_mu. The
- * bound follows RLIMIT_NOFILE (at most a quarter of it for cached fds).
+ * Elsewhere, sharing this file's internals and the table format (both in
+ * objstore_i.h): client-compressed chunks (objstore_write_chunks,
+ * objstore_read_chunks) in objstore_z.c; the open-object fd cache, which
+ * obj_open and obj_close go through, in obj_cache.c (a call on a cached
+ * object opens nothing and needs no statx to begin; lock order: object
+ * lock, then the cache's cache_mu); the calls on the store as a whole
+ * (objstore_open, objstore_close, objstore_iterate, objstore_statfs,
+ * objstore_stats) in objstore_open.c. The OST's data totals (logical and
+ * stored bytes of all chunks) are scanned from the tables at open and kept
+ * by obj_modify, truncate and destroy.
  *
  * Reads on an event loop (objstore_read_nowait): the same read path with
  * no ring (ring == NULL inside this file), taken only when nothing can
@@ -57,12 +50,9 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -114,7 +104,7 @@ static int obj_run(struct ring *ring, struct ring_op *ops, size_t n)
 	return ring ? ring_run(ring, ops, n) : obj_run_nowait(ops, n);
 }
 
-static uint64_t obj_hash(uint64_t fid, uint32_t idx)
+uint64_t obj_hash(uint64_t fid, uint32_t idx)
 {
 	uint8_t key[12];
 
@@ -181,7 +171,7 @@ static void entry_encode(const struct chunk_entry *e,
 	le64_store(out + 24, checksum_xxh3(out, 24));
 }
 
-static int entry_decode(const uint8_t in[OBJ_ENTRY_LEN], struct chunk_entry *e)
+int entry_decode(const uint8_t in[OBJ_ENTRY_LEN], struct chunk_entry *e)
 {
 	memset(e, 0, sizeof(*e));
 	if (is_zero(in, OBJ_ENTRY_LEN))
@@ -213,7 +203,7 @@ static void header_encode(const struct obj *o, uint8_t out[OBJ_HDR_LEN])
 	le64_store(out + 56, checksum_xxh3(out, 56));
 }
 
-static int header_decode(struct obj *o, const uint8_t in[OBJ_HDR_LEN])
+int header_decode(struct obj *o, const uint8_t in[OBJ_HDR_LEN])
 {
 	if (memcmp(in, OBJ_MAGIC, 8) ||
 	    le64_load(in + 56) != checksum_xxh3(in, 56) ||
@@ -286,179 +276,6 @@ static void objstore_add_data(struct objstore *os, int64_t logical,
 	pthread_mutex_unlock(&os->space_lock);
 }
 
-/* --- the fd cache --- */
-
-static struct obj_handle **cache_slot(struct objstore *os, uint64_t fid,
-				      uint32_t idx)
-{
-	struct obj_handle **pp =
-	    &os->cache[obj_hash(fid, idx) & (os->cache_buckets - 1)];
-
-	while (*pp && ((*pp)->fid != fid || (*pp)->idx != idx))
-		pp = &(*pp)->hnext;
-	return pp;
-}
-
-static void lru_unlink(struct objstore *os, struct obj_handle *h)
-{
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		os->lru_head = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	else
-		os->lru_tail = h->prev;
-	h->prev = h->next = NULL;
-}
-
-static void lru_push(struct objstore *os, struct obj_handle *h)
-{
-	h->prev = NULL;
-	h->next = os->lru_head;
-	if (os->lru_head)
-		os->lru_head->prev = h;
-	else
-		os->lru_tail = h;
-	os->lru_head = h;
-}
-
-/* Remove h from the table and the LRU (cache_mu held). */
-static void cache_remove(struct objstore *os, struct obj_handle *h)
-{
-	struct obj_handle **pp = cache_slot(os, h->fid, h->idx);
-
-	if (*pp == h)
-		*pp = h->hnext;
-	lru_unlink(os, h);
-	os->cache_count--;
-}
-
-/* Close h's files (plain close: no I/O to wait for) and free it. */
-static void handle_free(struct obj_handle *h)
-{
-	if (!h)
-		return;
-	close(h->tab_fd);
-	close(h->dat_fd);
-	free(h);
-}
-
-/* Pin o's cached handle, if any: o takes its fds and sizes. */
-static bool cache_get(struct objstore *os, struct obj *o)
-{
-	struct obj_handle *h;
-
-	if (!os->cache_max)
-		return false;
-	pthread_mutex_lock(&os->cache_mu);
-	h = *cache_slot(os, o->fid, o->idx);
-	if (h) {
-		h->refs++;
-		lru_unlink(os, h);
-		lru_push(os, h);
-		o->h = h;
-		o->tab_fd = h->tab_fd;
-		o->dat_fd = h->dat_fd;
-		o->sizes_cached = h->sizes_ok;
-		o->tab_size = h->tab_size;
-		o->dat_size = h->dat_size;
-		o->disk_before = h->disk;
-	}
-	pthread_mutex_unlock(&os->cache_mu);
-	return h != NULL;
-}
-
-/*
- * Unpin o's handle, or make o's open files a cached handle. With sizes_ok,
- * tab_size, dat_size and disk are o's current ones. Returns true when o's
- * fds now belong to the cache (do not close them), false when the caller
- * must close them (no room: every cached handle is pinned).
- */
-static bool cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
-		      uint64_t disk)
-{
-	struct obj_handle *h = o->h, *victim = NULL, **pp;
-	struct obj_handle *fresh = NULL;
-
-	if (!h && (!os->cache_max || o->tab_fd < 0 || o->dat_fd < 0))
-		return false;
-	if (!h) {
-		fresh = calloc(1, sizeof(*fresh));
-		if (!fresh)
-			return false;
-	}
-	pthread_mutex_lock(&os->cache_mu);
-	if (!h) {
-		pp = cache_slot(os, o->fid, o->idx);
-		if (*pp) {
-			/* Another reader cached it meanwhile: keep that one. */
-			pthread_mutex_unlock(&os->cache_mu);
-			free(fresh);
-			return false;
-		}
-		if (os->cache_count >= os->cache_max) {
-			for (victim = os->lru_tail; victim && victim->refs;
-			     victim = victim->prev)
-				;
-			if (!victim) {
-				pthread_mutex_unlock(&os->cache_mu);
-				free(fresh);
-				return false;
-			}
-			cache_remove(os, victim);
-			pp = cache_slot(os, o->fid, o->idx);
-		}
-		h = fresh;
-		h->fid = o->fid;
-		h->idx = o->idx;
-		h->tab_fd = o->tab_fd;
-		h->dat_fd = o->dat_fd;
-		h->refs = 1;
-		*pp = h;
-		lru_push(os, h);
-		os->cache_count++;
-	}
-	h->sizes_ok = sizes_ok;
-	if (sizes_ok) {
-		h->tab_size = o->tab_size;
-		h->dat_size = o->dat_size;
-		h->disk = disk;
-	}
-	h->refs--;
-	pthread_mutex_unlock(&os->cache_mu);
-	handle_free(victim);
-	o->h = NULL;
-	return true;
-}
-
-/* Drop the cached handle of (fid, idx), closing its files. The caller
- * holds the object's lock for writing, so no call has it pinned. */
-static void cache_drop(struct objstore *os, uint64_t fid, uint32_t idx)
-{
-	struct obj_handle *h;
-
-	if (!os->cache_max)
-		return;
-	pthread_mutex_lock(&os->cache_mu);
-	h = *cache_slot(os, fid, idx);
-	if (h)
-		cache_remove(os, h);
-	pthread_mutex_unlock(&os->cache_mu);
-	handle_free(h);
-}
-
-/* How many objects to keep open: a quarter of the fd limit, two each. */
-static size_t cache_bound(void)
-{
-	struct rlimit rl;
-	uint64_t n = OBJ_CACHE_MAX;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		n = min_u64(n, rl.rlim_cur / 8);
-	return (size_t)n;
-}
-
 /* --- object open/load/close --- */
 
 /*
@@ -495,7 +312,8 @@ static void obj_finish(struct objstore *os, struct ring *ring, struct obj *o,
 		}
 		n = 0;
 	}
-	if (!(cache || o->h) || !cache_put(os, o, sizes_ok, o->disk_before)) {
+	if (!(cache || o->h) ||
+	    !obj_cache_put(os, o, sizes_ok, o->disk_before)) {
 		if (o->tab_fd >= 0)
 			ring_op_close(&ops[n++], o->tab_fd);
 		if (o->dat_fd >= 0)
@@ -541,7 +359,7 @@ int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
 	struct ring_op ops[2];
 	int rc;
 
-	if (cache_get(os, o))
+	if (obj_cache_get(os, o))
 		return 0;
 	if (!ring)
 		return -EAGAIN; /* objstore_read_nowait: not in the cache */
@@ -1517,7 +1335,7 @@ int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
 	 * kernel workers, two thread switches each for a failed lookup. */
 	if (fstatat(os->objdirfd, o.tab_path, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    errno == ENOENT) {
-		cache_drop(os, fid, stripe_idx);
+		obj_cache_drop(os, fid, stripe_idx);
 		rc = -ENOENT;
 		goto out;
 	}
@@ -1530,7 +1348,7 @@ int objstore_destroy(struct objstore *os, struct ring *ring, uint64_t fid,
 			dl = ds = 0;
 		obj_close(os, ring, &o, false);
 	}
-	cache_drop(os, fid, stripe_idx);
+	obj_cache_drop(os, fid, stripe_idx);
 	ring_op_statx(&ops[0], os->objdirfd, o.tab_path, 0, STATX_BLOCKS,
 		      &stx[0]);
 	ring_op_statx(&ops[1], os->objdirfd, o.dat_path, 0, STATX_BLOCKS,
@@ -1667,195 +1485,4 @@ int objstore_size(struct objstore *os, struct ring *ring, uint64_t fid,
 out_unlock:
 	pthread_rwlock_unlock(lock);
 	return rc;
-}
-
-void objstore_statfs(struct objstore *os, struct objstore_statfs *st)
-{
-	struct statvfs vfs;
-	uint64_t fs_avail;
-
-	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&os->space_lock);
-	st->capacity_bytes = os->capacity;
-	st->used_bytes = os->used;
-	st->data_logical_bytes = os->data_logical;
-	st->data_stored_bytes = os->data_stored;
-	pthread_mutex_unlock(&os->space_lock);
-	st->avail_bytes = st->used_bytes < st->capacity_bytes
-			      ? st->capacity_bytes - st->used_bytes
-			      : 0;
-	if (fstatvfs(os->dirfd, &vfs) == 0) {
-		fs_avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
-		st->avail_bytes = min_u64(st->avail_bytes, fs_avail);
-	}
-	st->objects = atomic_load(&os->objects);
-}
-
-void objstore_stats(struct objstore *os, struct objstore_stats *stats)
-{
-	stats->checksum_errors = atomic_load(&os->csum_errors);
-	stats->read_ops = atomic_load(&os->read_ops);
-	stats->read_bytes = atomic_load(&os->read_bytes);
-	stats->write_ops = atomic_load(&os->write_ops);
-	stats->write_bytes = atomic_load(&os->write_bytes);
-	stats->bg_syncs = obj_flusher_done(os->flusher);
-}
-
-/* --- iterate, open, close --- */
-
-/*
- * objstore_open's walk: add one object's chunks to the data totals, with
- * plain syscalls (no ring yet). A table that cannot be read or decoded is
- * skipped: reads of that object report it as -EIO.
- */
-static int objstore_scan_one(uint64_t fid, uint32_t idx, void *arg)
-{
-	struct objstore *os = arg;
-	uint8_t hdr[OBJ_HDR_LEN], *raw = NULL;
-	uint64_t nchunks, first, logical = 0, stored = 0;
-	struct chunk_entry e;
-	struct obj o;
-	ssize_t got;
-	int fd;
-
-	obj_init(&o, fid, idx);
-	fd = openat(os->objdirfd, o.tab_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	if (pread(fd, hdr, OBJ_HDR_LEN, 0) != OBJ_HDR_LEN ||
-	    header_decode(&o, hdr) < 0)
-		goto out;
-	raw = malloc(OBJ_WINDOW * OBJ_ENTRY_LEN);
-	if (!raw)
-		goto out;
-	nchunks = (o.size + CHUNK - 1) / CHUNK;
-	for (first = 0; first < nchunks; first += OBJ_WINDOW) {
-		uint64_t n = min_u64(OBJ_WINDOW, nchunks - first);
-
-		got = pread(fd, raw, n * OBJ_ENTRY_LEN,
-			    (off_t)(OBJ_HDR_LEN + first * OBJ_ENTRY_LEN));
-		if (got <= 0)
-			break;
-		for (uint64_t i = 0; (i + 1) * OBJ_ENTRY_LEN <= (uint64_t)got;
-		     i++) {
-			if (entry_decode(raw + i * OBJ_ENTRY_LEN, &e) < 0)
-				goto out;
-			if (e.kind == CHUNK_HOLE)
-				continue;
-			logical += e.data_len;
-			stored += e.stored_len;
-		}
-	}
-	os->data_logical += logical;
-	os->data_stored += stored;
-out:
-	free(raw);
-	close(fd);
-	return 0;
-}
-
-int objstore_iterate(struct objstore *os, objstore_iter_fn fn, void *arg)
-{
-	return ost_dir_walk(os->objdirfd, fn, arg, NULL, NULL);
-}
-
-int objstore_open(const char *dir, uint64_t capacity_bytes,
-		  const struct objstore_options *opts, struct objstore **out)
-{
-	struct ost_dir_id id;
-	struct objstore *os;
-	uint64_t count = 0;
-	int rc;
-	int i;
-
-	*out = NULL;
-	if (!dir || !opts || !ost_dir_fsname_ok(opts->fsname) ||
-	    capacity_bytes == 0) {
-		log_msg(LOG_ERROR, "objstore",
-			"bad options: need a directory, an fsname of 1..%d "
-			"printable characters without '/', a capacity > 0",
-			OBJSTORE_FSNAME_MAX);
-		return -EINVAL;
-	}
-	os = calloc(1, sizeof(*os));
-	if (!os)
-		return -ENOMEM;
-	os->dirfd = -1;
-	os->objdirfd = -1;
-	snprintf(os->fsname, sizeof(os->fsname), "%s", opts->fsname);
-	os->ost_idx = opts->ost_idx;
-	os->capacity = capacity_bytes;
-	pthread_mutex_init(&os->space_lock, NULL);
-	for (i = 0; i < OBJ_LOCKS; i++)
-		pthread_rwlock_init(&os->locks[i], NULL);
-	pthread_mutex_init(&os->cache_mu, NULL);
-	os->cache_max = cache_bound();
-	for (os->cache_buckets = 16; os->cache_buckets < os->cache_max;)
-		os->cache_buckets *= 2;
-	os->cache = calloc(os->cache_buckets, sizeof(*os->cache));
-	if (!os->cache) {
-		rc = -ENOMEM;
-		goto err;
-	}
-
-	id.fsname = os->fsname;
-	id.ost_idx = os->ost_idx;
-	id.chunk_size = CHUNK;
-	rc = ost_dir_open(dir, &id, &os->dirfd, &os->objdirfd, &os->blksize);
-	if (rc < 0)
-		goto err; /* logged by ost_dir_open */
-	rc = ost_dir_walk(os->objdirfd, NULL, NULL, &os->used, &count);
-	if (rc < 0) {
-		log_msg(LOG_ERROR, "objstore", "%s: cannot scan objects: %s",
-			dir, strerror(-rc));
-		goto err;
-	}
-	atomic_store(&os->objects, count);
-	rc = ost_dir_walk(os->objdirfd, objstore_scan_one, os, NULL, NULL);
-	if (rc < 0) {
-		log_msg(LOG_ERROR, "objstore", "%s: cannot scan objects: %s",
-			dir, strerror(-rc));
-		goto err;
-	}
-	rc = obj_flusher_start(&os->flusher);
-	if (rc < 0) {
-		log_msg(LOG_ERROR, "objstore", "%s: cannot start a thread: %s",
-			dir, strerror(-rc));
-		goto err;
-	}
-	log_msg(LOG_INFO, "objstore",
-		"%s: fsname=%s ost=%u objects=%" PRIu64 " used=%" PRIu64
-		" capacity=%" PRIu64,
-		dir, os->fsname, os->ost_idx, count, os->used, os->capacity);
-	*out = os;
-	return 0;
-
-err:
-	objstore_close(os);
-	return rc;
-}
-
-void objstore_close(struct objstore *os)
-{
-	int i;
-
-	if (!os)
-		return;
-	obj_flusher_stop(os->flusher); /* its fds are its own */
-	while (os->lru_head) {
-		struct obj_handle *h = os->lru_head;
-
-		cache_remove(os, h);
-		handle_free(h);
-	}
-	free(os->cache);
-	pthread_mutex_destroy(&os->cache_mu);
-	if (os->objdirfd >= 0)
-		close(os->objdirfd);
-	if (os->dirfd >= 0)
-		close(os->dirfd);
-	for (i = 0; i < OBJ_LOCKS; i++)
-		pthread_rwlock_destroy(&os->locks[i]);
-	pthread_mutex_destroy(&os->space_lock);
-	free(os);
 }

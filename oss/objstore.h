@@ -250,7 +250,7 @@ int objstore_getattr(struct objstore *os, struct ring *ring, uint64_t fid,
 		     uint32_t stripe_idx, struct objstore_attr *attr);
 
 /* The object's logical size: one read of its table header when the
- * object is in the fd cache (objstore.c). -ENOENT, -EIO, -errno. */
+ * object is in the fd cache (obj_cache.c). -ENOENT, -EIO, -errno. */
 int objstore_size(struct objstore *os, struct ring *ring, uint64_t fid,
 		  uint32_t stripe_idx, uint64_t *size);
 

@@ -1,10 +1,12 @@
 /*
- * objstore_i.h - what objstore.c shares with objstore_z.c (internal).
+ * objstore_i.h - what the object store's files share (internal).
  *
- * objstore.c has the object format, the open-object cache and the calls on
- * raw data; objstore_z.c the calls that take and give chunks as the client
- * compressed them (OBJ_WRITE_Z, OBJ_READ_Z), built on the same object
- * calls: obj_open/obj_load/obj_modify/obj_close under the object's lock.
+ * objstore.c has the object format and the calls on raw data; objstore_z.c
+ * the calls that take and give chunks as the client compressed them
+ * (OBJ_WRITE_Z, OBJ_READ_Z), built on the same object calls:
+ * obj_open/obj_load/obj_modify/obj_close under the object's lock.
+ * obj_cache.c keeps the open-object fd cache those calls go through;
+ * objstore_open.c opens, closes and walks the store.
  */
 #ifndef GLINT_OSS_OBJSTORE_I_H
 #define GLINT_OSS_OBJSTORE_I_H
@@ -81,8 +83,9 @@ struct chunk_entry {
 };
 
 /*
- * An object whose files stay open between calls (the fd cache). Fields
- * are guarded by os->cache_mu; the fds are used by the calls that pin it.
+ * An object whose files stay open between calls (the fd cache,
+ * obj_cache.c). Fields are guarded by os->cache_mu; the fds are used by
+ * the calls that pin it.
  */
 struct obj_handle {
 	struct obj_handle *hnext;	  /* hash chain */
@@ -176,6 +179,8 @@ static inline uint64_t max_u64(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* XXH3 of (fid, idx): picks its striped lock and its fd cache bucket. */
+uint64_t obj_hash(uint64_t fid, uint32_t idx);
 /* The striped lock of object (fid, idx). */
 pthread_rwlock_t *obj_lock(struct objstore *os, uint64_t fid, uint32_t idx);
 /* A closed struct obj for (fid, idx). */
@@ -210,5 +215,27 @@ void objstore_count_csum_error(struct objstore *os, const struct obj *o,
 			       uint64_t chunk, const char *what);
 /* Chunks touched by [off, off + len). */
 uint64_t chunk_count(uint64_t off, uint64_t len);
+/* Decode one table entry into e (all zeros: a hole). 0 or -EIO. */
+int entry_decode(const uint8_t in[OBJ_ENTRY_LEN], struct chunk_entry *e);
+/* Check o's table header (magic, checksum, version, chunk size, fid, idx)
+ * and take its size into o->size. 0 or -EIO. */
+int header_decode(struct obj *o, const uint8_t in[OBJ_HDR_LEN]);
+
+/* The fd cache (obj_cache.c). Lock order: object lock, then cache_mu. */
+/* Set up os's empty cache, bounded by RLIMIT_NOFILE. 0 or -ENOMEM. */
+int obj_cache_init(struct objstore *os);
+/* Close the files of every cached object and free the cache (none is
+ * pinned: no call is running). Takes what obj_cache_init left, even on
+ * its failure. */
+void obj_cache_fini(struct objstore *os);
+/* Pin o's cached handle, if any: o takes its fds and sizes. */
+bool obj_cache_get(struct objstore *os, struct obj *o);
+/* Unpin o's handle, or cache o's open files. true: the fds belong to the
+ * cache now; false: the caller must close them. */
+bool obj_cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
+		   uint64_t disk);
+/* Drop (fid, idx)'s handle, closing its files; the caller holds the
+ * object's lock for writing. */
+void obj_cache_drop(struct objstore *os, uint64_t fid, uint32_t idx);
 
 #endif
