@@ -16,23 +16,24 @@
  * reply), or borrowed (conn_request_borrow: a request whose caller keeps
  * the buffer until the callback; the frame and its request point at each
  * other, and pend_unborrow copies what a frame still queued borrows
- * before the callback runs). A conn that queues a frame joins its loop's flush list
- * (struct conn_loopctx), which an ev_prepare watcher empties just before
- * the loop blocks, as Redis writes its replies before it sleeps: every
- * frame a loop pass produced goes out in one sendmsg per conn, with no
- * write watcher (two epoll_ctl calls and a loop pass per frame, which cost
- * more than the send on a paravirtualised VM). Only a socket that does not
- * take everything gets the write watcher (EV_WRITE) until it drains. A
- * frame queued after the flush in the same pass (by a later prepare
- * watcher) starts the write watcher at once. Backpressure: while more than
- * CONN_WQ_HIGH bytes of replies are queued or CONN_MAX_UNREPLIED requests
- * await their replies, the conn stops reading (CONN_PAUSED) until the queue
- * drains below CONN_WQ_LOW; a peer that never reads cannot grow our memory
- * without bound. Only replies count: requests we send ourselves are bounded
- * by our callers, and pausing on them would stop us reading the very
- * replies that drain them (a deadlock between two pausing peers). Two peers
- * that both flood each other with requests can still stall each other;
- * Glint's flows are client -> server, so that is not handled.
+ * before the callback runs). A conn that queues a frame joins its loop's
+ * flush list (struct conn_loopctx), which an ev_prepare watcher empties
+ * just before the loop blocks, as Redis writes its replies before it
+ * sleeps: every frame a loop pass produced goes out in one sendmsg per
+ * conn, with no write watcher (two epoll_ctl calls and a loop pass per
+ * frame, which cost more than the send on a paravirtualised VM). Only a
+ * socket that does not take everything gets the write watcher (EV_WRITE)
+ * until it drains. A frame queued after the flush in the same pass (by a
+ * later prepare watcher) starts the write watcher at once. Backpressure:
+ * while more than CONN_WQ_HIGH bytes of replies are queued or
+ * CONN_MAX_UNREPLIED requests await their replies, the conn stops reading
+ * (CONN_PAUSED) until the queue drains below CONN_WQ_LOW; a peer that never
+ * reads cannot grow our memory without bound. Only replies count: requests
+ * we send ourselves are bounded by our callers, and pausing on them would
+ * stop us reading the very replies that drain them (a deadlock between two
+ * pausing peers). Two peers that both flood each other with requests can
+ * still stall each other; Glint's flows are client -> server, so that is
+ * not handled.
  *
  * Requests we send wait in a hash table keyed by req_id (ids count up from
  * 1 per conn), each with its own ev_timer; every callback runs exactly once.

@@ -6,8 +6,9 @@
  * queues a reopened descriptor of the data file the last write went to
  * (at most OBJ_FLUSH_QUEUE wait; more are dropped: a missed background
  * sync only costs time at the final fsync), and the flusher thread
- * fdatasyncs each through its own ring, then closes it. The reopen (open of /proc/self/fd/N) runs
- * in the caller, while its descriptor is certainly the object's.
+ * fdatasyncs each through its own ring, then closes it. The reopen (open
+ * of /proc/self/fd/N) runs in the caller, while its descriptor is
+ * certainly the object's.
  */
 #include "oss/obj_flush.h"
 
