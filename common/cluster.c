@@ -188,9 +188,13 @@ struct rpc_client *cluster_ost_rpc(struct cluster *cl, uint32_t ost_idx)
 
 		if (o->ost_idx != ost_idx)
 			continue;
-		if (!o->rpc &&
-		    rpc_client_create(o->host, o->port, cl->timeout_ms, cl->hello,
-				      cl->hello_len, &o->rpc))
+		if (!o->rpc && !cl->oss_loop &&
+		    rpc_loop_create(&cl->oss_loop))
+			cl->oss_loop = NULL;
+		if (!o->rpc && cl->oss_loop &&
+		    rpc_client_create_on(cl->oss_loop, o->host, o->port,
+					 cl->timeout_ms, cl->hello,
+					 cl->hello_len, &o->rpc))
 			o->rpc = NULL;
 		rpc = o->rpc;
 		break;
@@ -208,6 +212,7 @@ void cluster_destroy(struct cluster *cl)
 			rpc_client_destroy(cl->osts[i].rpc);
 	for (size_t i = 0; i < cl->nretired; i++)
 		rpc_client_destroy(cl->retired[i]);
+	rpc_loop_put(cl->oss_loop);
 	if (cl->mds)
 		rpc_client_destroy(cl->mds);
 	free(cl->retired);

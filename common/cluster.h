@@ -10,7 +10,9 @@
  * Threading: cluster_ost_rpc() and cluster_refresh() lock internally and may
  * be called from many threads; the returned rpc_client is thread-safe and
  * stays valid until cluster_destroy(). Fields of struct cluster other than
- * the OST array are set at connect time and then read-only.
+ * the OST array are set at connect time and then read-only. The OSS
+ * clients share one loop thread (rpc_client_create_on), the MDS client
+ * has its own: their reply callbacks all run on that thread.
  */
 #ifndef GLINT_COMMON_CLUSTER_H
 #define GLINT_COMMON_CLUSTER_H
@@ -46,6 +48,8 @@ struct cluster {
 	size_t hello_len;
 	struct rpc_client **retired; /* clients of moved OSTs; owned */
 	size_t nretired;
+	struct rpc_loop *oss_loop; /* the one loop thread of every OSS
+				    * client; created with the first */
 };
 
 /*

@@ -261,7 +261,8 @@ void netsrv_stop(struct netsrv *s);
 /* --- blocking RPC client (tools, FUSE threads) --- */
 
 /*
- * A connection to one server run by a private loop thread. rpc_call may be
+ * A connection to one server run by a loop thread of its own (or a shared
+ * one: rpc_client_create_on below). rpc_call may be
  * called from many threads at once; calls are pipelined on one connection.
  * The connection is (re)established on demand, HELLO included: the HELLO
  * payload given at creation (copied; hello_len 0 = no HELLO) is sent first
@@ -273,8 +274,25 @@ void netsrv_stop(struct netsrv *s);
 int rpc_client_create(const char *host, uint16_t port, uint32_t connect_timeout_ms,
 		      const void *hello, size_t hello_len,
 		      struct rpc_client **out);
-/* Fail outstanding calls (-ECANCELED), close, join the thread, free.
- * Calls must not start after this begins. NULL is fine. */
+/*
+ * A loop thread that several rpc_clients may share (rpc_client_create_on):
+ * their connections are then all served by that one thread, and their
+ * callbacks all run on it, so a callback must not block on, or rpc_call,
+ * any client of its loop. rpc_loop_create starts the thread and returns
+ * the caller's reference; each client holds one more; the thread stops
+ * and is joined when the last is put. 0 or -errno.
+ */
+struct rpc_loop;
+int rpc_loop_create(struct rpc_loop **out);
+void rpc_loop_put(struct rpc_loop *lp); /* NULL is fine */
+/* rpc_client_create on a shared loop thread (takes a reference to lp). */
+int rpc_client_create_on(struct rpc_loop *lp, const char *host,
+			 uint16_t port, uint32_t connect_timeout_ms,
+			 const void *hello, size_t hello_len,
+			 struct rpc_client **out);
+/* Fail outstanding calls (-ECANCELED), close, drop the client's reference
+ * to its loop (joining the thread if it was the last), free. Calls must
+ * not start after this begins; not from a callback. NULL is fine. */
 void rpc_client_destroy(struct rpc_client *rc);
 
 /*

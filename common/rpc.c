@@ -1,5 +1,6 @@
 /*
- * rpc.c - the blocking RPC client: one server, one private loop thread.
+ * rpc.c - the blocking RPC client: one server per client, served by a
+ * loop thread of its own or one it shares with other clients (rpc_loop).
  *
  * rpc_call() puts a request (on the caller's stack) on a locked submit
  * queue, wakes the loop thread with an ev_async and sleeps on the request's
@@ -27,6 +28,17 @@
  * most for the connect and HELLO, which are bounded by connect_timeout_ms.
  * A request struct is touched by the loop thread only until it is marked
  * done under the mutex; the caller returns after that.
+ *
+ * Shared loops (rpc_loop_create, rpc_client_create_on): the FUSE client
+ * serves all its OST connections from one loop thread (cluster.c), so a
+ * small read costs one thread wake-up less often: replies from several
+ * OSTs that arrive together are handled in one pass, and there are four
+ * fewer threads to switch between (client CPU per 4 KiB random read, 4
+ * OSTs: 35-37 -> 27-30 us). Watchers are only started and stopped on the
+ * loop thread: a new client queues itself for its loop's ctl watcher and
+ * waits until its wake watcher runs; rpc_client_destroy has the loop
+ * thread fail its calls, close its conn and stop its watcher, and waits
+ * for that; the last reference to an rpc_loop stops and joins its thread.
  */
 #include "common/conn_i.h"
 
@@ -69,6 +81,19 @@ struct rpc_queue {
 	struct rpc_req *head, *tail;
 };
 
+/* A loop thread and its loop, shared by the clients that hold a
+ * reference (rpc_client_create_on). */
+struct rpc_loop {
+	struct ev_loop *loop;
+	pthread_t tid;
+	ev_async ctl;		/* clients to attach, quit */
+	pthread_mutex_t mu;	/* guards attach, quit, refs, rc->attached */
+	pthread_cond_t cond;	/* a client was attached */
+	struct rpc_client *attach; /* clients whose wake watcher to start */
+	int quit;
+	int refs;
+};
+
 struct rpc_client {
 	char *host;
 	uint16_t port;
@@ -76,13 +101,18 @@ struct rpc_client {
 	uint8_t *hello;		/* HELLO request payload, or NULL */
 	size_t hello_len;
 
-	struct ev_loop *loop;	/* private */
-	pthread_t tid;
+	struct rpc_loop *lp;	/* holds a reference */
+	struct ev_loop *loop;	/* lp->loop */
 	ev_async wake;		/* new calls or stop */
+	struct rpc_client *attach_next; /* on lp->attach */
+	int attached;		/* under lp->mu: wake runs */
 
-	pthread_mutex_t mu;	/* guards submit, stopping, hello_reply, req->done */
+	pthread_mutex_t mu;	/* guards submit, stopping, stopped,
+				 * hello_reply, req->done */
+	pthread_cond_t stop_cond; /* signalled with stopped */
 	struct rpc_queue submit;
 	int stopping;
+	int stopped;		/* the loop thread is done with the client */
 	uint8_t *hello_reply;	/* last HELLO reply payload */
 	size_t hello_reply_len;
 	int have_hello_reply;
@@ -280,7 +310,10 @@ static void rpc_on_wake(struct ev_loop *loop, ev_async *w, int revents)
 			conn_close_status(rc->conn, "client shutdown",
 					  -ECANCELED);
 		ev_async_stop(loop, &rc->wake);
-		ev_break(loop, EVBREAK_ALL);
+		pthread_mutex_lock(&rc->mu);
+		rc->stopped = 1;
+		pthread_cond_signal(&rc->stop_cond);
+		pthread_mutex_unlock(&rc->mu);
 		return;
 	}
 	for (; r; r = next) {
@@ -289,20 +322,103 @@ static void rpc_on_wake(struct ev_loop *loop, ev_async *w, int revents)
 	}
 }
 
+/* --- loops --- */
+
+static void rpc_loop_on_ctl(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct rpc_loop *lp = w->data;
+	struct rpc_client *rc;
+
+	(void)revents;
+	pthread_mutex_lock(&lp->mu);
+	while ((rc = lp->attach)) {
+		lp->attach = rc->attach_next;
+		ev_async_start(loop, &rc->wake);
+		rc->attached = 1;
+	}
+	pthread_cond_broadcast(&lp->cond);
+	if (lp->quit) {
+		ev_async_stop(loop, &lp->ctl);
+		ev_break(loop, EVBREAK_ALL);
+	}
+	pthread_mutex_unlock(&lp->mu);
+}
+
 static void *rpc_thread_main(void *arg)
 {
-	struct rpc_client *rc = arg;
+	struct rpc_loop *lp = arg;
 
-	ev_run(rc->loop, 0);
+	ev_run(lp->loop, 0);
 	return NULL;
 }
 
-int rpc_client_create(const char *host, uint16_t port,
-		      uint32_t connect_timeout_ms, const void *hello,
-		      size_t hello_len, struct rpc_client **out)
+int rpc_loop_create(struct rpc_loop **out)
+{
+	struct rpc_loop *lp = calloc(1, sizeof(*lp));
+	int err;
+
+	if (!lp)
+		return -ENOMEM;
+	lp->loop = ev_loop_new(EVFLAG_AUTO);
+	if (!lp->loop) {
+		free(lp);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&lp->mu, NULL);
+	pthread_cond_init(&lp->cond, NULL);
+	ev_async_init(&lp->ctl, rpc_loop_on_ctl);
+	lp->ctl.data = lp;
+	ev_async_start(lp->loop, &lp->ctl);
+	lp->refs = 1;
+	err = -pthread_create(&lp->tid, NULL, rpc_thread_main, lp);
+	if (err) {
+		pthread_cond_destroy(&lp->cond);
+		pthread_mutex_destroy(&lp->mu);
+		ev_loop_destroy(lp->loop);
+		free(lp);
+		return err;
+	}
+	*out = lp;
+	return 0;
+}
+
+static void rpc_loop_get(struct rpc_loop *lp)
+{
+	pthread_mutex_lock(&lp->mu);
+	lp->refs++;
+	pthread_mutex_unlock(&lp->mu);
+}
+
+void rpc_loop_put(struct rpc_loop *lp)
+{
+	int last;
+
+	if (!lp)
+		return;
+	pthread_mutex_lock(&lp->mu);
+	last = --lp->refs == 0;
+	if (last) {
+		lp->quit = 1;
+		ev_async_send(lp->loop, &lp->ctl);
+	}
+	pthread_mutex_unlock(&lp->mu);
+	if (!last)
+		return;
+	pthread_join(lp->tid, NULL);
+	ev_loop_destroy(lp->loop);
+	pthread_cond_destroy(&lp->cond);
+	pthread_mutex_destroy(&lp->mu);
+	free(lp);
+}
+
+/* --- clients --- */
+
+int rpc_client_create_on(struct rpc_loop *lp, const char *host,
+			 uint16_t port, uint32_t connect_timeout_ms,
+			 const void *hello, size_t hello_len,
+			 struct rpc_client **out)
 {
 	struct rpc_client *rc;
-	int err = -ENOMEM;
 
 	rc = calloc(1, sizeof(*rc));
 	if (!rc)
@@ -322,27 +438,42 @@ int rpc_client_create(const char *host, uint16_t port,
 	}
 	rc->handlers.ctx = rc;
 	rc->handlers.on_close = rpc_on_close;
-	rc->loop = ev_loop_new(EVFLAG_AUTO);
-	if (!rc->loop)
-		goto err_hello;
 	pthread_mutex_init(&rc->mu, NULL);
+	pthread_cond_init(&rc->stop_cond, NULL);
 	ev_async_init(&rc->wake, rpc_on_wake);
 	rc->wake.data = rc;
-	ev_async_start(rc->loop, &rc->wake);
-	err = -pthread_create(&rc->tid, NULL, rpc_thread_main, rc);
-	if (err)
-		goto err_loop;
+	rpc_loop_get(lp);
+	rc->lp = lp;
+	rc->loop = lp->loop;
+	/* The loop thread starts the watcher (rpc_loop_on_ctl). */
+	pthread_mutex_lock(&lp->mu);
+	rc->attach_next = lp->attach;
+	lp->attach = rc;
+	ev_async_send(lp->loop, &lp->ctl);
+	while (!rc->attached)
+		pthread_cond_wait(&lp->cond, &lp->mu);
+	pthread_mutex_unlock(&lp->mu);
 	*out = rc;
 	return 0;
-err_loop:
-	pthread_mutex_destroy(&rc->mu);
-	ev_loop_destroy(rc->loop);
-err_hello:
-	free(rc->hello);
 err_host:
 	free(rc->host);
 err_rc:
 	free(rc);
+	return -ENOMEM;
+}
+
+int rpc_client_create(const char *host, uint16_t port,
+		      uint32_t connect_timeout_ms, const void *hello,
+		      size_t hello_len, struct rpc_client **out)
+{
+	struct rpc_loop *lp;
+	int err = rpc_loop_create(&lp);
+
+	if (err)
+		return err;
+	err = rpc_client_create_on(lp, host, port, connect_timeout_ms, hello,
+				   hello_len, out);
+	rpc_loop_put(lp); /* the client's reference keeps it */
 	return err;
 }
 
@@ -353,9 +484,11 @@ void rpc_client_destroy(struct rpc_client *rc)
 	pthread_mutex_lock(&rc->mu);
 	rc->stopping = 1;
 	ev_async_send(rc->loop, &rc->wake);
+	while (!rc->stopped)
+		pthread_cond_wait(&rc->stop_cond, &rc->mu);
 	pthread_mutex_unlock(&rc->mu);
-	pthread_join(rc->tid, NULL);
-	ev_loop_destroy(rc->loop);
+	rpc_loop_put(rc->lp);
+	pthread_cond_destroy(&rc->stop_cond);
 	pthread_mutex_destroy(&rc->mu);
 	free(rc->hello_reply);
 	free(rc->hello);

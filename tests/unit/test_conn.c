@@ -1031,6 +1031,97 @@ static void test_async(struct rpc_client *rc)
 }
 
 
+/* Threads of this process. */
+static int count_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * Clients sharing one loop thread (rpc_client_create_on): three clients
+ * add one thread; calls to two
+ * servers' clients interleave; a client to a dead port fails without
+ * disturbing the others; destroying one (with calls in flight, each
+ * cancelled once) leaves the other working; the loop outlives the
+ * creator's reference until its last client goes.
+ */
+static void test_shared_loop(uint16_t port)
+{
+	enum { N = 400 };
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER };
+	struct fan_req *reqs = calloc(N, sizeof(*reqs));
+	struct rpc_client *a = NULL, *b = NULL, *dead = NULL;
+	struct rpc_loop *lp = NULL;
+	uint8_t hello[64];
+	size_t hl = (size_t)make_hello("testfs", hello, sizeof(hello));
+	uint64_t echo = 0;
+	int threads = count_threads();
+
+	if (!reqs) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(rpc_loop_create(&lp), 0);
+	CHECK_EQ(rpc_client_create_on(lp, "127.0.0.1", port, 2000, hello, hl,
+				      &a),
+		 0);
+	CHECK_EQ(rpc_client_create_on(lp, "127.0.0.1", port, 2000, hello, hl,
+				      &b),
+		 0);
+	CHECK_EQ(rpc_client_create_on(lp, "127.0.0.1", unused_port(), 2000,
+				      NULL, 0, &dead),
+		 0);
+	CHECK_EQ(count_threads(), threads + 1);
+	f.left = N;
+	for (unsigned i = 0; i < N; i++) {
+		uint64_t mode = i % 3 == 0 ? MODE_WORKER : MODE_NOW;
+
+		reqs[i] = (struct fan_req){ .f = &f, .v = PING(mode, i) };
+		le64_store(reqs[i].pay, reqs[i].v);
+		CHECK_EQ(rpc_call_async(i % 2 ? a : b, PROTO_OP_PING,
+					reqs[i].pay, 8, 5000, fan_done,
+					&reqs[i]),
+			 0);
+	}
+	CHECK_EQ(ping(dead, 1, 2000, NULL), -ECONNREFUSED);
+	CHECK_EQ(ping(a, 11, 5000, &echo), 0);
+	CHECK_EQ(echo, 11);
+	fan_wait(&f);
+	CHECK_EQ(f.bad, 0);
+	rpc_client_destroy(dead);
+
+	/* b goes with calls in flight; a keeps working on the same loop */
+	f.left = 10;
+	for (unsigned i = 0; i < 10; i++) {
+		reqs[i] = (struct fan_req){ .f = &f, .v = PING(MODE_NEVER, i),
+					    .want_status = -ECANCELED };
+		le64_store(reqs[i].pay, reqs[i].v);
+		CHECK_EQ(rpc_call_async(b, PROTO_OP_PING, reqs[i].pay, 8,
+					30000, fan_done, &reqs[i]),
+			 0);
+	}
+	CHECK_EQ(ping(b, 3, 5000, NULL), 0); /* the 10 are out */
+	rpc_client_destroy(b);
+	fan_wait(&f);
+	CHECK_EQ(f.bad, 0);
+	rpc_loop_put(lp); /* a's reference keeps the thread */
+	CHECK_EQ(ping(a, 12, 5000, &echo), 0);
+	CHECK_EQ(echo, 12);
+	rpc_client_destroy(a); /* the last: joins the thread */
+	CHECK_EQ(count_threads(), threads);
+	free(reqs);
+}
+
 /* --- reply sinks (rpc_call_async_sink) --- */
 
 struct sink_req {
@@ -1524,6 +1615,7 @@ int main(void)
 	test_pipelined(rc);
 	srv_port_for_async = port;
 	test_async(rc);
+	test_shared_loop(port);
 	test_threadsafe_and_eopnotsupp(rc);
 	test_big(rc);
 	test_steal(rc);
