@@ -946,6 +946,26 @@ static void fan_wait(struct fan *f)
 	pthread_mutex_unlock(&f->mu);
 }
 
+/* Destroy rc with 10 calls in flight: each gets -ECANCELED exactly once
+ * (reqs has room for 10). */
+static void destroy_in_flight(struct rpc_client *rc, struct fan *f,
+			      struct fan_req *reqs)
+{
+	f->left = 10;
+	for (unsigned i = 0; i < 10; i++) {
+		reqs[i] = (struct fan_req){ .f = f, .v = PING(MODE_NEVER, i),
+					    .want_status = -ECANCELED };
+		le64_store(reqs[i].pay, reqs[i].v);
+		CHECK_EQ(rpc_call_async(rc, PROTO_OP_PING, reqs[i].pay, 8,
+					30000, fan_done, &reqs[i]),
+			 0);
+	}
+	CHECK_EQ(ping(rc, 3, 5000, NULL), 0); /* the 10 are out */
+	rpc_client_destroy(rc);
+	fan_wait(f);
+	CHECK_EQ(f->bad, 0);
+}
+
 /* 2,000 async PINGs in flight at once (some answered by a worker, out of
  * order), mixed with blocking calls; a timeout and a refused connect
  * arrive through the callback too; destroy cancels what is in flight. */
@@ -1014,19 +1034,7 @@ static void test_async(struct rpc_client *rc)
 						      sizeof(hello)),
 				   &never),
 		 0);
-	f.left = 10;
-	for (unsigned i = 0; i < 10; i++) {
-		reqs[i] = (struct fan_req){ .f = &f, .v = PING(MODE_NEVER, i),
-					    .want_status = -ECANCELED };
-		le64_store(reqs[i].pay, reqs[i].v);
-		CHECK_EQ(rpc_call_async(never, PROTO_OP_PING, reqs[i].pay, 8,
-					30000, fan_done, &reqs[i]),
-			 0);
-	}
-	CHECK_EQ(ping(never, 3, 5000, NULL), 0); /* the 10 are out */
-	rpc_client_destroy(never);
-	fan_wait(&f);
-	CHECK_EQ(f.bad, 0);
+	destroy_in_flight(never, &f, reqs);
 	free(reqs);
 }
 
@@ -1101,19 +1109,7 @@ static void test_shared_loop(uint16_t port)
 	rpc_client_destroy(dead);
 
 	/* b goes with calls in flight; a keeps working on the same loop */
-	f.left = 10;
-	for (unsigned i = 0; i < 10; i++) {
-		reqs[i] = (struct fan_req){ .f = &f, .v = PING(MODE_NEVER, i),
-					    .want_status = -ECANCELED };
-		le64_store(reqs[i].pay, reqs[i].v);
-		CHECK_EQ(rpc_call_async(b, PROTO_OP_PING, reqs[i].pay, 8,
-					30000, fan_done, &reqs[i]),
-			 0);
-	}
-	CHECK_EQ(ping(b, 3, 5000, NULL), 0); /* the 10 are out */
-	rpc_client_destroy(b);
-	fan_wait(&f);
-	CHECK_EQ(f.bad, 0);
+	destroy_in_flight(b, &f, reqs);
 	rpc_loop_put(lp); /* a's reference keeps the thread */
 	CHECK_EQ(ping(a, 12, 5000, &echo), 0);
 	CHECK_EQ(echo, 12);
