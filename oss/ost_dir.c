@@ -250,21 +250,42 @@ err:
 	return rc;
 }
 
+/* ndigits lowercase hex digits of v, zero-padded, at p. */
+static char *hex_put(char *p, uint64_t v, int ndigits)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = ndigits - 1; i >= 0; i--) {
+		p[i] = digits[v & 15];
+		v >>= 4;
+	}
+	return p + ndigits;
+}
+
+/* Every request on an object formats these (obj_init), even one served
+ * from the fd cache: by hand, since three snprintf calls were 1 % of an
+ * OSS's CPU time on 4 KiB reads. Same names as
+ * "%02x/%016" PRIx64 ".%08" PRIx32 ".tab" (dir_parse_name reads them). */
 void ost_dir_object_paths(uint64_t fid, uint32_t stripe_idx, char sub[4],
 			  char tab[OST_DIR_PATH_LEN],
 			  char dat[OST_DIR_PATH_LEN])
 {
 	uint8_t key[12];
 	unsigned h;
+	char *p;
 
 	le64_store(key, fid);
 	le32_store(key + 8, stripe_idx);
 	h = (unsigned)(checksum_xxh3(key, sizeof(key)) % OST_DIR_SUBDIRS);
-	snprintf(sub, 4, "%02x", h);
-	snprintf(tab, OST_DIR_PATH_LEN, "%02x/%016" PRIx64 ".%08" PRIx32 ".tab",
-		 h, fid, stripe_idx);
-	snprintf(dat, OST_DIR_PATH_LEN, "%02x/%016" PRIx64 ".%08" PRIx32 ".dat",
-		 h, fid, stripe_idx);
+	*hex_put(sub, h, 2) = '\0';
+	p = hex_put(tab, h, 2);
+	*p++ = '/';
+	p = hex_put(p, fid, 16);
+	*p++ = '.';
+	p = hex_put(p, stripe_idx, 8);
+	memcpy(p, ".tab", 5); /* 2 + 1 + 16 + 1 + 8 + 5 = 33 <= PATH_LEN */
+	memcpy(dat, tab, OST_DIR_PATH_LEN);
+	memcpy(dat + (p - tab), ".dat", 5);
 }
 
 /* Parse "FFFFFFFFFFFFFFFF.IIIIIIII.tab" (29 characters). */

@@ -36,6 +36,7 @@
 #include "common/ring.h"
 #include "oss/obj_flush.h"
 #include "oss/ost_dir.h"
+#include "proto/codec.h"
 
 static int failures;
 
@@ -1266,6 +1267,36 @@ out:
 	free(buf);
 }
 
+/* ost_dir_object_paths: the names snprintf would give, for edge values. */
+static void test_object_paths(void)
+{
+	static const uint64_t fids[] = { 0, 1, 0xabcdef, UINT64_MAX,
+					 0x0123456789abcdefull };
+	static const uint32_t idxs[] = { 0, 7, 0xfffffffeu, UINT32_MAX };
+
+	for (size_t i = 0; i < sizeof(fids) / sizeof(fids[0]); i++) {
+		for (size_t j = 0; j < sizeof(idxs) / sizeof(idxs[0]); j++) {
+			char sub[4], tab[OST_DIR_PATH_LEN],
+				dat[OST_DIR_PATH_LEN], want[64];
+			uint8_t key[12];
+			unsigned h;
+
+			ost_dir_object_paths(fids[i], idxs[j], sub, tab, dat);
+			CHECK(sscanf(sub, "%2x", &h) == 1 && strlen(sub) == 2);
+			snprintf(want, sizeof(want),
+				 "%02x/%016" PRIx64 ".%08" PRIx32 ".tab", h,
+				 fids[i], idxs[j]);
+			CHECK(strcmp(tab, want) == 0);
+			memcpy(want + strlen(want) - 3, "dat", 3);
+			CHECK(strcmp(dat, want) == 0);
+			le64_store(key, fids[i]);
+			le32_store(key + 8, idxs[j]);
+			CHECK(h == checksum_xxh3(key, sizeof(key)) %
+					   OST_DIR_SUBDIRS);
+		}
+	}
+}
+
 int main(void)
 {
 	struct objstore *os = NULL;
@@ -1285,6 +1316,7 @@ int main(void)
 		return 1;
 	}
 	test_refusals();
+	test_object_paths();
 
 	path_of(dir, sizeof(dir), "ost0");
 	mkdir(dir, 0755);
