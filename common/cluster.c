@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/net.h"
@@ -178,6 +179,31 @@ err:
 	return rc;
 }
 
+/* A new client for OST o on its shared loop thread, or NULL. Under
+ * cl->lock. */
+static struct rpc_client *cluster_oss_client(struct cluster *cl,
+					     const struct cluster_ost *o)
+{
+	struct rpc_loop **lp;
+	struct rpc_client *rpc;
+
+	if (!cl->noss_loops) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN) / 2;
+
+		cl->noss_loops = n < 1 ? 1 :
+				 n > CLUSTER_OSS_LOOPS_MAX ?
+					 CLUSTER_OSS_LOOPS_MAX :
+					 (unsigned)n;
+	}
+	lp = &cl->oss_loops[o->ost_idx % cl->noss_loops];
+	if (!*lp && rpc_loop_create(lp))
+		*lp = NULL;
+	if (!*lp || rpc_client_create_on(*lp, o->host, o->port, cl->timeout_ms,
+					 cl->hello, cl->hello_len, &rpc))
+		return NULL;
+	return rpc;
+}
+
 struct rpc_client *cluster_ost_rpc(struct cluster *cl, uint32_t ost_idx)
 {
 	struct rpc_client *rpc = NULL;
@@ -188,14 +214,8 @@ struct rpc_client *cluster_ost_rpc(struct cluster *cl, uint32_t ost_idx)
 
 		if (o->ost_idx != ost_idx)
 			continue;
-		if (!o->rpc && !cl->oss_loop &&
-		    rpc_loop_create(&cl->oss_loop))
-			cl->oss_loop = NULL;
-		if (!o->rpc && cl->oss_loop &&
-		    rpc_client_create_on(cl->oss_loop, o->host, o->port,
-					 cl->timeout_ms, cl->hello,
-					 cl->hello_len, &o->rpc))
-			o->rpc = NULL;
+		if (!o->rpc)
+			o->rpc = cluster_oss_client(cl, o);
 		rpc = o->rpc;
 		break;
 	}
@@ -212,7 +232,8 @@ void cluster_destroy(struct cluster *cl)
 			rpc_client_destroy(cl->osts[i].rpc);
 	for (size_t i = 0; i < cl->nretired; i++)
 		rpc_client_destroy(cl->retired[i]);
-	rpc_loop_put(cl->oss_loop);
+	for (unsigned i = 0; i < CLUSTER_OSS_LOOPS_MAX; i++)
+		rpc_loop_put(cl->oss_loops[i]);
 	if (cl->mds)
 		rpc_client_destroy(cl->mds);
 	free(cl->retired);

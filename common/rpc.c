@@ -30,15 +30,14 @@
  * done under the mutex; the caller returns after that.
  *
  * Shared loops (rpc_loop_create, rpc_client_create_on): the FUSE client
- * serves all its OST connections from one loop thread (cluster.c), so a
- * small read costs one thread wake-up less often: replies from several
- * OSTs that arrive together are handled in one pass, and there are four
- * fewer threads to switch between (client CPU per 4 KiB random read, 4
- * OSTs: 35-37 -> 27-30 us). Watchers are only started and stopped on the
- * loop thread: a new client queues itself for its loop's ctl watcher and
- * waits until its wake watcher runs; rpc_client_destroy has the loop
- * thread fail its calls, close its conn and stop its watcher, and waits
- * for that; the last reference to an rpc_loop stops and joins its thread.
+ * serves its OST connections from one loop thread per two CPUs (cluster.c),
+ * not one per OST, so replies from several OSTs that arrive together are
+ * handled in one pass and there are fewer threads to switch between.
+ * Watchers are only started and stopped on the loop thread: a new client
+ * queues itself for its loop's ctl watcher and waits until its wake
+ * watcher runs; rpc_client_destroy has the loop thread fail its calls,
+ * close its conn and stop its watcher, and waits for that; the last
+ * reference to an rpc_loop stops and joins its thread.
  */
 #include "common/conn_i.h"
 
