@@ -285,7 +285,8 @@ int rpc_client_create(const char *host, uint16_t port, uint32_t connect_timeout_
 struct rpc_loop;
 int rpc_loop_create(struct rpc_loop **out);
 void rpc_loop_put(struct rpc_loop *lp); /* NULL is fine */
-/* rpc_client_create on a shared loop thread (takes a reference to lp). */
+/* rpc_client_create on a shared loop thread (takes a reference to lp);
+ * may be called from a callback on that thread. */
 int rpc_client_create_on(struct rpc_loop *lp, const char *host,
 			 uint16_t port, uint32_t connect_timeout_ms,
 			 const void *hello, size_t hello_len,

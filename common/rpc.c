@@ -444,11 +444,17 @@ int rpc_client_create_on(struct rpc_loop *lp, const char *host,
 	rpc_loop_get(lp);
 	rc->lp = lp;
 	rc->loop = lp->loop;
-	/* The loop thread starts the watcher (rpc_loop_on_ctl). */
+	/* The loop thread starts the watcher: here when we are on it (a
+	 * callback creating a client), else in rpc_loop_on_ctl. */
 	pthread_mutex_lock(&lp->mu);
-	rc->attach_next = lp->attach;
-	lp->attach = rc;
-	ev_async_send(lp->loop, &lp->ctl);
+	if (pthread_equal(pthread_self(), lp->tid)) {
+		ev_async_start(lp->loop, &rc->wake);
+		rc->attached = 1;
+	} else {
+		rc->attach_next = lp->attach;
+		lp->attach = rc;
+		ev_async_send(lp->loop, &lp->ctl);
+	}
 	while (!rc->attached)
 		pthread_cond_wait(&lp->cond, &lp->mu);
 	pthread_mutex_unlock(&lp->mu);

@@ -1039,6 +1039,32 @@ static void test_async(struct rpc_client *rc)
 }
 
 
+/* A callback that creates a client on its own loop (from the loop
+ * thread). */
+struct create_in_cb {
+	struct fan f;
+	struct rpc_loop *lp;
+	uint16_t port;
+	struct rpc_client *made;
+	int rc;
+};
+
+static void create_in_cb_done(void *arg, int status, const uint8_t *payload,
+			      size_t len)
+{
+	struct create_in_cb *x = arg;
+
+	(void)payload;
+	(void)len;
+	x->rc = status ? status :
+			 rpc_client_create_on(x->lp, "127.0.0.1", x->port,
+					      2000, NULL, 0, &x->made);
+	pthread_mutex_lock(&x->f.mu);
+	x->f.left = 0;
+	pthread_cond_signal(&x->f.cond);
+	pthread_mutex_unlock(&x->f.mu);
+}
+
 /* Threads of this process. */
 static int count_threads(void)
 {
@@ -1110,6 +1136,28 @@ static void test_shared_loop(uint16_t port)
 
 	/* b goes with calls in flight; a keeps working on the same loop */
 	destroy_in_flight(b, &f, reqs);
+
+	/* a client made by a callback, on the callback's own loop thread */
+	{
+		struct create_in_cb x = {
+			.f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			       .cond = PTHREAD_COND_INITIALIZER, .left = 1 },
+			.lp = lp, .port = port, .rc = 1
+		};
+		uint8_t pay[8];
+
+		le64_store(pay, 21);
+		CHECK_EQ(rpc_call_async(a, PROTO_OP_PING, pay, 8, 5000,
+					create_in_cb_done, &x),
+			 0);
+		fan_wait(&x.f);
+		CHECK_EQ(x.rc, 0);
+		if (x.made) {
+			CHECK_EQ(ping(x.made, 22, 5000, &echo), 0);
+			CHECK_EQ(echo, 22);
+			rpc_client_destroy(x.made);
+		}
+	}
 	rpc_loop_put(lp); /* a's reference keeps the thread */
 	CHECK_EQ(ping(a, 12, 5000, &echo), 0);
 	CHECK_EQ(echo, 12);
