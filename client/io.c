@@ -33,8 +33,9 @@
  * and compress), in pieces of IO_ZWRITE_PIECE sent as soon as each is
  * compressed (io_zwrite: compression overlaps the network), and reads of at least one chunk as OBJ_READ_Z, whose
  * stored chunks are checked and decompressed in the reply callback, on the
- * OST client's loop thread (one per OST, so OSTs decompress in parallel),
- * straight into the result buffer. Smaller reads use OBJ_READ: the OSS
+ * OST client's loop thread (one per two CPUs, shared by the OSTs: OSTs on
+ * different loops decompress in parallel), straight into the result
+ * buffer. Smaller reads use OBJ_READ: the OSS
  * decompresses, which moves fewer bytes than a whole compressed chunk.
  *
  * Write-behind (Lustre's dirty-page cache, in flight instead of in pages):
