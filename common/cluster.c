@@ -179,13 +179,11 @@ err:
 	return rc;
 }
 
-/* A new client for OST o on its shared loop thread, or NULL. Under
- * cl->lock. */
-static struct rpc_client *cluster_oss_client(struct cluster *cl,
-					     const struct cluster_ost *o)
+/* The loop thread of OST ost_idx's client, created if needed, or NULL.
+ * Under cl->lock; loops live until cluster_destroy. */
+static struct rpc_loop *cluster_oss_loop(struct cluster *cl, uint32_t ost_idx)
 {
 	struct rpc_loop **lp;
-	struct rpc_client *rpc;
 
 	if (!cl->noss_loops) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN) / 2;
@@ -195,31 +193,59 @@ static struct rpc_client *cluster_oss_client(struct cluster *cl,
 					 CLUSTER_OSS_LOOPS_MAX :
 					 (unsigned)n;
 	}
-	lp = &cl->oss_loops[o->ost_idx % cl->noss_loops];
+	lp = &cl->oss_loops[ost_idx % cl->noss_loops];
 	if (!*lp && rpc_loop_create(lp))
 		*lp = NULL;
-	if (!*lp || rpc_client_create_on(*lp, o->host, o->port, cl->timeout_ms,
-					 cl->hello, cl->hello_len, &rpc))
-		return NULL;
-	return rpc;
+	return *lp;
+}
+
+/* OST ost_idx's entry, or NULL. Under cl->lock. */
+static struct cluster_ost *cluster_find_ost(struct cluster *cl,
+					    uint32_t ost_idx)
+{
+	for (uint32_t i = 0; i < cl->nosts; i++)
+		if (cl->osts[i].ost_idx == ost_idx)
+			return &cl->osts[i];
+	return NULL;
 }
 
 struct rpc_client *cluster_ost_rpc(struct cluster *cl, uint32_t ost_idx)
 {
-	struct rpc_client *rpc = NULL;
+	struct rpc_client *rpc = NULL, *made = NULL;
+	struct rpc_loop *lp = NULL;
+	char host[PROTO_HOST_MAX + 1];
+	struct cluster_ost *o;
+	uint16_t port = 0;
 
 	pthread_mutex_lock(&cl->lock);
-	for (uint32_t i = 0; i < cl->nosts; i++) {
-		struct cluster_ost *o = &cl->osts[i];
-
-		if (o->ost_idx != ost_idx)
-			continue;
-		if (!o->rpc)
-			o->rpc = cluster_oss_client(cl, o);
+	o = cluster_find_ost(cl, ost_idx);
+	if (o && o->rpc) {
 		rpc = o->rpc;
-		break;
+	} else if (o) {
+		lp = cluster_oss_loop(cl, ost_idx);
+		snprintf(host, sizeof(host), "%s", o->host);
+		port = o->port;
 	}
 	pthread_mutex_unlock(&cl->lock);
+	if (rpc || !lp)
+		return rpc;
+	/* Made outside the lock: creating a client waits for its loop
+	 * thread, which runs the reply callbacks of the other OSTs' clients
+	 * too. Another thread may have made one meanwhile, or a refresh
+	 * moved the OST: then ours goes. */
+	if (rpc_client_create_on(lp, host, port, cl->timeout_ms, cl->hello,
+				 cl->hello_len, &made))
+		made = NULL;
+	pthread_mutex_lock(&cl->lock);
+	o = cluster_find_ost(cl, ost_idx);
+	if (o && !o->rpc && made && o->port == port &&
+	    strcmp(o->host, host) == 0) {
+		o->rpc = made;
+		made = NULL;
+	}
+	rpc = o ? o->rpc : NULL;
+	pthread_mutex_unlock(&cl->lock);
+	rpc_client_destroy(made);
 	return rpc;
 }
 
