@@ -101,7 +101,6 @@ struct rpc_client {
 	size_t hello_len;
 
 	struct rpc_loop *lp;	/* holds a reference */
-	struct ev_loop *loop;	/* lp->loop */
 	ev_async wake;		/* new calls or stop */
 	struct rpc_client *attach_next; /* on lp->attach */
 	int attached;		/* under lp->mu: wake runs */
@@ -187,7 +186,7 @@ static void rpc_on_reply(void *arg, int status, const uint8_t *payload,
 
 static void rpc_send(struct rpc_client *rc, struct rpc_req *r)
 {
-	ev_tstamp left = r->deadline - ev_now(rc->loop);
+	ev_tstamp left = r->deadline - ev_now(rc->lp->loop);
 	uint32_t ms;
 	int err;
 
@@ -258,7 +257,7 @@ static void rpc_connect(struct rpc_client *rc)
 	struct conn *c;
 	int err;
 
-	err = conn_connect_async(rc->loop, rc->host, rc->port,
+	err = conn_connect_async(rc->lp->loop, rc->host, rc->port,
 				 rc->connect_timeout_ms, &rc->handlers, &c);
 	if (err) {
 		rpc_fail_all(rpc_queue_take(&rc->park), err);
@@ -280,7 +279,7 @@ static void rpc_connect(struct rpc_client *rc)
 
 static void rpc_submit(struct rpc_client *rc, struct rpc_req *r)
 {
-	r->deadline = ev_now(rc->loop) +
+	r->deadline = ev_now(rc->lp->loop) +
 		      (r->timeout_ms ? r->timeout_ms : CONN_DEFAULT_TIMEOUT_MS) /
 			      1000.0;
 	if (rc->state == RPC_READY) {
@@ -443,7 +442,6 @@ int rpc_client_create_on(struct rpc_loop *lp, const char *host,
 	rc->wake.data = rc;
 	rpc_loop_get(lp);
 	rc->lp = lp;
-	rc->loop = lp->loop;
 	/* The loop thread starts the watcher: here when we are on it (a
 	 * callback creating a client), else in rpc_loop_on_ctl. */
 	pthread_mutex_lock(&lp->mu);
@@ -488,7 +486,7 @@ void rpc_client_destroy(struct rpc_client *rc)
 		return;
 	pthread_mutex_lock(&rc->mu);
 	rc->stopping = 1;
-	ev_async_send(rc->loop, &rc->wake);
+	ev_async_send(rc->lp->loop, &rc->wake);
 	while (!rc->stopped)
 		pthread_cond_wait(&rc->stop_cond, &rc->mu);
 	pthread_mutex_unlock(&rc->mu);
@@ -519,7 +517,7 @@ int rpc_call(struct rpc_client *rc, uint16_t opcode, const void *payload,
 		r.done = 1;
 	} else {
 		rpc_queue_push(&rc->submit, &r);
-		ev_async_send(rc->loop, &rc->wake);
+		ev_async_send(rc->lp->loop, &rc->wake);
 	}
 	while (!r.done)
 		pthread_cond_wait(&r.cond, &rc->mu);
@@ -558,7 +556,7 @@ int rpc_call_async_sink(struct rpc_client *rc, uint16_t opcode,
 		err = -ECANCELED;
 	} else {
 		rpc_queue_push(&rc->submit, r);
-		ev_async_send(rc->loop, &rc->wake);
+		ev_async_send(rc->lp->loop, &rc->wake);
 	}
 	pthread_mutex_unlock(&rc->mu);
 	if (err)
