@@ -16,7 +16,11 @@
  * reply), or borrowed (conn_request_borrow: a request whose caller keeps
  * the buffer until the callback; the frame and its request point at each
  * other, and pend_unborrow copies what a frame still queued borrows
- * before the callback runs). A conn that queues a frame joins its loop's
+ * before the callback runs). A reply may end in a file range
+ * (conn_reply_threadsafe_file: OBJ_READ_C data) that goes out with
+ * sendfile once the frame's header and head are sent (MSG_MORE on that
+ * sendmsg, so the two leave in full segments); the page cache's pages go
+ * to the socket without a copy in user space. A conn that queues a frame joins its loop's
  * flush list (struct conn_loopctx), which an ev_prepare watcher empties
  * just before the loop blocks, as Redis writes its replies before it
  * sleeps: every frame a loop pass produced goes out in one sendmsg per
@@ -65,6 +69,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -86,8 +91,11 @@ struct conn_out {
 	size_t len;		/* payload bytes */
 	void *owned;		/* malloc'd payload to free, or NULL */
 	struct conn_pending *pend; /* borrowed payload: whose it is, or NULL */
-	size_t sent;		/* bytes of hdr + data already written */
+	size_t sent;		/* bytes of hdr + data + file already written */
 	int is_reply;		/* counts in wq_reply_bytes */
+	struct conn_file file;	/* the payload's tail, sent with sendfile
+				   after hdr and data (fd -1, len 0: none) */
+	int file_zeros;		/* the file ended early: zeros instead */
 	uint8_t inline_data[];	/* copied payload */
 };
 
@@ -113,6 +121,7 @@ struct conn_tsreply {
 	int status;
 	void *payload;		/* owned */
 	size_t len;
+	struct conn_file file;	/* owned fd, or fd -1 */
 };
 
 /* Per-loop state for cross-thread replies. */
@@ -141,6 +150,11 @@ static void conn_answered(struct conn *c);
 static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		     int status, uint64_t req_id, const void *payload,
 		     size_t len, void *owned);
+static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
+			   int status, uint64_t req_id, const void *payload,
+			   size_t len, void *owned,
+			   struct conn_pending *borrower,
+			   const struct conn_file *file);
 static void conn_out_free(struct conn_out *o);
 
 /* --- socket setup --- */
@@ -173,11 +187,18 @@ static void lctx_deliver(struct conn_tsreply *r)
 	struct conn *c = r->c;
 
 	if (c->state != CONN_CLOSED) {
-		conn_send(c, r->opcode, FRAME_F_REPLY, r->status, r->req_id,
-			  r->payload, r->len, r->payload);
-		r->payload = NULL; /* conn_send took it */
+		int file = r->file.fd >= 0;
+
+		conn_send_frame(c, r->opcode,
+				FRAME_F_REPLY | (file ? FRAME_F_HEAD_CSUM : 0),
+				r->status, r->req_id, r->payload, r->len,
+				r->payload, NULL, file ? &r->file : NULL);
+		r->payload = NULL; /* conn_send_frame took it */
+		r->file.fd = -1;   /* and the file */
 		conn_answered(c);
 	}
+	if (r->file.fd >= 0)
+		close(r->file.fd);
 	free(r->payload);
 	free(r);
 	conn_put(c);
@@ -332,8 +353,9 @@ static void lctx_conn_closed(struct conn_loopctx *l)
 	lctx_put(l); /* the registry's */
 }
 
-int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
-			  int status, void *payload, size_t len)
+static int conn_reply_ts(struct conn *c, uint16_t opcode, uint64_t req_id,
+			 int status, void *payload, size_t len,
+			 const struct conn_file *f)
 {
 	struct conn_loopctx *l = c->lctx;
 	struct conn_tsreply *r;
@@ -342,12 +364,16 @@ int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		free(payload);
+		if (f)
+			close(f->fd);
 		return -ENOMEM;
 	}
 	conn_get(c);
 	*r = (struct conn_tsreply){ .c = c, .opcode = opcode, .req_id = req_id,
 				    .status = status, .payload = payload,
-				    .len = len };
+				    .len = len, .file = { .fd = -1 } };
+	if (f)
+		r->file = *f;
 	pthread_mutex_lock(&l->mu);
 	if (l->dead) {
 		rc = -ENOTCONN;
@@ -363,10 +389,25 @@ int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
 	pthread_mutex_unlock(&l->mu);
 	if (rc) {
 		free(payload);
+		if (r->file.fd >= 0)
+			close(r->file.fd);
 		free(r);
 		conn_put(c);
 	}
 	return rc;
+}
+
+int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
+			  int status, void *payload, size_t len)
+{
+	return conn_reply_ts(c, opcode, req_id, status, payload, len, NULL);
+}
+
+int conn_reply_threadsafe_file(struct conn *c, uint16_t opcode,
+			       uint64_t req_id, void *head, size_t len,
+			       const struct conn_file *f)
+{
+	return conn_reply_ts(c, opcode, req_id, 0, head, len, f);
 }
 
 /* --- refcounts and accessors --- */
@@ -421,6 +462,11 @@ void *conn_steal_payload(struct conn *c)
 void conn_set_user(struct conn *c, void *user)
 {
 	c->user = user;
+}
+
+int conn_same_host(const struct conn *c)
+{
+	return c->same_host;
 }
 
 const char *conn_peer(const struct conn *c)
@@ -613,6 +659,8 @@ static void conn_out_free(struct conn_out *o)
 {
 	if (o->pend)
 		o->pend->out = NULL;
+	if (o->file.fd >= 0)
+		close(o->file.fd);
 	free(o->owned);
 	free(o);
 }
@@ -620,26 +668,33 @@ static void conn_out_free(struct conn_out *o)
 /*
  * Queue a frame. Its payload is copied, or taken (owned: malloc'd, freed
  * once sent), or borrowed (borrower: the request whose caller keeps it
- * valid until its callback; not copied, see pend_unborrow).
+ * valid until its callback; not copied, see pend_unborrow). file (may be
+ * NULL; its fd taken, also on failure) ends the payload: a
+ * FRAME_F_HEAD_CSUM frame whose checksum covers the first len bytes.
  */
 static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
 			   int status, uint64_t req_id, const void *payload,
 			   size_t len, void *owned,
-			   struct conn_pending *borrower)
+			   struct conn_pending *borrower,
+			   const struct conn_file *file)
 {
 	static const uint8_t empty_error[2]; /* ERROR with an empty reason */
 	struct frame_header h = { .version = FRAME_VERSION, .opcode = opcode,
 				  .flags = flags, .status = status,
 				  .req_id = req_id };
+	size_t flen = file ? file->len : 0;
 	struct conn_out *o;
+	int rc = 0;
 
-	if (c->state == CONN_CLOSED) {
+	if (c->state == CONN_CLOSED)
+		rc = -ENOTCONN;
+	else if (len > FRAME_MAX_PAYLOAD || flen > FRAME_MAX_PAYLOAD - len)
+		rc = -EMSGSIZE;
+	if (rc) {
 		free(owned);
-		return -ENOTCONN;
-	}
-	if (len > FRAME_MAX_PAYLOAD) {
-		free(owned);
-		return -EMSGSIZE;
+		if (file)
+			close(file->fd);
+		return rc;
 	}
 	if (status && !len) { /* an error reply always carries an ERROR */
 		payload = empty_error;
@@ -648,6 +703,8 @@ static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
 	o = malloc(sizeof(*o) + (owned || borrower ? 0 : len));
 	if (!o) {
 		free(owned);
+		if (file)
+			close(file->fd);
 		return -ENOMEM;
 	}
 	o->next = NULL;
@@ -656,6 +713,8 @@ static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
 	o->pend = NULL;
 	o->sent = 0;
 	o->is_reply = !!(flags & FRAME_F_REPLY);
+	o->file = file ? *file : (struct conn_file){ .fd = -1 };
+	o->file_zeros = 0;
 	if (owned) {
 		o->data = owned;
 	} else if (borrower && len) {
@@ -667,16 +726,19 @@ static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
 			memcpy(o->inline_data, payload, len);
 		o->data = o->inline_data;
 	}
-	h.payload_len = (uint32_t)len;
-	frame_encode_header(&h, o->data, o->hdr);
+	h.payload_len = (uint32_t)(len + flen);
+	if (file)
+		frame_encode_header_head(&h, o->data, len, o->hdr);
+	else
+		frame_encode_header(&h, o->data, o->hdr);
 	if (c->wq_tail)
 		c->wq_tail->next = o;
 	else
 		c->wq_head = o;
 	c->wq_tail = o;
-	c->wq_bytes += FRAME_HEADER_LEN + len;
+	c->wq_bytes += FRAME_HEADER_LEN + len + flen;
 	if (o->is_reply)
-		c->wq_reply_bytes += FRAME_HEADER_LEN + len;
+		c->wq_reply_bytes += FRAME_HEADER_LEN + len + flen;
 	conn_want_flush(c);
 	return 0;
 }
@@ -686,7 +748,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		     size_t len, void *owned)
 {
 	return conn_send_frame(c, opcode, flags, status, req_id, payload, len,
-			       owned, NULL);
+			       owned, NULL, NULL);
 }
 
 static int conn_can_resume(const struct conn *c)
@@ -701,16 +763,109 @@ static void conn_maybe_resume(struct conn *c)
 		conn_drive(c);
 }
 
+/* Bytes of o's frame held in memory: header and payload (a file tail
+ * follows them). */
+static size_t out_mem(const struct conn_out *o)
+{
+	return FRAME_HEADER_LEN + o->len;
+}
+
+/* The head frame o is on the wire whole: off the queue. */
+static void conn_out_done(struct conn *c, struct conn_out *o)
+{
+	if (o->is_reply)
+		c->wq_reply_bytes -= out_mem(o) + o->file.len;
+	c->wq_head = o->next;
+	if (!c->wq_head)
+		c->wq_tail = NULL;
+	conn_out_free(o);
+}
+
+/* A sendfile error that is the socket's (the conn is done), not the
+ * file's. */
+static int conn_sock_errno(int e)
+{
+	return e == EPIPE || e == ECONNRESET || e == ENOTCONN ||
+	       e == ETIMEDOUT || e == EHOSTUNREACH || e == ENETUNREACH;
+}
+
+/*
+ * Send some of the file tail of the head frame o (its header and payload
+ * are out): 1 when bytes went, 0 when the socket is full, -1 when the
+ * conn closed. A file that ends early or fails to read is followed by
+ * zeros up to the promised length (conn.h).
+ */
+static int conn_flush_file(struct conn *c, struct conn_out *o)
+{
+	static const uint8_t zeros[64 << 10];
+	size_t left = out_mem(o) + o->file.len - o->sent;
+	char why[96];
+	ssize_t w;
+
+	if (!o->file_zeros) {
+		off_t off = (off_t)(o->file.off + (o->sent - out_mem(o)));
+
+		w = sendfile(c->fd, o->file.fd, &off, left);
+		if (w > 0)
+			goto sent;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (w < 0 && errno == EINTR)
+			return 1;
+		if (w < 0 && conn_sock_errno(errno)) {
+			snprintf(why, sizeof(why), "write: %s",
+				 strerror(errno));
+			conn_close(c, why);
+			return -1;
+		}
+		LOG_RATELIMITED(w ? LOG_WARNING : LOG_DEBUG, "conn",
+				"peer=%s sendfile: %s: the rest of the reply "
+				"(%zu bytes) goes as zeros",
+				c->peer, w ? strerror(errno) : "file ended early",
+				left);
+		o->file_zeros = 1;
+	}
+	w = send(c->fd, zeros, left < sizeof(zeros) ? left : sizeof(zeros),
+		 MSG_NOSIGNAL);
+	if (w < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno == EINTR)
+			return 1;
+		snprintf(why, sizeof(why), "write: %s", strerror(errno));
+		conn_close(c, why);
+		return -1;
+	}
+sent:
+	o->sent += (size_t)w;
+	c->wq_bytes -= (size_t)w;
+	if ((size_t)w == left)
+		conn_out_done(c, o);
+	return 1;
+}
+
 static void conn_flush(struct conn *c)
 {
 	while (c->wq_head) {
 		struct iovec iov[CONN_IOV_MAX];
 		struct msghdr msg = { .msg_iov = iov };
-		struct conn_out *o;
+		struct conn_out *o = c->wq_head;
 		size_t n = 0;
+		int more = 0;
 		ssize_t w;
 
-		for (o = c->wq_head; o && n + 2 <= CONN_IOV_MAX; o = o->next) {
+		if (o->file.len && o->sent >= out_mem(o)) {
+			int rc = conn_flush_file(c, o);
+
+			if (rc < 0)
+				return;
+			if (rc == 0)
+				break;
+			continue;
+		}
+		/* Frames up to the first with a file tail, whose memory part
+		 * ends this batch (MSG_MORE: its tail follows at once). */
+		for (; o && n + 2 <= CONN_IOV_MAX; o = o->next) {
 			if (o->sent < FRAME_HEADER_LEN) {
 				iov[n].iov_base = o->hdr + o->sent;
 				iov[n++].iov_len = FRAME_HEADER_LEN - o->sent;
@@ -724,9 +879,13 @@ static void conn_flush(struct conn *c)
 				iov[n].iov_base = (void *)(o->data + off);
 				iov[n++].iov_len = o->len - off;
 			}
+			if (o->file.len) {
+				more = 1;
+				break;
+			}
 		}
 		msg.msg_iovlen = n;
-		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		w = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 		if (w < 0) {
 			char why[96];
 
@@ -743,18 +902,16 @@ static void conn_flush(struct conn *c)
 			size_t left;
 
 			o = c->wq_head;
-			left = FRAME_HEADER_LEN + o->len - o->sent;
+			left = out_mem(o) - o->sent;
 			if ((size_t)w < left) {
 				o->sent += (size_t)w;
 				break;
 			}
 			w -= (ssize_t)left;
-			if (o->is_reply)
-				c->wq_reply_bytes -= FRAME_HEADER_LEN + o->len;
-			c->wq_head = o->next;
-			if (!c->wq_head)
-				c->wq_tail = NULL;
-			conn_out_free(o);
+			o->sent += left;
+			if (o->file.len)
+				break; /* its tail goes next, with sendfile */
+			conn_out_done(c, o);
 		}
 	}
 	if (c->wq_head)
@@ -840,7 +997,7 @@ static int conn_request_do(struct conn *c, uint16_t opcode,
 	if (rc)
 		goto err_free;
 	rc = conn_send_frame(c, opcode, 0, 0, p->req_id, payload, len, NULL,
-			     borrow ? p : NULL);
+			     borrow ? p : NULL, NULL);
 	if (rc)
 		goto err_remove;
 	c->next_req_id++;
@@ -913,12 +1070,39 @@ static void conn_complete(struct conn *c)
 	free(p);
 }
 
-/* Checksum of the frame in c->hdr/c->pay (or in a sink): 0 or -EBADMSG. */
+/*
+ * A FRAME_F_HEAD_CSUM frame: only a status-0 reply to a request whose
+ * sink welcomes one, its checksum over the first skip bytes (conn.h).
+ * 0, -EBADMSG (checksum), -EPROTO (not asked for). A reply to no pending
+ * request passes: conn_complete drops it or closes.
+ */
+static int conn_check_head(struct conn *c)
+{
+	const struct frame_header *h = &c->hdr;
+	const struct conn_pending *p;
+	const struct conn_sink *s;
+
+	if (!(h->flags & FRAME_F_REPLY) || h->status)
+		return -EPROTO;
+	p = pend_find(c, h->req_id);
+	if (!p)
+		return 0;
+	s = p->sink;
+	if (!s || !s->head_csum || h->payload_len < s->skip)
+		return -EPROTO;
+	return frame_checksum(c->rx_pend ? c->rx_pre : c->pay, s->skip) ==
+			       h->payload_csum ? 0 : -EBADMSG;
+}
+
+/* Checksum of the frame in c->hdr/c->pay (or in a sink): 0, -EBADMSG or
+ * -EPROTO (conn_check_head). */
 static int conn_check_payload(struct conn *c)
 {
 	const struct conn_sink *s;
 	struct iovec iov[2];
 
+	if (c->hdr.flags & FRAME_F_HEAD_CSUM)
+		return conn_check_head(c);
 	if (!c->rx_pend)
 		return frame_check_payload(&c->hdr, c->pay);
 	s = c->rx_pend->sink;
@@ -943,8 +1127,10 @@ static void conn_dispatch(struct conn *c)
 			(unsigned long long)h->req_id);
 		return;
 	}
-	if (conn_check_payload(c)) {
-		conn_close(c, "bad payload checksum");
+	rc = conn_check_payload(c);
+	if (rc) {
+		conn_close(c, rc == -EPROTO ? "head-checksum frame not asked for"
+					    : "bad payload checksum");
 		return;
 	}
 	if (!c->got_frame) {
@@ -1208,6 +1394,7 @@ static void conn_on_connected(struct conn *c)
 		return;
 	}
 	ev_timer_stop(c->loop, &c->timer);
+	c->same_host = conn_fd_same_host(c->fd);
 	c->state = CONN_READ_HEADER;
 	ev_io_start(c->loop, &c->rio);
 }
@@ -1277,6 +1464,7 @@ int conn_create(struct ev_loop *loop, int fd, const char *peer,
 	if (connecting) {
 		ev_io_start(loop, &c->wio);
 	} else {
+		c->same_host = conn_fd_same_host(fd);
 		c->idle_timeout_ms = timer_ms;
 		ev_io_start(loop, &c->rio);
 	}

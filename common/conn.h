@@ -107,15 +107,33 @@ typedef void (*conn_reply_fn)(void *arg, int status, const uint8_t *payload,
  * so buf holds garbage when the callback reports an error. After the
  * request's timeout (or close) the conn never touches buf again: the rest
  * of a late reply is read and dropped. Borrowed until the callback runs;
- * the caller sets buf, skip and len, zeroes used and got.
+ * the caller sets buf, skip, len and head_csum, zeroes used and got.
+ *
+ * head_csum: the reply may be a FRAME_F_HEAD_CSUM frame (frame.h), whose
+ * payload checksum covers payload bytes [0, skip) only; the conn checks
+ * that much (the caller must check the rest: OBJ_READ_C's chunk
+ * checksums), whether or not the sink is used. Without head_csum such a
+ * reply closes the connection.
  */
-#define CONN_SINK_SKIP_MAX 64
+#define CONN_SINK_SKIP_MAX 1024
 struct conn_sink {
 	uint8_t *buf;	/* where payload bytes [skip, ...) land */
 	size_t skip;	/* leading payload bytes kept by the conn */
 	size_t len;	/* room at buf */
+	int head_csum;	/* a FRAME_F_HEAD_CSUM reply is welcome */
 	int used;	/* out: the payload went to buf */
 	size_t got;	/* out: bytes placed at buf */
+};
+
+/*
+ * A range of an open file that ends a reply's payload
+ * (conn_reply_threadsafe_file): sent with sendfile(2), straight from the
+ * page cache, never read into our memory.
+ */
+struct conn_file {
+	int fd;		/* owned by the conn once handed over */
+	uint64_t off;	/* file offset of the first byte */
+	size_t len;	/* bytes */
 };
 
 /* --- per-connection API (loop thread only) --- */
@@ -150,6 +168,20 @@ int conn_reply_error(struct conn *c, const struct frame_header *h, int status,
  */
 int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
 			  int status, void *payload, size_t len);
+
+/*
+ * conn_reply_threadsafe of a status-0 FRAME_F_HEAD_CSUM reply whose
+ * payload is head (len bytes, malloc'd, taken; checksummed) followed by
+ * the file range f (f->len bytes, not checksummed: the message carries its
+ * own checksums, frame.h). The conn takes f->fd and closes it once sent,
+ * on close, and when this fails. Should the file end before the range
+ * does (truncated meanwhile) or fail to read, the rest of the frame is
+ * sent as zeros, which the receiver's checksums then refuse: the frame
+ * stays whole and the connection usable.
+ */
+int conn_reply_threadsafe_file(struct conn *c, uint16_t opcode,
+			       uint64_t req_id, void *head, size_t len,
+			       const struct conn_file *f);
 
 /*
  * Send a request; cb runs on the loop thread exactly once with the reply or
@@ -203,6 +235,9 @@ void *conn_ctx(const struct conn *c);	     /* conn_handlers.ctx */
 void *conn_user(const struct conn *c);	     /* per-connection user data */
 void conn_set_user(struct conn *c, void *user);
 const char *conn_peer(const struct conn *c); /* "ip:port" for logs */
+/* Whether the peer runs on this host (a loopback address, or our own
+ * address); 0 while an outgoing connection is still connecting. */
+int conn_same_host(const struct conn *c);
 /* The owning loop; only valid while that loop exists (netsrv_stop
  * destroys worker loops). */
 struct ev_loop *conn_loop(const struct conn *c);

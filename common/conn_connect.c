@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,6 +38,45 @@ void conn_format_addr(const void *sa_, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "?");
 	}
+}
+
+/* The IP address of sa (no port) into out[16] (IPv4 as v4-mapped IPv6);
+ * 0, or -1 for another family. */
+static int conn_ip16(const struct sockaddr_storage *sa, uint8_t out[16])
+{
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		memset(out, 0, 10);
+		out[10] = out[11] = 0xff;
+		memcpy(out + 12, &in->sin_addr, 4);
+		return 0;
+	}
+	if (sa->ss_family == AF_INET6) {
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)
+				     ->sin6_addr,
+		       16);
+		return 0;
+	}
+	return -1;
+}
+
+int conn_fd_same_host(int fd)
+{
+	static const uint8_t v6_lo[16] = { [15] = 1 }, v4_mapped[12] = {
+		[10] = 0xff, [11] = 0xff };
+	struct sockaddr_storage a, b;
+	socklen_t al = sizeof(a), bl = sizeof(b);
+	uint8_t ia[16], ib[16];
+
+	if (getsockname(fd, (struct sockaddr *)&a, &al) ||
+	    getpeername(fd, (struct sockaddr *)&b, &bl) || conn_ip16(&a, ia) ||
+	    conn_ip16(&b, ib))
+		return 0;
+	if (!memcmp(ib, v6_lo, 16) ||
+	    (!memcmp(ib, v4_mapped, 12) && ib[12] == 127))
+		return 1; /* loopback: ::1, 127.0.0.0/8 */
+	return !memcmp(ia, ib, 16);
 }
 
 static int conn_resolve(const char *host, uint16_t port, struct addrinfo **res)

@@ -45,6 +45,7 @@ struct conn {
 	const struct conn_handlers *handlers; /* borrowed; may be NULL */
 	void *user;			/* conn_set_user() */
 	char peer[64];			/* "ip:port" for logs */
+	int same_host;			/* conn_same_host(), set when up */
 
 	ev_io rio;			/* readable */
 	ev_io wio;			/* writable (or connect completion) */
@@ -106,6 +107,10 @@ int conn_create(struct ev_loop *loop, int fd, const char *peer,
 
 /* conn_close() that gives pending requests status instead of -ECONNRESET. */
 void conn_close_status(struct conn *c, const char *reason, int status);
+
+/* Whether the connected socket fd's peer is on this host: a loopback
+ * address, or the socket's own local address. */
+int conn_fd_same_host(int fd);
 
 /* "ip:port" of a sockaddr into buf. */
 void conn_format_addr(const void *sa, char *buf, size_t len);

@@ -37,10 +37,9 @@ uint64_t frame_checksum_iov(const struct iovec *iov, size_t n)
 	return XXH3_64bits_digest(&st);
 }
 
-void frame_encode_header(struct frame_header *h, const void *payload,
-			 uint8_t out[FRAME_HEADER_LEN])
+static void frame_put_header(const struct frame_header *h,
+			     uint8_t out[FRAME_HEADER_LEN])
 {
-	h->payload_csum = frame_checksum(payload, h->payload_len);
 	le32_store(out + 0, FRAME_MAGIC);
 	le16_store(out + 4, h->version);
 	le16_store(out + 6, h->opcode);
@@ -51,6 +50,20 @@ void frame_encode_header(struct frame_header *h, const void *payload,
 	le32_store(out + 28, 0);
 	le64_store(out + 32, h->payload_csum);
 	le64_store(out + 40, frame_checksum(out, 40));
+}
+
+void frame_encode_header(struct frame_header *h, const void *payload,
+			 uint8_t out[FRAME_HEADER_LEN])
+{
+	h->payload_csum = frame_checksum(payload, h->payload_len);
+	frame_put_header(h, out);
+}
+
+void frame_encode_header_head(struct frame_header *h, const void *head,
+			      size_t head_len, uint8_t out[FRAME_HEADER_LEN])
+{
+	h->payload_csum = frame_checksum(head, head_len);
+	frame_put_header(h, out);
 }
 
 int frame_decode_header(const uint8_t in[FRAME_HEADER_LEN],

@@ -27,7 +27,17 @@
  * everything else. A peer refuses a frame whose version it does not speak.
  *
  * Protocol changelog:
- *   1  first version.
+ *   1  first version. Since (no version bump: only a peer that asks for
+ *      it is sent one): FRAME_F_HEAD_CSUM.
+ *
+ * FRAME_F_HEAD_CSUM (replies to OBJ_READ_C only, msg_zio.h): the payload
+ * checksum covers the message's head, its first bytes up to a length the
+ * message defines, and the message checks the rest itself (per-chunk
+ * checksums that travel end to end from the OST's chunk table, so that
+ * the OSS can send file data without reading it: sendfile). A receiver
+ * accepts the flag only on a reply to a request that asked for such a
+ * reply (conn.h: conn_sink.head_csum), and closes the connection on it
+ * anywhere else.
  *
  * Receivers validate in two steps, so that a bad header is rejected before
  * any payload is buffered: frame_decode_header() checks magic, version,
@@ -47,7 +57,8 @@
 #define FRAME_MAX_PAYLOAD   (8u << 20) /* 8 MiB: room for a 4 MiB RPC + fields */
 
 #define FRAME_F_REPLY	    0x1u /* this frame answers req_id */
-#define FRAME_F_KNOWN	    FRAME_F_REPLY /* every defined flag */
+#define FRAME_F_HEAD_CSUM   0x2u /* payload_csum covers the head only */
+#define FRAME_F_KNOWN	    (FRAME_F_REPLY | FRAME_F_HEAD_CSUM)
 
 struct frame_header {
 	uint16_t version;     /* FRAME_VERSION */
@@ -73,6 +84,11 @@ uint64_t frame_checksum_iov(const struct iovec *iov, size_t n);
  */
 void frame_encode_header(struct frame_header *h, const void *payload,
 			 uint8_t out[FRAME_HEADER_LEN]);
+
+/* frame_encode_header for a FRAME_F_HEAD_CSUM frame: the payload checksum
+ * is taken over head[0..head_len) only (head_len <= h->payload_len). */
+void frame_encode_header_head(struct frame_header *h, const void *head,
+			      size_t head_len, uint8_t out[FRAME_HEADER_LEN]);
 
 /*
  * Decode and validate a received header. Returns 0, or -EBADMSG for a bad

@@ -37,6 +37,10 @@
  *      (empty before). No version bump: older clients stop reading after
  *      the entry (or read nothing), and the new decoder takes a missing
  *      block as "no directory attributes".
+ *   1  OBJ_READ_C (58): reads checked per chunk end to end, which the OSS
+ *      may send with sendfile (msg_zio.h), and the frame flag
+ *      FRAME_F_HEAD_CSUM its replies carry (frame.h). No version bump: no
+ *      deployed peer predates it.
  *
  * Shared field groups (all little-endian):
  *
@@ -127,7 +131,7 @@
  *     13+12*i 4     stripe_idx of entry i
  *   Entries are strictly ascending by (object_id, stripe_idx).
  *
- * OBJ_WRITE_Z (56), OBJ_READ_Z (57): proto/msg_zio.h.
+ * OBJ_WRITE_Z (56), OBJ_READ_Z (57), OBJ_READ_C (58): proto/msg_zio.h.
  *
  * Layout pattern bits: PROTO_PATTERN_LZ4 = the file's chunks are LZ4-
  * compressed (by the client: msg_zio.h); PROTO_PATTERN_NOCOMPR = compression
@@ -188,6 +192,7 @@ enum proto_fs_op {
 	PROTO_OP_OBJ_LIST = 55,
 	PROTO_OP_OBJ_WRITE_Z = 56,
 	PROTO_OP_OBJ_READ_Z = 57,
+	PROTO_OP_OBJ_READ_C = 58,
 };
 
 /* SETATTR valid bits (values equal the namespace's NS_SET_*). */

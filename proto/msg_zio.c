@@ -1,6 +1,6 @@
 /*
- * msg_zio.c - codecs of OBJ_WRITE_Z and OBJ_READ_Z (msg_zio.h has the
- * byte tables).
+ * msg_zio.c - codecs of OBJ_WRITE_Z, OBJ_READ_Z and OBJ_READ_C's reply
+ * head (msg_zio.h has the byte tables).
  *
  * One checker (zchunks_check) holds every rule of a zchunks group; the
  * encoders run it before writing and the decoders after reading, so a
@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <string.h>
+
+#include "proto/frame.h"
 
 #define ZIO_OFF_MAX ((uint64_t)INT64_MAX)
 #define ZIO_FLAGS   (PROTO_OBJ_LZ4 | PROTO_OBJ_SYNC)
@@ -249,4 +251,79 @@ ssize_t msg_zchunks_encode_table(const struct msg_zchunks *m,
 	wbuf_init(&w, buf, len);
 	zchunks_put_table(&w, m);
 	return zio_finish(&w, buf);
+}
+
+/* --- OBJ_READ_C --- */
+
+ssize_t msg_readc_head_encode(const struct msg_readc_head *m, void *buf,
+			      size_t len)
+{
+	struct wbuf w;
+
+	if (m->count > PROTO_READC_CHUNKS_MAX ||
+	    m->data_len > (uint64_t)m->count * PROTO_ZCHUNK_SIZE)
+		return -EINVAL;
+	wbuf_init(&w, buf, len);
+	wbuf_put_u32(&w, m->data_len);
+	wbuf_put_u32(&w, m->count);
+	for (uint32_t i = 0; i < m->count; i++)
+		wbuf_put_u64(&w, m->csum[i]);
+	return zio_finish(&w, buf);
+}
+
+int msg_readc_head_decode(struct cursor *c, uint64_t req_len,
+			  struct msg_readc_head *m)
+{
+	const uint8_t *start = c->pos;
+
+	if (req_len > PROTO_MAX_IO || cur_get_u32(c, &m->data_len) ||
+	    cur_get_u32(c, &m->count) || m->data_len > req_len ||
+	    m->count != PROTO_READC_CHUNKS(req_len))
+		goto bad;
+	for (uint32_t i = 0; i < m->count; i++)
+		if (cur_get_u64(c, &m->csum[i]))
+			goto bad;
+	return 0;
+bad:
+	c->pos = start;
+	return -EBADMSG;
+}
+
+/* Bytes of piece i of m's data. */
+static uint32_t readc_piece_len(const struct msg_readc_head *m, uint32_t i)
+{
+	uint64_t a = (uint64_t)i * PROTO_ZCHUNK_SIZE;
+
+	if (a >= m->data_len)
+		return 0;
+	return m->data_len - a < PROTO_ZCHUNK_SIZE ? (uint32_t)(m->data_len - a)
+						   : PROTO_ZCHUNK_SIZE;
+}
+
+void msg_readc_sum(struct msg_readc_head *m, const uint8_t *data)
+{
+	for (uint32_t i = 0; i < m->count; i++) {
+		uint32_t n = readc_piece_len(m, i);
+
+		m->csum[i] = n ? frame_checksum(data + (size_t)i *
+							       PROTO_ZCHUNK_SIZE,
+						n)
+			       : 0;
+	}
+}
+
+int msg_readc_verify(const struct msg_readc_head *m, const uint8_t *data,
+		     uint32_t *bad)
+{
+	for (uint32_t i = 0; i < m->count; i++) {
+		uint32_t n = readc_piece_len(m, i);
+
+		if (n && frame_checksum(data + (size_t)i * PROTO_ZCHUNK_SIZE,
+					n) != m->csum[i]) {
+			if (bad)
+				*bad = i;
+			return -EIO;
+		}
+	}
+	return 0;
 }

@@ -13,7 +13,10 @@
  * Protocol changelog (same PROTO_VERSION 1: new opcodes change no existing
  * message; a peer without them closes the connection on the unknown
  * opcode, and a client only sends them for files with the LZ4 pattern):
- *   1  OBJ_WRITE_Z (56), OBJ_READ_Z (57).
+ *   1  OBJ_WRITE_Z (56), OBJ_READ_Z (57). Since: OBJ_READ_C (58), which
+ *      a client sends for large reads of files without LZ4. An OSS older
+ *      than it closes the connection on the unknown opcode: upgrade the
+ *      servers before the clients.
  *
  * zchunks, the shared group (little-endian):
  *   OFFSET    SIZE  MEANING
@@ -53,6 +56,30 @@
  * off, and an LZ4 chunk is always whole, so the span may begin up to one
  * chunk before off and end up to one chunk after off + len. count 0: off
  * is at or past the object's end. Holes come as ZERO entries.
+ *
+ * OBJ_READ_C request (opcode 58): OBJ_READ's 24 bytes (msg_obj_req with
+ * off and len, decoded with opcode PROTO_OP_OBJ_READ). A read whose data
+ * is checked chunk by chunk from the OST's disk to the client instead of
+ * by the frame, so that the OSS may send the data straight from its data
+ * file without reading it itself (sendfile). Reply (a FRAME_F_HEAD_CSUM
+ * frame whose payload checksum covers the head: the first 8 + 8 * count
+ * bytes):
+ *   OFFSET      SIZE      MEANING
+ *   0           4         data_len: object bytes from off (<= len; fewer
+ *                         at the object's end, 0 past it)
+ *   4           4         count: PROTO_READC_CHUNKS(len) of the request
+ *   8 + 8 * i   8         csum of piece i: XXH3-64 of data bytes
+ *                         [i * PROTO_ZCHUNK_SIZE, min((i + 1) *
+ *                         PROTO_ZCHUNK_SIZE, data_len)); 0 for a piece
+ *                         past data_len
+ *   8 + 8*count data_len  data
+ * Pieces are counted from off: when off is chunk-aligned they are the
+ * OST's chunks and their checksums are the stored ones (chunk table), so
+ * nothing on the way, disk included, can change a byte unseen. A client
+ * that finds a piece whose checksum does not match (data changed by a
+ * write racing the send, or corrupted) asks again with OBJ_READ, which
+ * the OSS verifies itself (-EIO for data that is bad on disk). An error
+ * reply is an ordinary ERROR frame.
  */
 #ifndef GLINT_PROTO_MSG_ZIO_H
 #define GLINT_PROTO_MSG_ZIO_H
@@ -139,5 +166,37 @@ int msg_zchunks_decode(struct cursor *c, struct msg_zchunks *m);
  */
 ssize_t msg_zchunks_encode_table(const struct msg_zchunks *m,
 				 uint32_t data_len, void *buf, size_t len);
+
+/* --- OBJ_READ_C --- */
+
+#define PROTO_READC_CHUNKS(len) \
+	(((uint64_t)(len) + PROTO_ZCHUNK_SIZE - 1) / PROTO_ZCHUNK_SIZE)
+#define PROTO_READC_CHUNKS_MAX PROTO_READC_CHUNKS(PROTO_MAX_IO)
+/* Bytes of the head of a reply to a request of len bytes. */
+#define PROTO_READC_HEAD_LEN(len) (8 + 8 * PROTO_READC_CHUNKS(len))
+#define PROTO_READC_HEAD_MAX PROTO_READC_HEAD_LEN(PROTO_MAX_IO)
+
+/* The head of an OBJ_READ_C reply. */
+struct msg_readc_head {
+	uint32_t data_len;
+	uint32_t count;
+	uint64_t csum[PROTO_READC_CHUNKS_MAX];
+};
+
+/* Encode m (count <= PROTO_READC_CHUNKS_MAX, data_len <= count pieces):
+ * 8 + 8 * count bytes, or -EMSGSIZE (buffer), -EINVAL. */
+ssize_t msg_readc_head_encode(const struct msg_readc_head *m, void *buf,
+			      size_t len);
+/* Decode the head of a reply to a request of req_len bytes: count must be
+ * PROTO_READC_CHUNKS(req_len) and data_len <= req_len (else -EBADMSG,
+ * nothing consumed). req_len > PROTO_MAX_IO is -EBADMSG. */
+int msg_readc_head_decode(struct cursor *c, uint64_t req_len,
+			  struct msg_readc_head *m);
+/* Set m's checksums from data (its data_len bytes; count set). */
+void msg_readc_sum(struct msg_readc_head *m, const uint8_t *data);
+/* Check data (m->data_len bytes) against m: 0, or -EIO and *bad (may be
+ * NULL) the first piece that does not match. */
+int msg_readc_verify(const struct msg_readc_head *m, const uint8_t *data,
+		     uint32_t *bad);
 
 #endif /* GLINT_PROTO_MSG_ZIO_H */

@@ -89,7 +89,8 @@ static void test_constants(void)
 	CHECK(FRAME_HEADER_LEN == 48);
 	CHECK(FRAME_MAX_PAYLOAD == 8u * 1024 * 1024);
 	CHECK(FRAME_F_REPLY == 0x1u);
-	CHECK(FRAME_F_KNOWN == 0x1u);
+	CHECK(FRAME_F_HEAD_CSUM == 0x2u);
+	CHECK(FRAME_F_KNOWN == 0x3u);
 	CHECK(frame_checksum("", 0) == 0x2d06800538d394c2ull);
 	CHECK(frame_checksum(NULL, 0) == 0x2d06800538d394c2ull);
 }
@@ -244,7 +245,7 @@ static void test_rules(void)
 	CHECK(decode_edited(4, b, 2, &why) == -EPROTO);
 
 	/* every unknown flag bit */
-	for (int bit = 1; bit < 32; bit++) {
+	for (int bit = 2; bit < 32; bit++) {
 		le32_store(b, FRAME_F_REPLY | 1u << bit);
 		CHECK(decode_edited(8, b, 4, &why) == -EBADMSG);
 		CHECK(why && strcmp(why, "reserved bits set") == 0);
@@ -308,9 +309,38 @@ static void test_payload_check(void)
 	CHECK(frame_check_payload(&h, NULL) == -EBADMSG);
 }
 
+/* A FRAME_F_HEAD_CSUM header: the checksum covers the head only, the rest
+ * of the header is what frame_encode_header writes. */
+static void test_head_csum(void)
+{
+	static const uint8_t payload[] = "head....then file bytes";
+	struct frame_header h = { .version = FRAME_VERSION, .opcode = 58,
+				  .flags = FRAME_F_REPLY | FRAME_F_HEAD_CSUM,
+				  .req_id = 7,
+				  .payload_len = sizeof(payload) };
+	struct frame_header d, full = h;
+	uint8_t out[FRAME_HEADER_LEN], ref[FRAME_HEADER_LEN];
+
+	frame_encode_header_head(&h, payload, 8, out);
+	CHECK(h.payload_csum == frame_checksum(payload, 8));
+	CHECK(h.payload_csum != frame_checksum(payload, sizeof(payload)));
+	CHECK(frame_decode_header(out, &d, NULL) == 0);
+	CHECK(d.flags == (FRAME_F_REPLY | FRAME_F_HEAD_CSUM) &&
+	      d.payload_len == sizeof(payload) &&
+	      d.payload_csum == frame_checksum(payload, 8));
+	/* the whole payload fails frame_check_payload: it is not a frame
+	 * checksum */
+	CHECK(frame_check_payload(&d, payload) == -EBADMSG);
+	/* only the checksum field (and the header checksum) differ */
+	frame_encode_header(&full, payload, ref);
+	CHECK(memcmp(out, ref, 32) == 0);
+	CHECK(memcmp(out + 32, ref + 32, 8) != 0);
+}
+
 int main(void)
 {
 	test_constants();
+	test_head_csum();
 	test_golden_encode();
 	test_golden_decode();
 	test_round_trip();
