@@ -17,7 +17,12 @@
  * made in user space at all. The result buffer is not zeroed first: each
  * piece's reply fills its range and the part a short reply leaves (past
  * the end of the object) is zeroed then; compressed pieces are zeroed
- * before they are sent.
+ * before they are sent. Such a piece of at least a chunk that starts on a
+ * chunk boundary goes as OBJ_READ_C (msg_zio.h): the OSS may send it from
+ * its page cache with sendfile, unread, and the client checks each chunk
+ * against the checksum the OST stored with it (end to end, disk to
+ * client), and asks again with OBJ_READ when one does not match (a write
+ * that raced the send; the OSS verifies an OBJ_READ itself).
  *
  * Failures: an OST that does not answer within the timeout, refuses the
  * connection or drops it gives -EIO (the application sees EIO, never a
@@ -75,6 +80,12 @@
 /* Object bytes per OBJ_WRITE_Z of a pipelined compressed write: four
  * chunks, small enough that compressing one overlaps sending the last. */
 #define IO_ZWRITE_PIECE (4 * PROTO_ZCHUNK_SIZE)
+/* Smallest read sent as OBJ_READ_C: a chunk. Smaller ones are OBJ_READ,
+ * which the OSS may answer from its loop (a 4 KiB random read). */
+#define IO_READC_MIN PROTO_ZCHUNK_SIZE
+
+_Static_assert(PROTO_READC_HEAD_MAX <= CONN_SINK_SKIP_MAX,
+	       "an OBJ_READ_C head fits a sink's skip");
 
 struct io_batch;
 struct io_ard;
@@ -115,6 +126,7 @@ struct io_batch {
 static void io_wb_replied(struct io_wb *wb);
 static void io_ard_replied(struct io_ard *ard);
 static void io_slot_put(struct client *c, struct io_op *op);
+static void io_send_one(struct io_batch *b, struct io_op *op);
 
 static uint64_t io_now_ms(void)
 {
@@ -189,6 +201,51 @@ static int io_sink_reply(struct io_op *op, const uint8_t *payload,
 	return io_place(op->b, op, NULL, n, op->obj_len);
 }
 
+/*
+ * An OBJ_READ_C reply (msg_zio.h): payload/len is its head when the data
+ * went to op's sink, else head and data. Every piece is checked against
+ * its checksum, which comes from the OST's chunk table: the data was not
+ * checked on the way (the OSS sent it from its file unread). 0; -EBADMSG
+ * (malformed); 1 when a piece does not match: the caller reads the range
+ * again with OBJ_READ, which the OSS verifies (a write that raced the
+ * send changed the pages, or the bytes are bad on disk: -EIO then).
+ */
+static int io_readc_reply(struct io_op *op, const uint8_t *payload,
+			  size_t len)
+{
+	struct msg_readc_head m;
+	const uint8_t *data;
+	struct cursor cur;
+	uint32_t bad = 0;
+
+	cursor_init(&cur, payload, len);
+	if (msg_readc_head_decode(&cur, op->obj_len, &m))
+		return -EBADMSG;
+	if (op->sink.used) {
+		if (m.data_len != op->sink.got)
+			return -EBADMSG;
+		data = op->sink.buf;
+	} else {
+		if (cursor_left(&cur) != m.data_len)
+			return -EBADMSG;
+		data = cur.pos;
+	}
+	if (msg_readc_verify(&m, data, &bad)) {
+		LOG_RATELIMITED(LOG_WARNING, "io",
+				"ost_idx=%u stripe=%u object offset %llu: "
+				"OBJ_READ_C data failed its checksum; reading "
+				"it again with OBJ_READ",
+				op->ost_idx, op->stripe_idx,
+				(unsigned long long)(op->obj_off +
+						     (uint64_t)bad *
+							     PROTO_ZCHUNK_SIZE));
+		return 1;
+	}
+	if (!op->sink.used)
+		return io_scatter(op, data, m.data_len);
+	return io_place(op->b, op, NULL, m.data_len, op->obj_len);
+}
+
 /* zchunk_apply's dest: where object bytes of op's stripe go in the result
  * (within one stripe unit and the asked range, else NULL). */
 static uint8_t *io_zdest(void *arg, uint64_t obj_off, uint32_t len)
@@ -245,13 +302,16 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 	struct io_wb *wb;
 	struct io_ard *ard;
 	struct cursor cur;
-	int last;
+	int last, again = 0;
 
 	if (op->slot)
 		io_slot_put(b->c, op);
 	cursor_init(&cur, payload, len);
 	if (status == 0) {
-		if (op->opcode == PROTO_OP_OBJ_READ && op->sink.used) {
+		if (op->opcode == PROTO_OP_OBJ_READ_C) {
+			status = io_readc_reply(op, payload, len);
+			again = status == 1;
+		} else if (op->opcode == PROTO_OP_OBJ_READ && op->sink.used) {
 			status = io_sink_reply(op, payload, len);
 		} else if (op->opcode == PROTO_OP_OBJ_READ) {
 			struct msg_bytes data;
@@ -264,14 +324,24 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 		} else if (op->opcode == PROTO_OP_STATFS) {
 			status = msg_statfs_decode(&cur, &op->sfs);
 		}
-		if (status && status != -EIO)
+		if (status < 0 && status != -EIO)
 			LOG_RATELIMITED(LOG_WARNING, "io",
 					"ost_idx=%u op=%s: malformed reply",
 					op->ost_idx,
 					proto_op_lookup(op->opcode)->name);
 	}
+	if (again) {
+		/* The same request bytes as OBJ_READ, into the same place;
+		 * the resend counts itself in b->left (io_send_one) and
+		 * owns op->status from now on. */
+		op->opcode = PROTO_OP_OBJ_READ;
+		op->sink.skip = 4;
+		op->sink.head_csum = 0;
+		io_send_one(b, op);
+	}
 	pthread_mutex_lock(&b->mu);
-	op->status = status;
+	if (!again)
+		op->status = status;
 	last = --b->left == 0;
 	wb = last ? b->wb : NULL;
 	ard = last ? b->ard : NULL;
@@ -587,6 +657,13 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 			op->sink.len = el;
 		}
 		rc = io_op_encode(op, PROTO_OP_OBJ_READ, l, i, &m);
+		if (op->use_sink && eo % PROTO_ZCHUNK_SIZE == 0 &&
+		    el >= IO_READC_MIN) {
+			/* Checked per chunk, sent by the OSS from its file. */
+			op->opcode = PROTO_OP_OBJ_READ_C;
+			op->sink.skip = PROTO_READC_HEAD_LEN(el);
+			op->sink.head_csum = 1;
+		}
 	}
 	return rc;
 }

@@ -45,6 +45,8 @@
 static const char *const level_names[] = { "debug", "info", "notice",
 					   "warning", "error", NULL };
 
+static const char *const sendfile_names[] = { "auto", "on", "off", NULL };
+
 static const struct config_option oss_options[] = {
 	{ CONFIG_OPT_ADDRESS(struct oss_config, listen, "listen", "0.0.0.0:1018",
 			     "address and port to serve on (port 0: any free port)") },
@@ -74,8 +76,11 @@ static const struct config_option oss_options[] = {
 			  level_names, "least severe level logged") },
 	{ CONFIG_OPT_PATH(struct oss_config, log_file, "log-file", NULL,
 			  "log to this file instead of stderr") },
+	{ CONFIG_OPT_ENUM(struct oss_config, sendfile, "sendfile", "auto",
+			  sendfile_names,
+			  "send large reads straight from the page cache (sendfile) to clients: auto = those on other hosts (on this host it moves the first copy of freshly read pages to the client's receive thread), on, off") },
 	{ CONFIG_OPT_STRING(struct oss_config, fail_loc, "fail-loc", NULL,
-			    "fault injection for tests, comma-separated: oss_write_enospc, oss_read_eio, oss_reply_drop, oss_io_delay") },
+			    "fault injection for tests, comma-separated: oss_write_enospc, oss_read_eio, oss_reply_drop, oss_io_delay, oss_readc_bad_csum") },
 	CONFIG_END,
 };
 

@@ -1155,6 +1155,61 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
 	return obj_read(os, NULL, fid, stripe_idx, off, len, buf);
 }
 
+int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
+		       uint32_t stripe_idx, uint64_t off, uint64_t len,
+		       int *fd, uint64_t *n, uint64_t *csums)
+{
+	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
+	uint64_t end, i, k, c0 = off / CHUNK;
+	struct obj o;
+	int rc;
+
+	*fd = -1;
+	*n = 0;
+	if (len > OBJSTORE_MAX_IO || !ring)
+		return -EINVAL;
+	if (off % CHUNK)
+		return -EAGAIN;
+	if (off >= OBJSTORE_MAX_OBJECT_SIZE || len == 0)
+		return 0;
+	if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
+		len = OBJSTORE_MAX_OBJECT_SIZE - off;
+	obj_init(&o, fid, stripe_idx);
+	pthread_rwlock_rdlock(lock);
+	rc = obj_open(os, ring, &o, OBJ_RD);
+	if (rc < 0)
+		goto out_unlock;
+	rc = obj_load(os, ring, &o, c0, chunk_count(off, len), true);
+	if (rc < 0 || off >= o.size)
+		goto out;
+	end = min_u64(off + len, o.size);
+	k = chunk_count(off, end - off);
+	for (i = 0; i < k; i++) {
+		const struct chunk_entry *e = &o.win[i];
+		uint64_t want = min_u64(CHUNK, end - (off + i * CHUNK));
+
+		if (e->kind != CHUNK_RAW || e->stored_len != want ||
+		    e->data_len != want) {
+			rc = -EAGAIN;
+			goto out;
+		}
+		csums[i] = e->csum;
+	}
+	*fd = fcntl(o.dat_fd, F_DUPFD_CLOEXEC, 0);
+	if (*fd < 0) {
+		rc = -errno;
+		goto out;
+	}
+	*n = end - off;
+	atomic_fetch_add(&os->read_ops, 1);
+	atomic_fetch_add(&os->read_bytes, *n);
+out:
+	obj_close(os, ring, &o, false);
+out_unlock:
+	pthread_rwlock_unlock(lock);
+	return rc;
+}
+
 /*
  * Start writing a large write's data slots to disk now, as Lustre's OSTs
  * write bulk data through: without it, a long sequential write piles up

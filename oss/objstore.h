@@ -174,6 +174,25 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
 			     void *buf);
 
 /*
+ * The bytes [off, off + len) as they lie in the object's data file, for a
+ * reply sent from the file without reading it (OBJ_READ_C: sendfile):
+ * when off is chunk-aligned and every chunk of the range up to the
+ * object's end is stored raw with exactly the bytes the range wants of it
+ * (whole, or the object's last bytes), *fd is a new descriptor of the
+ * data file (the caller closes it), *n the bytes (file offsets [off,
+ * off + *n), fewer than len at the object's end) and csums[i] the stored
+ * checksum of chunk i of the range (OBJSTORE_CHUNK_SIZE bytes each; the
+ * caller's array has room for len / OBJSTORE_CHUNK_SIZE + 1). Nothing
+ * is read or verified: the reader checks the checksums. Returns 0 (*n 0
+ * and *fd -1 at or past the end), -ENOENT (no such object), -EAGAIN when
+ * some chunk is stored otherwise (a hole, LZ4, or a partial chunk: use
+ * objstore_read), -EINVAL (len > OBJSTORE_MAX_IO), -errno.
+ */
+int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
+		       uint32_t stripe_idx, uint64_t off, uint64_t len,
+		       int *fd, uint64_t *n, uint64_t *csums);
+
+/*
  * Write len bytes of data at off, creating the object if needed and
  * growing its size to off + len if smaller. flags: OBJSTORE_WRITE_COMPRESS.
  * Partial chunks are read, verified, merged and rewritten. Returns len, or

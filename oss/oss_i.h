@@ -37,6 +37,14 @@ struct oss_config {
 	int log_level;	       /* enum log_level */
 	char *log_file;	       /* NULL = stderr */
 	char *fail_loc;	       /* fault injection points (tests), or NULL */
+	int sendfile;	       /* enum oss_sendfile */
+};
+
+/* When OBJ_READ_C data goes out with sendfile (--sendfile). */
+enum oss_sendfile {
+	OSS_SENDFILE_AUTO = 0, /* to clients on other hosts */
+	OSS_SENDFILE_ON = 1,   /* to every client */
+	OSS_SENDFILE_OFF = 2,  /* never: read into the reply */
 };
 
 /*
@@ -60,6 +68,8 @@ struct oss_counters {
 #define OSS_FAIL_READ_EIO     0x2u /* oss_read_eio: OBJ_READ is -EIO */
 #define OSS_FAIL_REPLY_DROP   0x4u /* oss_reply_drop: object replies lost */
 #define OSS_FAIL_IO_DELAY     0x8u /* oss_io_delay: each job waits 200 ms */
+#define OSS_FAIL_READC_BAD_CSUM 0x10u /* oss_readc_bad_csum: OBJ_READ_C
+					 replies carry a wrong checksum */
 
 struct oss {
 	struct oss_config cfg;

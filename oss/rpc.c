@@ -16,6 +16,8 @@
  * the loop (oss_read_on_loop), without waiting for anything.
  * OBJ_WRITE_Z and OBJ_READ_Z (compressed chunks, msg_zio.h) take the same
  * path: decoded and checked here, the write's payload queued whole.
+ * OBJ_READ_C (a read checked per chunk by the client, msg_zio.h) has
+ * OBJ_READ's request and always goes to a worker.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -142,7 +144,8 @@ static int oss_obj_check(uint16_t opcode, const struct msg_obj_req *r)
 {
 	if (opcode == PROTO_OP_OBJ_LIST && r->max > PROTO_OBJ_LIST_MAX)
 		return -EBADMSG;
-	if (opcode == PROTO_OP_OBJ_READ && r->len > PROTO_MAX_IO)
+	if ((opcode == PROTO_OP_OBJ_READ || opcode == PROTO_OP_OBJ_READ_C) &&
+	    r->len > PROTO_MAX_IO)
 		return -EBADMSG;
 	if (opcode == PROTO_OP_OBJ_WRITE && r->data.len > PROTO_MAX_IO)
 		return -EBADMSG;
@@ -195,7 +198,10 @@ static int oss_obj(struct conn *c, const struct frame_header *h,
 	if (!peer_ready(c))
 		return conn_reply_error(c, h, -EPROTO, "HELLO first");
 	cursor_init(&cur, payload, len);
-	if (msg_obj_req_decode(h->opcode, &cur, &req) ||
+	/* OBJ_READ_C's request is OBJ_READ's (msg_zio.h). */
+	if (msg_obj_req_decode(h->opcode == PROTO_OP_OBJ_READ_C ?
+				       PROTO_OP_OBJ_READ : h->opcode,
+			       &cur, &req) ||
 	    oss_obj_check(h->opcode, &req)) {
 		LOG_RATELIMITED(LOG_NOTICE, "rpc",
 				"peer=%s req_id=%llu malformed object request",
@@ -272,4 +278,5 @@ void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
 	h->fn[PROTO_OP_OBJ_LIST] = oss_obj;
 	h->fn[PROTO_OP_OBJ_WRITE_Z] = oss_obj_zwrite;
 	h->fn[PROTO_OP_OBJ_READ_Z] = oss_obj_zread;
+	h->fn[PROTO_OP_OBJ_READ_C] = oss_obj;
 }
