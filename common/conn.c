@@ -66,6 +66,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,8 @@ struct conn_tsreply {
 	void *payload;		/* owned */
 	size_t len;
 	struct conn_file file;	/* owned fd, or fd -1 */
+	size_t head_len;	/* FRAME_F_HEAD_CSUM over this much, or
+				   SIZE_MAX: an ordinary frame */
 };
 
 /* Per-loop state for cross-thread replies. */
@@ -153,7 +156,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
 			   int status, uint64_t req_id, const void *payload,
 			   size_t len, void *owned,
-			   struct conn_pending *borrower,
+			   struct conn_pending *borrower, size_t head_len,
 			   const struct conn_file *file);
 static void conn_out_free(struct conn_out *o);
 
@@ -187,12 +190,13 @@ static void lctx_deliver(struct conn_tsreply *r)
 	struct conn *c = r->c;
 
 	if (c->state != CONN_CLOSED) {
-		int file = r->file.fd >= 0;
+		int head = r->head_len != SIZE_MAX;
 
 		conn_send_frame(c, r->opcode,
-				FRAME_F_REPLY | (file ? FRAME_F_HEAD_CSUM : 0),
+				FRAME_F_REPLY | (head ? FRAME_F_HEAD_CSUM : 0),
 				r->status, r->req_id, r->payload, r->len,
-				r->payload, NULL, file ? &r->file : NULL);
+				r->payload, NULL, r->head_len,
+				r->file.fd >= 0 ? &r->file : NULL);
 		r->payload = NULL; /* conn_send_frame took it */
 		r->file.fd = -1;   /* and the file */
 		conn_answered(c);
@@ -355,7 +359,7 @@ static void lctx_conn_closed(struct conn_loopctx *l)
 
 static int conn_reply_ts(struct conn *c, uint16_t opcode, uint64_t req_id,
 			 int status, void *payload, size_t len,
-			 const struct conn_file *f)
+			 size_t head_len, const struct conn_file *f)
 {
 	struct conn_loopctx *l = c->lctx;
 	struct conn_tsreply *r;
@@ -371,7 +375,8 @@ static int conn_reply_ts(struct conn *c, uint16_t opcode, uint64_t req_id,
 	conn_get(c);
 	*r = (struct conn_tsreply){ .c = c, .opcode = opcode, .req_id = req_id,
 				    .status = status, .payload = payload,
-				    .len = len, .file = { .fd = -1 } };
+				    .len = len, .file = { .fd = -1 },
+				    .head_len = head_len };
 	if (f)
 		r->file = *f;
 	pthread_mutex_lock(&l->mu);
@@ -400,14 +405,27 @@ static int conn_reply_ts(struct conn *c, uint16_t opcode, uint64_t req_id,
 int conn_reply_threadsafe(struct conn *c, uint16_t opcode, uint64_t req_id,
 			  int status, void *payload, size_t len)
 {
-	return conn_reply_ts(c, opcode, req_id, status, payload, len, NULL);
+	return conn_reply_ts(c, opcode, req_id, status, payload, len, SIZE_MAX,
+			     NULL);
 }
 
 int conn_reply_threadsafe_file(struct conn *c, uint16_t opcode,
 			       uint64_t req_id, void *head, size_t len,
 			       const struct conn_file *f)
 {
-	return conn_reply_ts(c, opcode, req_id, 0, head, len, f);
+	return conn_reply_ts(c, opcode, req_id, 0, head, len, len, f);
+}
+
+int conn_reply_threadsafe_head(struct conn *c, uint16_t opcode,
+			       uint64_t req_id, void *payload, size_t len,
+			       size_t head_len)
+{
+	if (head_len > len) {
+		free(payload);
+		return -EINVAL;
+	}
+	return conn_reply_ts(c, opcode, req_id, 0, payload, len, head_len,
+			     NULL);
 }
 
 /* --- refcounts and accessors --- */
@@ -668,14 +686,15 @@ static void conn_out_free(struct conn_out *o)
 /*
  * Queue a frame. Its payload is copied, or taken (owned: malloc'd, freed
  * once sent), or borrowed (borrower: the request whose caller keeps it
- * valid until its callback; not copied, see pend_unborrow). file (may be
- * NULL; its fd taken, also on failure) ends the payload: a
- * FRAME_F_HEAD_CSUM frame whose checksum covers the first len bytes.
+ * valid until its callback; not copied, see pend_unborrow). With
+ * FRAME_F_HEAD_CSUM in flags, the checksum covers the first head_len
+ * bytes only. file (may be NULL; its fd taken, also on failure) ends the
+ * payload.
  */
 static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
 			   int status, uint64_t req_id, const void *payload,
 			   size_t len, void *owned,
-			   struct conn_pending *borrower,
+			   struct conn_pending *borrower, size_t head_len,
 			   const struct conn_file *file)
 {
 	static const uint8_t empty_error[2]; /* ERROR with an empty reason */
@@ -727,8 +746,8 @@ static int conn_send_frame(struct conn *c, uint16_t opcode, uint32_t flags,
 		o->data = o->inline_data;
 	}
 	h.payload_len = (uint32_t)(len + flen);
-	if (file)
-		frame_encode_header_head(&h, o->data, len, o->hdr);
+	if (flags & FRAME_F_HEAD_CSUM)
+		frame_encode_header_head(&h, o->data, head_len, o->hdr);
 	else
 		frame_encode_header(&h, o->data, o->hdr);
 	if (c->wq_tail)
@@ -748,7 +767,7 @@ static int conn_send(struct conn *c, uint16_t opcode, uint32_t flags,
 		     size_t len, void *owned)
 {
 	return conn_send_frame(c, opcode, flags, status, req_id, payload, len,
-			       owned, NULL, NULL);
+			       owned, NULL, SIZE_MAX, NULL);
 }
 
 static int conn_can_resume(const struct conn *c)
@@ -997,7 +1016,7 @@ static int conn_request_do(struct conn *c, uint16_t opcode,
 	if (rc)
 		goto err_free;
 	rc = conn_send_frame(c, opcode, 0, 0, p->req_id, payload, len, NULL,
-			     borrow ? p : NULL, NULL);
+			     borrow ? p : NULL, SIZE_MAX, NULL);
 	if (rc)
 		goto err_remove;
 	c->next_req_id++;

@@ -183,6 +183,13 @@ int conn_reply_threadsafe_file(struct conn *c, uint16_t opcode,
 			       uint64_t req_id, void *head, size_t len,
 			       const struct conn_file *f);
 
+/* conn_reply_threadsafe of a status-0 FRAME_F_HEAD_CSUM reply held in
+ * memory: its payload checksum covers payload[0..head_len) only (the
+ * message checks the rest itself). -EINVAL when head_len > len. */
+int conn_reply_threadsafe_head(struct conn *c, uint16_t opcode,
+			       uint64_t req_id, void *payload, size_t len,
+			       size_t head_len);
+
 /*
  * Send a request; cb runs on the loop thread exactly once with the reply or
  * an error, never before conn_request() returns. timeout_ms 0 means

@@ -95,12 +95,13 @@ static void oss_log_counters(struct oss *o)
 	log_msg(LOG_NOTICE, "main",
 		"ost_idx=%lld DataReadBytes=%" PRIuFAST64
 		" DataWriteBytes=%" PRIuFAST64 " DataReadOperations=%" PRIuFAST64
-		" DataWriteOperations=%" PRIuFAST64,
+		" DataWriteOperations=%" PRIuFAST64 " SendfileBytes=%" PRIuFAST64,
 		(long long)o->cfg.index,
 		atomic_load(&o->counters.data_read_bytes),
 		atomic_load(&o->counters.data_write_bytes),
 		atomic_load(&o->counters.data_read_ops),
-		atomic_load(&o->counters.data_write_ops));
+		atomic_load(&o->counters.data_write_ops),
+		atomic_load(&o->counters.sendfile_bytes));
 }
 
 static int oss_serve(struct oss *o)

@@ -57,6 +57,8 @@ struct oss_counters {
 	atomic_uint_fast64_t data_write_bytes; /* DataWriteBytes */
 	atomic_uint_fast64_t data_read_ops;    /* DataReadOperations */
 	atomic_uint_fast64_t data_write_ops;   /* DataWriteOperations */
+	atomic_uint_fast64_t sendfile_bytes;   /* of data_read_bytes, sent
+						  with sendfile (not FSx's) */
 };
 
 /*

@@ -201,15 +201,16 @@ static bool worker_sendfile(const struct oss *o, struct conn *c)
 }
 
 /*
- * OBJ_READ_C: "4 data_len | 4 count | count x 8 csum | data", the data
- * sent straight from the object's data file (*file: sendfile, conn.h)
- * with the chunk table's checksums when use_sendfile and the range is
- * stored raw and chunk-aligned (objstore_read_span); otherwise read and
- * verified here
- * into the reply, its pieces checksummed anew. Either way the frame's
- * checksum covers the head only and the client checks the pieces.
- * fail_loc oss_readc_bad_csum spoils the first checksum (a test of the
- * client's retry with OBJ_READ).
+ * OBJ_READ_C: "4 data_len | 4 count | count x 8 csum | data". When the
+ * range is stored raw and chunk-aligned (objstore_read_span), the
+ * checksums are the chunk table's and the data is the data file's bytes,
+ * unread and unverified here (the client checks them end to end): sent
+ * from the file (*file: sendfile, conn.h) when use_sendfile, else copied
+ * into the reply with one read. Any other range is read and verified
+ * (objstore_read: holes, LZ4, partial chunks) and its pieces checksummed
+ * anew. Either way the frame's checksum covers the head only. fail_loc
+ * oss_readc_bad_csum spoils the first checksum (a test of the client's
+ * retry with OBJ_READ).
  */
 static int worker_readc(struct oss *o, struct ring *ring,
 			const struct msg_obj_req *r, bool use_sendfile,
@@ -217,35 +218,48 @@ static int worker_readc(struct oss *o, struct ring *ring,
 {
 	struct msg_readc_head m = { .count = (uint32_t)PROTO_READC_CHUNKS(r->len) };
 	size_t head = PROTO_READC_HEAD_LEN(r->len);
-	uint8_t *buf = NULL, *small;
+	uint8_t *buf, *small;
+	struct ring_op op;
 	uint64_t n = 0;
 	ssize_t got;
 	int fd = -1, rc;
 
-	rc = use_sendfile ? objstore_read_span(o->store, ring, r->object_id,
-					       r->stripe_idx, r->off, r->len,
-					       &fd, &n, m.csum)
-			  : -EAGAIN;
+	buf = malloc(head + (use_sendfile ? 0 : r->len));
+	if (!buf)
+		return -ENOMEM;
+	rc = objstore_read_span(o->store, ring, r->object_id, r->stripe_idx,
+				r->off, r->len, &fd, &n, m.csum);
 	if (rc == -ENOENT)
 		rc = 0;
-	if (rc == 0) {
-		buf = malloc(head);
-		if (!buf)
-			rc = -ENOMEM;
+	if (rc == 0 && fd >= 0 && !use_sendfile) {
+		/* One copy; a file cut short meanwhile leaves zeros, which
+		 * the client's check refuses. */
+		ring_op_read(&op, fd, buf + head, n, r->off);
+		rc = ring_run(ring, &op, 1);
+		close(fd);
+		fd = -1;
+		if (rc == 0 && op.res < 0)
+			rc = (int)op.res;
+		if (rc == 0 && (uint64_t)op.res < n)
+			memset(buf + head + op.res, 0, n - (uint64_t)op.res);
 	} else if (rc == -EAGAIN) {
-		buf = malloc(head + r->len);
-		if (!buf)
-			return -ENOMEM;
+		if (use_sendfile) {
+			small = realloc(buf, head + r->len);
+			rc = -ENOMEM;
+			if (!small)
+				goto err;
+			buf = small;
+		}
 		got = objstore_read(o->store, ring, r->object_id,
 				    r->stripe_idx, r->off, r->len, buf + head);
 		rc = got == -ENOENT ? 0 : got < 0 ? (int)got : 0;
 		n = got > 0 ? (uint64_t)got : 0;
+		m.data_len = (uint32_t)n;
+		msg_readc_sum(&m, buf + head);
 	}
 	if (rc < 0)
 		goto err;
 	m.data_len = (uint32_t)n;
-	if (fd < 0)
-		msg_readc_sum(&m, buf + head);
 	if (atomic_load(&o->fail_loc) & OSS_FAIL_READC_BAD_CSUM)
 		m.csum[0] ^= 1;
 	got = msg_readc_head_encode(&m, buf, head);
@@ -256,6 +270,7 @@ static int worker_readc(struct oss *o, struct ring *ring,
 	atomic_fetch_add(&o->counters.data_read_ops, 1);
 	atomic_fetch_add(&o->counters.data_read_bytes, n);
 	if (fd >= 0) {
+		atomic_fetch_add(&o->counters.sendfile_bytes, n);
 		*file = (struct conn_file){ .fd = fd, .off = r->off, .len = n };
 		*out_len = head;
 	} else {
@@ -625,6 +640,10 @@ static void worker_run(struct worker_pool *p, struct ring *ring,
 	if (file.fd >= 0)
 		conn_reply_threadsafe_file(j->c, j->opcode, j->req_id, payload,
 					   len, &file);
+	else if (rc == 0 && j->opcode == PROTO_OP_OBJ_READ_C)
+		conn_reply_threadsafe_head(j->c, j->opcode, j->req_id, payload,
+					   len,
+					   PROTO_READC_HEAD_LEN(j->req.len));
 	else
 		conn_reply_threadsafe(j->c, j->opcode, j->req_id, rc, payload,
 				      len);
