@@ -3,8 +3,10 @@
 
 Each seed is a valid encoding built here from the byte tables in
 proto/msg_zio.h, independently of the C encoders. Output:
-tests/fuzz/corpus/obj_zwrite/ (OBJ_WRITE_Z requests) and
-tests/fuzz/corpus/zchunks/ (OBJ_READ_Z replies); the files are committed.
+tests/fuzz/corpus/obj_zwrite/ (OBJ_WRITE_Z requests),
+tests/fuzz/corpus/zchunks/ (OBJ_READ_Z replies) and
+tests/fuzz/corpus/readc_head/ (4 bytes of the request's len, then an
+OBJ_READ_C reply head and sometimes its data); the files are committed.
 The decoders do not decompress, so the LZ4 payloads here are stand-in
 bytes. Running it again rewrites the same bytes.
 
@@ -38,6 +40,21 @@ def csv_chunks(first_off, n):
              bytes([0x1f, i]) * 100) for i in range(n)]
 
 
+def readc_pieces(n):
+    """pieces of 64 KiB of a request of n bytes"""
+    return (n + CHUNK - 1) // CHUNK
+
+
+def readc(req_len, data_len, data=b""):
+    """req_len, then the head of its OBJ_READ_C reply with made-up
+    checksums (0 past data_len), then data."""
+    n = readc_pieces(req_len)
+    csums = [0x0123456789abcdef + i if i * CHUNK < data_len else 0
+             for i in range(n)]
+    return struct.pack("<III", req_len, data_len, n) + struct.pack(
+        "<%dQ" % n, *csums) + data
+
+
 SEEDS = {
     "obj_zwrite": {
         "empty": zwrite(7, 0, 0, []),
@@ -57,6 +74,13 @@ SEEDS = {
                               (3 * CHUNK + 1000, CHUNK - 1000, ZERO, 0, b""),
                               (4 * CHUNK, CHUNK, ZERO, 0, b"")]),
         "max": zchunks(csv_chunks(0, 66)),
+    },
+    "readc_head": {
+        "past-eof": readc(CHUNK, 0),
+        "one-byte": readc(1, 1, b"x"),
+        "short-tail": readc(3 * CHUNK + 5, CHUNK + 100),
+        "small-data": readc(300, 200, bytes(range(200))),
+        "max": readc(4 << 20, 4 << 20),
     },
 }
 

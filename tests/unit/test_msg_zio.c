@@ -4,7 +4,11 @@
  * msg_zio.h), round trips, every truncation, and each rule of a zchunks
  * group refused on both sides (encoders -EINVAL/-EMSGSIZE, decoders
  * -EBADMSG without consuming anything): per-kind lengths, slot crossing,
- * gaps, unaligned LZ4, caps on count and span, unknown flags.
+ * gaps, unaligned LZ4, caps on count and span, unknown flags. For the
+ * head of an OBJ_READ_C reply: its golden image, round trips over request
+ * lengths around the 64 KiB pieces, every decode refusal (truncation, a
+ * count not matching the request, data_len or req_len too large) and
+ * encode refusal, and the per-piece checksums of msg_readc_sum/verify.
  */
 #include "proto/msg_zio.h"
 
@@ -14,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/frame.h"
 #include "proto/msg.h"
 
 static int failures;
@@ -338,11 +343,337 @@ static void test_caps(void)
 	}
 }
 
+/* --- OBJ_READ_C reply head --- */
+
+/* The head of a reply to a read of 2 * 64K bytes that found 0x10005: two
+ * pieces, the second 5 bytes long. */
+static const uint8_t golden_readc[] = {
+	0x05, 0x00, 0x01, 0x00,				/* data_len 0x10005 */
+	0x02, 0x00, 0x00, 0x00,				/* count 2 */
+	0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* csum 0 */
+	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* csum 1 */
+};
+
+/* Bytes of a hand-built head with one piece more than the largest read. */
+#define READC_IMG_MAX (8 + 8 * (PROTO_READC_CHUNKS_MAX + 1))
+
+/* A head with room past its csum[]: a codec that lost a bound check and
+ * runs one piece over writes or reads the spare instead of the stack, and
+ * the CHECK on its result reports it. */
+struct readc_box {
+	struct msg_readc_head m;
+	uint64_t spare[2];
+};
+
+/* 4 MiB of varied bytes, so that no two pieces have the same checksum. */
+static uint8_t readc_data[PROTO_MAX_IO];
+
+static void readc_data_init(void)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	for (size_t i = 0; i < sizeof(readc_data); i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		readc_data[i] = (uint8_t)x;
+	}
+}
+
+/* Write a head image by hand into buf (READC_IMG_MAX bytes): data_len,
+ * count (<= PROTO_READC_CHUNKS_MAX + 1), then count made-up checksums.
+ * Returns its length. */
+static size_t readc_image(uint8_t *buf, uint32_t data_len, uint32_t count)
+{
+	le32_store(buf, data_len);
+	le32_store(buf + 4, count);
+	for (uint32_t i = 0; i < count; i++)
+		le64_store(buf + 8 + 8 * i, 0x0101010101010101ull * (i + 1));
+	return 8 + 8 * (size_t)count;
+}
+
+/* Decode img[0..len) as the head of a reply to req_len bytes, from an
+ * exact copy (so that ASan sees a read past the end). A refusal that
+ * consumed bytes is a failure. *used (may be NULL): bytes consumed. */
+static int readc_decode(const uint8_t *img, size_t len, uint64_t req_len,
+			struct msg_readc_head *m, size_t *used)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	struct cursor c;
+	int rc;
+
+	memcpy(copy, img, len);
+	cursor_init(&c, copy, len);
+	rc = msg_readc_head_decode(&c, req_len, m);
+	if (used)
+		*used = (size_t)(c.pos - copy);
+	if (rc && c.pos != copy) {
+		fprintf(stderr, "refused readc head consumed bytes\n");
+		failures++;
+	}
+	free(copy);
+	return rc;
+}
+
+static void test_readc_golden(void)
+{
+	struct msg_readc_head m = { .data_len = 0x10005, .count = 2,
+				    .csum = { 0x1122334455667788ull,
+					      0x0102030405060708ull } };
+	struct msg_readc_head d;
+	uint8_t buf[64];
+	size_t used;
+
+	CHECK(PROTO_READC_CHUNKS_MAX == 64);
+	CHECK(PROTO_READC_HEAD_MAX == 8 + 8 * 64);
+	CHECK(PROTO_READC_HEAD_LEN(2 * K64) == sizeof(golden_readc));
+	CHECK(msg_readc_head_encode(&m, buf, sizeof(buf)) ==
+	      (ssize_t)sizeof(golden_readc));
+	CHECK(memcmp(buf, golden_readc, sizeof(golden_readc)) == 0);
+
+	memset(&d, 0xa5, sizeof(d));
+	CHECK(readc_decode(golden_readc, sizeof(golden_readc), 2 * K64, &d,
+			   &used) == 0);
+	CHECK(used == sizeof(golden_readc));
+	CHECK(d.data_len == 0x10005 && d.count == 2 &&
+	      d.csum[0] == 0x1122334455667788ull &&
+	      d.csum[1] == 0x0102030405060708ull);
+	/* Any request of two pieces that covers data_len has this head. */
+	CHECK(readc_decode(golden_readc, sizeof(golden_readc), 0x10005, &d,
+			   NULL) == 0);
+	CHECK(readc_decode(golden_readc, sizeof(golden_readc), 0x10004, &d,
+			   NULL) == -EBADMSG);
+	CHECK(readc_decode(golden_readc, sizeof(golden_readc), K64, &d, NULL) ==
+	      -EBADMSG);
+	CHECK(readc_decode(golden_readc, sizeof(golden_readc), 2 * K64 + 1, &d,
+			   NULL) == -EBADMSG);
+}
+
+/* Bytes of piece i of data_len bytes, from the table in msg_zio.h. */
+static size_t readc_piece_len(uint32_t data_len, uint32_t i)
+{
+	size_t at = (size_t)i * K64;
+
+	if (at >= data_len)
+		return 0;
+	return data_len - at < K64 ? data_len - at : K64;
+}
+
+/* msg_readc_sum, encode and decode for request lengths around a piece and
+ * data lengths from none to all; checksums recomputed here piece by piece. */
+static void test_readc_round_trip(void)
+{
+	static const uint32_t req_lens[] = { 1, K64 - 1, K64, K64 + 1,
+					     PROTO_MAX_IO };
+	static struct msg_readc_head m, d;
+	static uint8_t buf[PROTO_READC_HEAD_MAX + 8];
+
+	for (size_t r = 0; r < sizeof(req_lens) / sizeof(req_lens[0]); r++) {
+		uint32_t req_len = req_lens[r];
+		uint32_t data_lens[] = { 0, (req_len + 1) / 2, req_len - 1,
+					 req_len };
+
+		for (size_t j = 0; j < 4; j++) {
+			uint32_t data_len = data_lens[j];
+			size_t used;
+			ssize_t n;
+
+			memset(&m, 0xee, sizeof(m));
+			m.count = (uint32_t)PROTO_READC_CHUNKS(req_len);
+			m.data_len = data_len;
+			msg_readc_sum(&m, readc_data);
+			for (uint32_t i = 0; i < m.count; i++) {
+				const uint8_t *p = readc_data + i * K64;
+				size_t len = readc_piece_len(data_len, i);
+
+				CHECK(m.csum[i] ==
+				      (len ? frame_checksum(p, len) : 0));
+			}
+
+			n = msg_readc_head_encode(&m, buf, sizeof(buf));
+			CHECK(n == (ssize_t)PROTO_READC_HEAD_LEN(req_len));
+			if (n < 8)
+				continue;
+			CHECK(le32_load(buf) == data_len);
+			CHECK(le32_load(buf + 4) == m.count);
+			for (uint32_t i = 0; i < m.count; i++)
+				CHECK(le64_load(buf + 8 + 8 * i) == m.csum[i]);
+
+			memset(&d, 0x5a, sizeof(d));
+			CHECK(readc_decode(buf, (size_t)n, req_len, &d,
+					   &used) == 0);
+			CHECK(used == (size_t)n);
+			CHECK(d.data_len == data_len && d.count == m.count);
+			CHECK(memcmp(d.csum, m.csum, 8 * (size_t)m.count) == 0);
+			/* What follows the head (its data) is not consumed. */
+			CHECK(readc_decode(buf, (size_t)n + 8, req_len, &d,
+					   &used) == 0);
+			CHECK(used == (size_t)n);
+			CHECK(msg_readc_verify(&d, readc_data, NULL) == 0);
+		}
+	}
+}
+
+static void test_readc_decode_refusals(void)
+{
+	static const uint32_t req_lens[] = { 1, K64 - 1, K64, K64 + 1,
+					     3 * K64 + 5, PROTO_MAX_IO };
+	static uint8_t img[READC_IMG_MAX];
+	struct readc_box b;
+	size_t len;
+
+	for (size_t r = 0; r < sizeof(req_lens) / sizeof(req_lens[0]); r++) {
+		uint32_t req_len = req_lens[r];
+		uint32_t n = (uint32_t)PROTO_READC_CHUNKS(req_len);
+
+		/* cut short anywhere */
+		len = readc_image(img, req_len, n);
+		CHECK(readc_decode(img, len, req_len, &b.m, NULL) == 0);
+		for (size_t k = 0; k < len; k++)
+			CHECK(readc_decode(img, k, req_len, &b.m, NULL) ==
+			      -EBADMSG);
+		/* a piece more or less than the request has, with the
+		 * bytes for the larger count there */
+		len = readc_image(img, 0, n + 1);
+		CHECK(readc_decode(img, len, req_len, &b.m, NULL) == -EBADMSG);
+		readc_image(img, 0, n - 1);
+		CHECK(readc_decode(img, len, req_len, &b.m, NULL) == -EBADMSG);
+		/* more data than asked for, within the pieces' room or not */
+		len = readc_image(img, req_len + 1, n);
+		CHECK(readc_decode(img, len, req_len, &b.m, NULL) == -EBADMSG);
+		len = readc_image(img, UINT32_MAX, n);
+		CHECK(readc_decode(img, len, req_len, &b.m, NULL) == -EBADMSG);
+	}
+
+	/* A request over PROTO_MAX_IO, its head otherwise consistent. */
+	len = readc_image(img, 0, PROTO_READC_CHUNKS_MAX + 1);
+	CHECK(PROTO_READC_CHUNKS(PROTO_MAX_IO + 1) ==
+	      PROTO_READC_CHUNKS_MAX + 1);
+	CHECK(readc_decode(img, len, PROTO_MAX_IO + 1, &b.m, NULL) == -EBADMSG);
+	/* A req_len whose piece count wraps around to 0 in 64 bits. */
+	CHECK(PROTO_READC_CHUNKS(UINT64_MAX) == 0);
+	len = readc_image(img, 0, 0);
+	CHECK(readc_decode(img, len, UINT64_MAX, &b.m, NULL) == -EBADMSG);
+	CHECK(readc_decode(img, len, (uint64_t)UINT32_MAX + 1, &b.m, NULL) ==
+	      -EBADMSG);
+}
+
+static void test_readc_encode_refusals(void)
+{
+	static uint8_t buf[READC_IMG_MAX];
+	struct readc_box b;
+
+	memset(&b, 0, sizeof(b));
+	b.m.count = PROTO_READC_CHUNKS_MAX;
+	b.m.data_len = PROTO_MAX_IO;
+	CHECK(msg_readc_head_encode(&b.m, buf, sizeof(buf)) ==
+	      (ssize_t)PROTO_READC_HEAD_MAX);
+	b.m.count++;
+	CHECK(msg_readc_head_encode(&b.m, buf, sizeof(buf)) == -EINVAL);
+	b.m.count = UINT32_MAX;
+	CHECK(msg_readc_head_encode(&b.m, buf, sizeof(buf)) == -EINVAL);
+
+	/* data_len beyond count pieces */
+	b.m.count = 2;
+	b.m.data_len = 2 * K64;
+	CHECK(msg_readc_head_encode(&b.m, buf, sizeof(buf)) == 24);
+	b.m.data_len++;
+	CHECK(msg_readc_head_encode(&b.m, buf, sizeof(buf)) == -EINVAL);
+	b.m.count = 0;
+	b.m.data_len = 0;
+	CHECK(msg_readc_head_encode(&b.m, buf, sizeof(buf)) == 8);
+	b.m.data_len = 1;
+	CHECK(msg_readc_head_encode(&b.m, buf, sizeof(buf)) == -EINVAL);
+
+	/* a buffer short by any number of bytes: refused, nothing written
+	 * past its end */
+	b.m.count = 3;
+	b.m.data_len = 2 * K64 + 1;
+	for (size_t k = 0; k < 32; k++) {
+		memset(buf, 0xcc, sizeof(buf));
+		CHECK(msg_readc_head_encode(&b.m, buf, k) == -EMSGSIZE);
+		CHECK(buf[k] == 0xcc);
+	}
+	CHECK(msg_readc_head_encode(&b.m, buf, 32) == 32);
+}
+
+static void test_readc_sum_verify(void)
+{
+	static struct msg_readc_head m;
+	const uint32_t part_len = 2 * K64 + 100;
+	uint8_t *part;
+	uint32_t bad;
+
+	/* A full read: a byte flipped anywhere in piece k is found in k. */
+	memset(&m, 0, sizeof(m));
+	m.count = PROTO_READC_CHUNKS_MAX;
+	m.data_len = PROTO_MAX_IO;
+	msg_readc_sum(&m, readc_data);
+	bad = 12345;
+	CHECK(msg_readc_verify(&m, readc_data, &bad) == 0 && bad == 12345);
+	for (uint32_t k = 0; k < m.count; k++) {
+		size_t at = (size_t)k * K64 +
+			    (k % 3 == 0 ? 0 : k % 3 == 1 ? K64 - 1 : k * 7);
+
+		readc_data[at] ^= 0x40;
+		bad = UINT32_MAX;
+		CHECK(msg_readc_verify(&m, readc_data, &bad) == -EIO &&
+		      bad == k);
+		CHECK(msg_readc_verify(&m, readc_data, NULL) == -EIO);
+		readc_data[at] ^= 0x40;
+	}
+	CHECK(msg_readc_verify(&m, readc_data, &bad) == 0);
+	/* a wrong checksum is found like wrong data; the first bad piece is
+	 * the one named */
+	m.csum[40] ^= 1;
+	readc_data[7 * K64 + 3] ^= 1;
+	CHECK(msg_readc_verify(&m, readc_data, &bad) == -EIO && bad == 7);
+	readc_data[7 * K64 + 3] ^= 1;
+	CHECK(msg_readc_verify(&m, readc_data, &bad) == -EIO && bad == 40);
+	m.csum[40] ^= 1;
+
+	/* data_len ending mid-piece, in a buffer of exactly data_len bytes:
+	 * the last piece's checksum covers the bytes present only, pieces
+	 * past data_len have none and are not checked */
+	part = malloc(part_len);
+	memcpy(part, readc_data, part_len);
+	memset(&m, 0, sizeof(m));
+	m.count = 4;
+	m.data_len = part_len;
+	m.csum[3] = 77;
+	msg_readc_sum(&m, part);
+	CHECK(m.csum[2] == frame_checksum(part + 2 * K64, 100));
+	CHECK(m.csum[2] != frame_checksum(readc_data + 2 * K64, K64));
+	CHECK(m.csum[3] == 0);
+	CHECK(msg_readc_verify(&m, part, &bad) == 0);
+	/* bytes after data_len are not looked at */
+	readc_data[part_len] ^= 0xff;
+	CHECK(msg_readc_verify(&m, readc_data, &bad) == 0);
+	readc_data[part_len] ^= 0xff;
+	/* ...but the last one present is */
+	part[part_len - 1] ^= 1;
+	CHECK(msg_readc_verify(&m, part, &bad) == -EIO && bad == 2);
+	part[part_len - 1] ^= 1;
+	m.csum[3] = 0xdeadbeef;
+	CHECK(msg_readc_verify(&m, part, &bad) == 0);
+	/* nothing to check without data */
+	m.data_len = 0;
+	m.csum[0] ^= 1;
+	CHECK(msg_readc_verify(&m, part, &bad) == 0);
+	free(part);
+}
+
 int main(void)
 {
+	readc_data_init();
 	test_golden();
 	test_rules();
 	test_caps();
+	test_readc_golden();
+	test_readc_round_trip();
+	test_readc_decode_refusals();
+	test_readc_encode_refusals();
+	test_readc_sum_verify();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return 1;

@@ -12,7 +12,10 @@
  *   pieces merged, bad chunks (checksum, length, garbage) refused with
  *   nothing changed, damaged ones on disk -EIO; the OST's data totals; the
  *   fd cache of open objects (a small bound from RLIMIT_NOFILE): eviction,
- *   destroy and re-create of a cached object, objstore_size.
+ *   destroy and re-create of a cached object, objstore_size;
+ *   objstore_read_span: raw chunks handed out as a dup of the data file with
+ *   their checksums (the bytes objstore_read gives, readable after destroy
+ *   and close), -EAGAIN for anything else stored or asked.
  * Skips (77) when io_uring is unavailable.
  */
 #include "oss/objstore.h"
@@ -1267,6 +1270,221 @@ out:
 	free(buf);
 }
 
+/* --- objstore_read_span: a range as it lies in the data file --- */
+
+#define SPAN_CSUMS (OBJSTORE_MAX_IO / CHUNK + 1) /* room for any len */
+
+/*
+ * Checks a span handed out for [off, off + want_n) of an object whose
+ * bytes from 0 are data: *n, pread of fd at the same offsets (the bytes
+ * are left in tmp) and csums[i], XXH3 of chunk i (the last one perhaps
+ * short). Does not close fd.
+ */
+static void check_span(int fd, uint64_t n, const uint64_t *csums,
+		       const uint8_t *data, uint64_t off, uint64_t want_n,
+		       uint8_t *tmp)
+{
+	uint64_t i, clen;
+
+	CHECK(fd >= 0);
+	CHECK(n == want_n);
+	if (fd < 0 || n != want_n)
+		return;
+	memset(tmp, 0xee, n);
+	CHECK(pread(fd, tmp, n, (off_t)off) == (ssize_t)n);
+	CHECK(memcmp(tmp, data + off, n) == 0);
+	for (i = 0; i * CHUNK < n; i++) {
+		clen = n - i * CHUNK < CHUNK ? n - i * CHUNK : CHUNK;
+		CHECK(csums[i] == checksum_xxh3(data + off + i * CHUNK, clen));
+	}
+}
+
+static void close_span(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/*
+ * objstore_read_span hands out raw whole chunks (and the object's short
+ * last one) with their checksums, the same bytes objstore_read gives;
+ * -EAGAIN for an unaligned off, a range ending inside a stored chunk, a
+ * hole, a partially written chunk, LZ4 chunks; 0 with no fd past the end;
+ * -ENOENT, -EINVAL; no descriptor is left open by any of them.
+ */
+static void test_read_span(struct objstore *os, struct ring *r)
+{
+	const uint64_t fid = 0xA000, size = 3 * CHUNK + CHUNK / 2;
+	uint8_t *data = malloc(4 * CHUNK), *text = malloc(4 * CHUNK);
+	uint8_t *back = malloc(4 * CHUNK), *tmp = malloc(4 * CHUNK);
+	uint64_t csums[SPAN_CSUMS], n;
+	struct objstore_attr a;
+	int fd = -1, fds0 = count_fds();
+
+	CHECK(data && text && back && tmp);
+	if (!data || !text || !back || !tmp)
+		goto out;
+	fill_random(data, 4 * CHUNK);
+	fill_text(text, 4 * CHUNK);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, size, 0) == (ssize_t)size);
+
+	/* The whole object, asked with room to spare: 3.5 chunks. */
+	memset(csums, 0, sizeof(csums));
+	CHECK(objstore_read_span(os, r, fid, 0, 0, 4 * CHUNK, &fd, &n, csums) ==
+	      0);
+	check_span(fd, n, csums, data, 0, size, tmp);
+	CHECK(objstore_read(os, r, fid, 0, 0, 4 * CHUNK, back) ==
+	      (ssize_t)size);
+	CHECK(memcmp(back, tmp, size) == 0);
+	close_span(&fd);
+	/* Aligned, inside the object. */
+	memset(csums, 0, sizeof(csums));
+	CHECK(objstore_read_span(os, r, fid, 0, CHUNK, 2 * CHUNK, &fd, &n,
+				 csums) == 0);
+	check_span(fd, n, csums, data, CHUNK, 2 * CHUNK, tmp);
+	CHECK(objstore_read(os, r, fid, 0, CHUNK, 2 * CHUNK, back) ==
+	      (ssize_t)(2 * CHUNK));
+	CHECK(memcmp(back, tmp, 2 * CHUNK) == 0);
+	close_span(&fd);
+	/* The short last chunk alone; len OBJSTORE_MAX_IO is allowed. */
+	memset(csums, 0, sizeof(csums));
+	CHECK(objstore_read_span(os, r, fid, 0, 3 * CHUNK, OBJSTORE_MAX_IO, &fd,
+				 &n, csums) == 0);
+	check_span(fd, n, csums, data, 3 * CHUNK, CHUNK / 2, tmp);
+	close_span(&fd);
+
+	/* Unaligned off; a range ending inside a whole stored chunk. */
+	CHECK(objstore_read_span(os, r, fid, 0, 1, CHUNK, &fd, &n, csums) ==
+	      -EAGAIN);
+	CHECK(objstore_read_span(os, r, fid, 0, CHUNK + 4096, CHUNK, &fd, &n,
+				 csums) == -EAGAIN);
+	CHECK(objstore_read_span(os, r, fid, 0, 0, CHUNK + 100, &fd, &n,
+				 csums) == -EAGAIN);
+	/* At and past the end: nothing, and no descriptor. */
+	fd = 12345;
+	n = 777;
+	CHECK(objstore_read_span(os, r, fid, 0, 4 * CHUNK, CHUNK, &fd, &n,
+				 csums) == 0);
+	CHECK(n == 0 && fd == -1);
+	fd = 12345;
+	n = 777;
+	CHECK(objstore_read_span(os, r, fid, 0, 100 * CHUNK, CHUNK, &fd, &n,
+				 csums) == 0);
+	CHECK(n == 0 && fd == -1);
+	fd = -1;
+	CHECK(objstore_read_span(os, r, fid + 1, 0, 0, CHUNK, &fd, &n, csums) ==
+	      -ENOENT);
+	CHECK(objstore_read_span(os, r, fid, 1, 0, CHUNK, &fd, &n, csums) ==
+	      -ENOENT);
+	CHECK(objstore_read_span(os, r, fid, 0, 0, OBJSTORE_MAX_IO + 1, &fd, &n,
+				 csums) == -EINVAL);
+
+	/* A hole: chunks 0 and 2 written, chunk 1 not. */
+	CHECK(objstore_write(os, r, fid + 2, 0, 0, data, CHUNK, 0) ==
+	      (ssize_t)CHUNK);
+	CHECK(objstore_write(os, r, fid + 2, 0, 2 * CHUNK, data + 2 * CHUNK,
+			     CHUNK, 0) == (ssize_t)CHUNK);
+	CHECK(objstore_read_span(os, r, fid + 2, 0, 0, 3 * CHUNK, &fd, &n,
+				 csums) == -EAGAIN);
+	CHECK(objstore_read_span(os, r, fid + 2, 0, CHUNK, CHUNK, &fd, &n,
+				 csums) == -EAGAIN);
+	CHECK(objstore_read_span(os, r, fid + 2, 0, 0, CHUNK, &fd, &n, csums) ==
+	      0);
+	check_span(fd, n, csums, data, 0, CHUNK, tmp);
+	close_span(&fd);
+	CHECK(objstore_read_span(os, r, fid + 2, 0, 2 * CHUNK, CHUNK, &fd, &n,
+				 csums) == 0);
+	check_span(fd, n, csums, data, 2 * CHUNK, CHUNK, tmp);
+	close_span(&fd);
+
+	/* A partially written chunk inside the object. */
+	CHECK(objstore_write(os, r, fid + 3, 0, 0, data, 10 * 1024, 0) ==
+	      10 * 1024);
+	CHECK(objstore_write(os, r, fid + 3, 0, 2 * CHUNK, data + 2 * CHUNK,
+			     CHUNK, 0) == (ssize_t)CHUNK);
+	CHECK(objstore_read_span(os, r, fid + 3, 0, 0, CHUNK, &fd, &n, csums) ==
+	      -EAGAIN);
+	CHECK(objstore_read_span(os, r, fid + 3, 0, 2 * CHUNK, CHUNK, &fd, &n,
+				 csums) == 0);
+	check_span(fd, n, csums, data, 2 * CHUNK, CHUNK, tmp);
+	close_span(&fd);
+
+	/* LZ4 chunks; incompressible data under the LZ4 flag is raw. */
+	CHECK(objstore_write(os, r, fid + 4, 0, 0, text, 4 * CHUNK,
+			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)(4 * CHUNK));
+	CHECK(objstore_getattr(os, r, fid + 4, 0, &a) == 0 &&
+	      a.chunks_compressed == 4);
+	CHECK(objstore_read_span(os, r, fid + 4, 0, 0, 4 * CHUNK, &fd, &n,
+				 csums) == -EAGAIN);
+	CHECK(objstore_read_span(os, r, fid + 4, 0, CHUNK, CHUNK, &fd, &n,
+				 csums) == -EAGAIN);
+	CHECK(objstore_write(os, r, fid + 5, 0, 0, data, 2 * CHUNK,
+			     OBJSTORE_WRITE_COMPRESS) == (ssize_t)(2 * CHUNK));
+	CHECK(objstore_read_span(os, r, fid + 5, 0, 0, 2 * CHUNK, &fd, &n,
+				 csums) == 0);
+	check_span(fd, n, csums, data, 0, 2 * CHUNK, tmp);
+	close_span(&fd);
+
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+	for (uint64_t f = fid + 2; f <= fid + 5; f++)
+		CHECK(objstore_destroy(os, r, f, 0) == 0);
+	CHECK(count_fds() == fds0);
+out:
+	free(data);
+	free(text);
+	free(back);
+	free(tmp);
+}
+
+/*
+ * A span's descriptor is the caller's own: it reads the same bytes after
+ * the object is destroyed (its cached files closed, its files unlinked)
+ * and after the store is closed.
+ */
+static void test_read_span_fd(struct ring *r)
+{
+	struct objstore *os = NULL;
+	uint8_t *data = malloc(4 * CHUNK), *tmp = malloc(2 * CHUNK);
+	uint64_t csums[3][SPAN_CSUMS], n[3];
+	int fd[3] = {-1, -1, -1}, i;
+	char dir[512];
+
+	CHECK(data && tmp);
+	if (!data || !tmp)
+		goto out;
+	path_of(dir, sizeof(dir), "ostspan");
+	mkdir(dir, 0755);
+	CHECK(objstore_open(dir, GiB, &opts0, &os) == 0);
+	if (!os)
+		goto out;
+	fill_random(data, 4 * CHUNK);
+	for (i = 0; i < 2; i++) {
+		CHECK(objstore_write(os, r, 1 + i, 0, 0, data + i * 2 * CHUNK,
+				     2 * CHUNK, 0) == (ssize_t)(2 * CHUNK));
+		CHECK(objstore_read_span(os, r, 1 + i, 0, 0, 2 * CHUNK, &fd[i],
+					 &n[i], csums[i]) == 0);
+	}
+	/* A second span of object 1 while the first is open. */
+	CHECK(objstore_read_span(os, r, 1, 0, CHUNK, CHUNK, &fd[2], &n[2],
+				 csums[2]) == 0);
+	CHECK(fd[0] != fd[2]);
+	close_span(&fd[2]);
+
+	CHECK(objstore_destroy(os, r, 1, 0) == 0);
+	CHECK(objstore_read(os, r, 1, 0, 0, CHUNK, tmp) == -ENOENT);
+	check_span(fd[0], n[0], csums[0], data, 0, 2 * CHUNK, tmp);
+	objstore_close(os);
+	os = NULL;
+	check_span(fd[1], n[1], csums[1], data + 2 * CHUNK, 0, 2 * CHUNK, tmp);
+out:
+	for (i = 0; i < 3; i++)
+		close_span(&fd[i]);
+	objstore_close(os);
+	free(data);
+	free(tmp);
+}
+
 /* ost_dir_object_paths: the names snprintf would give, for edge values. */
 static void test_object_paths(void)
 {
@@ -1330,6 +1548,7 @@ int main(void)
 		test_truncate_punch(os, r);
 		test_threads(os, r);
 		test_zchunks(os, r, dir);
+		test_read_span(os, r);
 		objstore_statfs(os, &st);
 		CHECK(st.objects == 0);
 		CHECK(st.used_bytes == 0);
@@ -1340,6 +1559,7 @@ int main(void)
 	test_reopen(r);
 	test_fd_cache(r);
 	test_bg_sync(r);
+	test_read_span_fd(r);
 
 	ring_destroy(r);
 	rm_rf(base);
