@@ -112,6 +112,12 @@ class Cluster:
         return self.mds
 
     def start_oss(self, idx, capacity="1G", *extra):
+        # Clients here are on this host, where --sendfile auto sends
+        # nothing with sendfile: the suite runs with it on, so that large
+        # reads take the path clients on other hosts take (test_oss_io
+        # and test_fs_e2e cover auto and off).
+        if "--sendfile" not in extra:
+            extra = ("--sendfile", "on", *extra)
         d = os.path.join(self.workdir, f"ost{idx}")
         os.makedirs(d, exist_ok=True)
         p = Proc(f"oss{idx}", [self.bin("oss/glint-oss"), "--listen", "127.0.0.1:0",
@@ -196,6 +202,16 @@ def free_port():
 
 
 # --- FUSE mounts (glint-client) ---
+
+def drop_caches(path):
+    """Make the next read go to the OSTs: re-open with the page cache of
+    the file dropped (FUSE honours POSIX_FADV_DONTNEED on its pages)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
 
 def mounted(path):
     """True when path is a mount point, read from /proc/self/mountinfo (a

@@ -8,7 +8,9 @@ sanity.sh, one line of purpose each.
 """
 import errno
 import hashlib
+import mmap
 import os
+import random
 import re
 import stat
 import subprocess
@@ -17,7 +19,7 @@ import time
 import pytest
 
 import wire
-from conftest import Cluster, Mount, Proc, mounted, wait_for
+from conftest import Cluster, Mount, Proc, drop_caches, mounted, wait_for
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 
@@ -76,12 +78,12 @@ def small_cluster(bindir, workdir):
     checked to have exited cleanly."""
     made = []
 
-    def make(caps, mount_opts=("flock",)):
+    def make(caps, mount_opts=("flock",), oss_opts=()):
         c = Cluster(bindir, workdir)
         made.append((c, None))
         c.start_mds()
         for i, cap in enumerate(caps):
-            c.start_oss(i, cap)
+            c.start_oss(i, cap, *oss_opts)
         c.wait_osts_up(len(caps))
         m = Mount(c, "mnt", mount_opts)
         made[-1] = (c, m)
@@ -593,3 +595,39 @@ def test_6a_write_drops_file_capability(make_mount):
         os.getxattr(os.path.join(b.path, "f"), "security.capability")
     assert e.value.errno == errno.ENODATA
     assert open(f, "rb").read() == b"yyzz" + b"x" * 96
+
+
+# --- 8: reads checked per chunk (OBJ_READ_C) ---
+
+@pytest.mark.parametrize("mode", ["on", "auto", "off"])
+def test_8a_chunk_checksum_mismatch_read_again(small_cluster, mode):
+    """A large read whose chunk checksum does not match (a write racing the
+    OSS's send; here --fail-loc oss_readc_bad_csum) is read again with
+    OBJ_READ: the application gets the right bytes, and the client says
+    so in its log; with and without sendfile."""
+    c, m = small_cluster(["1G"] * 4, oss_opts=("--sendfile", mode,
+                                               "--fail-loc", "oss_readc_bad_csum"))
+    d = os.path.join(m.path, "d")
+    os.mkdir(d)
+    c.glint("setstripe", "-c", "4", "-S", "1M", d)
+    data = random.Random(8).randbytes(8 * MiB + 12345)
+    f = os.path.join(d, "f")
+    with open(f, "wb") as fh:
+        fh.write(data)
+    drop_caches(f)
+    # O_DIRECT: a failed read reaches the application (the page cache
+    # would retry a failed read-ahead with small reads, which are OBJ_READ)
+    fd = os.open(f, os.O_RDONLY | os.O_DIRECT)
+    buf = mmap.mmap(-1, 4 * MiB)
+    got = b""
+    try:
+        while True:
+            n = os.preadv(fd, [buf], len(got))
+            got += buf[:n]
+            if n < len(buf):
+                break
+    finally:
+        os.close(fd)
+        buf.close()
+    assert got == data
+    assert "OBJ_READ_C data failed its checksum; reading it again" in m.read_log()

@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 import wire
-from conftest import Mount, wait_for
+from conftest import Mount, drop_caches, wait_for
 
 MiB = 1 << 20
 CHUNK = 64 * 1024
@@ -72,16 +72,6 @@ def obj_attr(cluster, ost, oid, stripe):
         return struct.unpack_from("<QQQQ", r["payload"])
     finally:
         c.close()
-
-
-def drop_caches(path):
-    """Make the next read go to the OSTs: re-open with the page cache of
-    the file dropped (FUSE honours POSIX_FADV_DONTNEED on its pages)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture
