@@ -7,12 +7,17 @@
  *   0 reply at once          1 reply after (low 16 bits) ms from an ev_timer
  *   2 reply from a worker thread with conn_reply_threadsafe
  *   3 never reply (timeouts)   4 reply with (low 16 bits) KiB of pattern
+ *   5 reply with conn_same_host() of the server's conn
  * OBJ_WRITE (any bytes) takes the payload over with conn_steal_payload
  * (NULL for one that fits the read buffer: then it copies) and answers
  * from a thread of its own with the sum of the bytes and whether it stole.
- * HELLO answers with a HELLO unless the fsname is "badfs" (-EACCES); STATFS
- * has no handler (-EOPNOTSUPP). Raw sockets send broken frames and must see
- * the server close them while an rpc_client keeps getting answers.
+ * OBJ_READ_C answers from a thread of its own with
+ * conn_reply_threadsafe_file: a head and a range of an unlinked temporary
+ * file (struct readc_req below); a wrapper around sendfile(2) counts the
+ * calls that sent less than asked. HELLO answers with a HELLO unless the
+ * fsname is "badfs" (-EACCES); STATFS has no handler (-EOPNOTSUPP). Raw
+ * sockets send broken frames and must see the server close them while an
+ * rpc_client keeps getting answers.
  */
 #include <errno.h>
 #include <ev.h>
@@ -23,14 +28,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/conn.h"
+#include "common/conn_i.h" /* struct conn's fd: small socket buffers */
 #include "common/log.h"
 #include "proto/codec.h"
 #include "proto/frame.h"
@@ -65,6 +77,7 @@ static uint16_t unused_port(void);
 #define MODE_WORKER 2ull
 #define MODE_NEVER  3ull
 #define MODE_BIG    4ull
+#define MODE_HOST   5ull
 #define PING(mode, low) ((mode) << 56 | (low))
 
 static double now_s(void)
@@ -187,6 +200,12 @@ static int srv_ping(struct conn *c, const struct frame_header *h,
 	}
 	if (mode == MODE_NEVER)
 		return 0;
+	if (mode == MODE_HOST) {
+		uint8_t out[8];
+
+		le64_store(out, (uint64_t)conn_same_host(c));
+		return conn_reply(c, h, 0, out, 8);
+	}
 	if (mode == MODE_BIG) {
 		size_t n = (m.time_ns & 0xffff) << 10;
 		uint8_t *big = malloc(n);
@@ -295,9 +314,246 @@ static int srv_steal(struct conn *c, const struct frame_header *h,
 	return 0;
 }
 
+/*
+ * OBJ_READ_C: a reply ending in a file range (conn_reply_threadsafe_file).
+ * The request (24 bytes, the opcode's minimum):
+ *   OFFSET  SIZE  MEANING
+ *   0       8     off: file offset of the range
+ *   8       4     file_len: bytes the file holds from off
+ *   12      4     range_len: bytes the reply promises (zeros past file_len)
+ *   16      4     k: the head is 8 + 8 * k bytes
+ *   20      4     READC_F_* flags
+ * The head: range_len (4), k (4), then readc_word(i, range_len) for i < k.
+ * The file's byte at position pos is file_byte(pos).
+ */
+#define READC_F_SNDBUF	   0x1u /* shrink the server socket's SO_SNDBUF */
+#define READC_F_WRONLY	   0x2u /* hand over a write-only fd: unreadable */
+#define READC_F_AFTER_GONE 0x4u /* reply once the client's conn closed */
+
+struct readc_req {
+	uint64_t off;
+	uint32_t file_len;
+	uint32_t range_len;
+	uint32_t k;
+	uint32_t flags;
+};
+
+struct readc_job {
+	struct conn *c; /* a ref */
+	uint16_t opcode;
+	uint64_t req_id;
+	struct readc_req q;
+};
+
+/* What the OBJ_READ_C threads did, for the tests to wait on. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	unsigned done;	 /* replies handed to conn_reply_threadsafe_file */
+	int last_rc;	 /* what the last one returned */
+	dev_t dev;	 /* the last reply's (unlinked) file */
+	ino_t ino;
+	int gone;	 /* the READC_F_AFTER_GONE conn closed */
+} readc_srv = { .mu = PTHREAD_MUTEX_INITIALIZER,
+		.cond = PTHREAD_COND_INITIALIZER };
+
+static uint8_t file_byte(uint64_t pos)
+{
+	return (uint8_t)(pos * 31 + (pos >> 11));
+}
+
+static uint64_t readc_word(uint32_t i, uint32_t range_len)
+{
+	return 0x0123456789abcdefull * (i + 1) ^ range_len;
+}
+
+static size_t readc_head_len(const struct readc_req *q)
+{
+	return 8 + 8 * (size_t)q->k;
+}
+
+/* An unlinked temporary file of q->off + q->file_len pattern bytes, open
+ * read-only or (READC_F_WRONLY) write-only: its fd and identity (*st), or
+ * -1. */
+static int readc_make_file(const struct readc_req *q, struct stat *st)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[256];
+	size_t n = (size_t)(q->off + q->file_len), done = 0;
+	uint8_t *buf = malloc(n ? n : 1);
+	int fd = -1, wfd = -1;
+
+	snprintf(path, sizeof(path), "%s/test_conn.XXXXXX",
+		 dir && *dir ? dir : "/tmp");
+	if (!buf)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = file_byte(i);
+	wfd = mkstemp(path);
+	if (wfd < 0)
+		goto out;
+	while (done < n) {
+		ssize_t w = write(wfd, buf + done, n - done);
+
+		if (w <= 0)
+			goto out_unlink;
+		done += (size_t)w;
+	}
+	fd = open(path, q->flags & READC_F_WRONLY ? O_WRONLY : O_RDONLY);
+	if (fd >= 0 && fstat(fd, st)) {
+		close(fd);
+		fd = -1;
+	}
+out_unlink:
+	unlink(path);
+out:
+	if (wfd >= 0)
+		close(wfd);
+	free(buf);
+	return fd;
+}
+
+static void *readc_main(void *arg)
+{
+	struct readc_job *j = arg;
+	struct conn_file f = { .off = j->q.off, .len = j->q.range_len };
+	size_t head_len = readc_head_len(&j->q);
+	uint8_t *head = malloc(head_len);
+	struct stat st = { 0 };
+	int rc;
+
+	f.fd = readc_make_file(&j->q, &st);
+	if (!head || f.fd < 0) {
+		free(head);
+		if (f.fd >= 0)
+			close(f.fd);
+		conn_reply_threadsafe(j->c, j->opcode, j->req_id, -EIO, NULL,
+				      0);
+		rc = -EIO;
+		goto out;
+	}
+	le32_store(head, j->q.range_len);
+	le32_store(head + 4, j->q.k);
+	for (uint32_t i = 0; i < j->q.k; i++)
+		le64_store(head + 8 + 8 * (size_t)i,
+			   readc_word(i, j->q.range_len));
+	if (j->q.flags & READC_F_AFTER_GONE) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		pthread_mutex_lock(&readc_srv.mu);
+		while (!readc_srv.gone &&
+		       !pthread_cond_timedwait(&readc_srv.cond, &readc_srv.mu,
+					       &ts))
+			;
+		pthread_mutex_unlock(&readc_srv.mu);
+		/* on_close runs just before the conn leaves its loop's
+		 * context: let it finish. */
+		usleep(100000);
+	}
+	rc = conn_reply_threadsafe_file(j->c, j->opcode, j->req_id, head,
+					head_len, &f);
+out:
+	pthread_mutex_lock(&readc_srv.mu);
+	readc_srv.done++;
+	readc_srv.last_rc = rc;
+	readc_srv.dev = st.st_dev;
+	readc_srv.ino = st.st_ino;
+	pthread_cond_broadcast(&readc_srv.cond);
+	pthread_mutex_unlock(&readc_srv.mu);
+	conn_put(j->c);
+	free(j);
+	return NULL;
+}
+
+static int srv_readc(struct conn *c, const struct frame_header *h,
+		     const uint8_t *payload, size_t len)
+{
+	struct readc_job *j = calloc(1, sizeof(*j));
+	pthread_t tid;
+
+	if (!j)
+		return -ENOMEM;
+	j->q = (struct readc_req){ .off = le64_load(payload),
+				   .file_len = le32_load(payload + 8),
+				   .range_len = le32_load(payload + 12),
+				   .k = le32_load(payload + 16),
+				   .flags = le32_load(payload + 20) };
+	if (j->q.flags & READC_F_SNDBUF) {
+		int small = 4096; /* the kernel doubles it */
+
+		setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	}
+	if (j->q.flags & READC_F_AFTER_GONE) {
+		pthread_mutex_lock(&readc_srv.mu);
+		readc_srv.gone = 0;
+		pthread_mutex_unlock(&readc_srv.mu);
+		conn_set_user(c, &readc_srv); /* srv_on_close looks for it */
+	}
+	j->opcode = h->opcode;
+	j->req_id = h->req_id;
+	conn_get(c);
+	j->c = c;
+	if (pthread_create(&tid, NULL, readc_main, j)) {
+		conn_put(c);
+		free(j);
+		return -ENOMEM;
+	}
+	pthread_detach(tid);
+	return 0;
+}
+
+static atomic_int srv_closes; /* server conns closed */
+
+static void srv_on_close(struct conn *c)
+{
+	atomic_fetch_add(&srv_closes, 1);
+	if (conn_user(c) != &readc_srv)
+		return;
+	pthread_mutex_lock(&readc_srv.mu);
+	readc_srv.gone = 1;
+	pthread_cond_broadcast(&readc_srv.cond);
+	pthread_mutex_unlock(&readc_srv.mu);
+}
+
+/*
+ * conn.c sends a reply's file range with sendfile(2) (not sendfile64:
+ * off_t is 64 bits here). This wrapper counts the calls that sent less
+ * than asked or nothing (-EAGAIN), which shows that a range went out in
+ * several pieces, the socket full in between.
+ */
+static atomic_int sendfile_short;
+
+ssize_t sendfile(int out_fd, int in_fd, off_t *off, size_t count)
+{
+	typedef ssize_t (*sendfile_fn)(int, int, off_t *, size_t);
+	static _Atomic(sendfile_fn) real;
+	sendfile_fn fn = atomic_load(&real);
+	ssize_t n;
+	int e;
+
+	if (!fn) {
+		fn = (sendfile_fn)dlsym(RTLD_NEXT, "sendfile");
+		atomic_store(&real, fn);
+	}
+	if (!fn) {
+		errno = ENOSYS;
+		return -1;
+	}
+	n = fn(out_fd, in_fd, off, count);
+	e = errno;
+	if ((n >= 0 && (size_t)n < count) || (n < 0 && e == EAGAIN))
+		atomic_fetch_add(&sendfile_short, 1);
+	errno = e;
+	return n;
+}
+
 static const struct conn_handlers srv_handlers = {
 	.fn = { [PROTO_OP_HELLO] = srv_hello, [PROTO_OP_PING] = srv_ping,
-		[PROTO_OP_OBJ_WRITE] = srv_steal },
+		[PROTO_OP_OBJ_WRITE] = srv_steal,
+		[PROTO_OP_OBJ_READ_C] = srv_readc },
+	.on_close = srv_on_close,
 };
 
 /* --- an in-process server on its own thread --- */
@@ -768,7 +1024,7 @@ static void test_bad_input(uint16_t port, struct rpc_client *rc)
 	size_t n;
 	int fd;
 
-	for (int t = 0; t < 9; t++) {
+	for (int t = 0; t < 10; t++) {
 		fd = raw_connect(port);
 		CHECK(fd >= 0);
 		if (fd < 0)
@@ -816,6 +1072,11 @@ static void test_bad_input(uint16_t port, struct rpc_client *rc)
 		case 8: /* a good ping first, then a bad one on the same conn */
 			CHECK(raw_ping_ok(fd));
 			n = mkframe(f, 0, 0, 2, NULL, 0);
+			send_all(fd, f, n);
+			break;
+		case 9: /* a request with FRAME_F_HEAD_CSUM */
+			n = mkframe(f, PROTO_OP_PING, FRAME_F_HEAD_CSUM, 1, pay,
+				    8);
 			send_all(fd, f, n);
 			break;
 		}
@@ -1527,6 +1788,624 @@ static void test_sink(struct rpc_client *rc)
 	test_sink_slow(1); /* a bad checksum over a payload in the sink */
 }
 
+/* --- replies that end in a file range (conn_reply_threadsafe_file) --- */
+
+/* Open fds of this process on the file dev/ino. */
+static int fd_refs(dev_t dev, ino_t ino)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char path[300];
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		if (!stat(path, &st) && st.st_dev == dev && st.st_ino == ino)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static unsigned readc_done_count(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&readc_srv.mu);
+	n = readc_srv.done;
+	pthread_mutex_unlock(&readc_srv.mu);
+	return n;
+}
+
+/*
+ * After reply number done_before + 1 of the OBJ_READ_C threads: 1 when
+ * its file is no longer open within 5 s (the conn closes it once the frame
+ * is out, which may be just after the client has it), 0 if it stays open
+ * or the reply never came. *rc gets conn_reply_threadsafe_file's result.
+ */
+static int readc_file_closed(unsigned done_before, int *rc)
+{
+	struct timespec ts;
+	dev_t dev;
+	ino_t ino;
+	int got;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	pthread_mutex_lock(&readc_srv.mu);
+	while (readc_srv.done == done_before &&
+	       !pthread_cond_timedwait(&readc_srv.cond, &readc_srv.mu, &ts))
+		;
+	got = readc_srv.done == done_before + 1;
+	dev = readc_srv.dev;
+	ino = readc_srv.ino;
+	*rc = readc_srv.last_rc;
+	pthread_mutex_unlock(&readc_srv.mu);
+	for (int i = 0; got && i < 500; i++) {
+		if (fd_refs(dev, ino) == 0)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* Where OBJ_READ_C calls go: an rpc_client, or a conn on a loop of our
+ * own that the caller runs, pausing pace_us after each pass (a slow
+ * reader). */
+struct readc_chan {
+	struct rpc_client *rc;
+	struct ev_loop *loop;
+	struct conn *c;
+	unsigned pace_us;
+};
+
+/* Send q, with r->sink unless no_sink; wait for the callback (into r). */
+static void readc_call(const struct readc_chan *ch, const struct readc_req *q,
+		       struct sink_req *r, int no_sink)
+{
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER, .left = 1 };
+	struct conn_sink *sink = no_sink ? NULL : &r->sink;
+	uint8_t pay[24];
+
+	le64_store(pay, q->off);
+	le32_store(pay + 8, q->file_len);
+	le32_store(pay + 12, q->range_len);
+	le32_store(pay + 16, q->k);
+	le32_store(pay + 20, q->flags);
+	r->f = &f;
+	r->status = 1;
+	if (ch->rc) {
+		CHECK_EQ(rpc_call_async_sink(ch->rc, PROTO_OP_OBJ_READ_C, pay,
+					     sizeof(pay), 10000, sink,
+					     sink_done, r),
+			 0);
+		fan_wait(&f);
+	} else {
+		CHECK_EQ(conn_request_sink(ch->c, PROTO_OP_OBJ_READ_C, pay,
+					   sizeof(pay), 10000, sink, sink_done,
+					   r),
+			 0);
+		while (f.left) {
+			ev_run(ch->loop, EVRUN_ONCE);
+			usleep(ch->pace_us);
+		}
+	}
+	r->f = NULL;
+}
+
+/* Byte i of q's range as it should arrive. */
+static uint8_t readc_want(const struct readc_req *q, size_t i)
+{
+	if ((q->flags & READC_F_WRONLY) || i >= q->file_len)
+		return 0; /* unreadable or past the file's end: zeros */
+	return file_byte(q->off + i);
+}
+
+/*
+ * One OBJ_READ_C reply into a sink of room bytes that skips the head and
+ * welcomes a head-checksum frame: the head and every range byte arrive
+ * (in the sink when want_used is 1, whole in the callback's payload when
+ * 0, either for -1), the sink is not written past the data, and the file
+ * is closed once sent.
+ */
+static void readc_one(const struct readc_chan *ch, const struct readc_req *q,
+		      size_t room, int want_used)
+{
+	size_t hl = readc_head_len(q), n = q->range_len;
+	uint8_t *buf = malloc(room ? room : 1);
+	const uint8_t *data = NULL;
+	struct sink_req r = { 0 };
+	unsigned before = readc_done_count();
+	int rc_ = 1;
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	memset(buf, 0xee, room);
+	r.sink = (struct conn_sink){ .buf = buf, .skip = hl, .len = room,
+				     .head_csum = 1 };
+	readc_call(ch, q, &r, 0);
+	CHECK_EQ(r.status, 0);
+	if (want_used >= 0)
+		CHECK_EQ(r.sink.used, want_used);
+	if (r.sink.used) {
+		CHECK_EQ(r.len, hl);
+		CHECK_EQ(r.sink.got, n);
+		if (r.len == hl && r.sink.got == n)
+			data = buf;
+	} else {
+		CHECK_EQ(r.len, hl + n);
+		if (r.whole && r.len == hl + n)
+			data = r.whole + hl;
+	}
+	if (r.whole && r.len >= hl) {
+		CHECK_EQ(le32_load(r.whole), n);
+		CHECK_EQ(le32_load(r.whole + 4), q->k);
+		for (uint32_t i = 0; i < q->k; i++)
+			if (le64_load(r.whole + 8 + 8 * (size_t)i) !=
+			    readc_word(i, q->range_len)) {
+				CHECK_EQ(i, q->k); /* names the bad word */
+				break;
+			}
+	}
+	CHECK(data != NULL);
+	for (size_t i = 0; data && i < n; i++)
+		if (data[i] != readc_want(q, i)) {
+			CHECK_EQ(i, n); /* names the first bad byte */
+			break;
+		}
+	for (size_t i = r.sink.used ? n : 0; i < room; i++)
+		if (buf[i] != 0xee) {
+			CHECK_EQ(i, room); /* written past the data */
+			break;
+		}
+	CHECK(readc_file_closed(before, &rc_));
+	CHECK_EQ(rc_, 0);
+	free(r.whole);
+	free(buf);
+}
+
+/*
+ * A head-checksum reply to a request that did not ask for one closes the
+ * client's conn: the call fails, the sink is not used, the server still
+ * closes its file. sink_mode 0: no sink; 1: a sink without
+ * head_csum; 2: head_csum, but skip past the payload's end.
+ */
+static void readc_unasked(struct rpc_client *rc, const struct readc_req *q,
+			  int sink_mode)
+{
+	size_t hl = readc_head_len(q), room = q->range_len;
+	uint8_t *buf = malloc(room);
+	struct sink_req r = { 0 };
+	unsigned before = readc_done_count();
+	uint64_t echo = 0;
+	int rc_ = 1;
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	memset(buf, 0xee, room);
+	r.sink = (struct conn_sink){ .buf = buf, .skip = hl, .len = room };
+	if (sink_mode == 2) {
+		r.sink.skip = hl + q->range_len + 1;
+		r.sink.head_csum = 1;
+	}
+	readc_call(&(struct readc_chan){ .rc = rc }, q, &r, sink_mode == 0);
+	CHECK_EQ(r.status, -ECONNRESET);
+	CHECK_EQ(r.sink.used, 0); /* buf may hold garbage (conn.h) */
+	CHECK_EQ(r.len, 0);
+	CHECK(readc_file_closed(before, &rc_));
+	CHECK_EQ(rc_, 0);
+	CHECK_EQ(ping(rc, 55, 5000, &echo), 0); /* a new conn */
+	CHECK_EQ(echo, 55);
+	free(r.whole);
+	free(buf);
+}
+
+/*
+ * The client goes (rpc_client_destroy, its call cancelled) before the
+ * server replies: conn_reply_threadsafe_file to the closed conn takes the
+ * fd all the same and closes it. want_rc 0: the server's loops keep other
+ * conns (three more clients, one per loop of the main server), so the
+ * reply is queued and dropped by the closed conn; -ENOTCONN: the conn was
+ * its loop's last, the loop refuses the reply.
+ */
+static void test_readc_gone(uint16_t port, int want_rc)
+{
+	struct rpc_client *keep[3] = { 0 };
+	struct readc_req q = { .file_len = 256 << 10, .range_len = 256 << 10,
+			       .k = 4, .flags = READC_F_AFTER_GONE };
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER, .left = 1 };
+	size_t room = q.range_len;
+	uint8_t *buf = malloc(room), pay[24] = { 0 };
+	struct sink_req r = { .f = &f, .status = 1 };
+	struct rpc_client *rc = NULL;
+	unsigned before = readc_done_count();
+	int rc_ = 1, gone;
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	for (int i = 0; !want_rc && i < 3; i++) {
+		CHECK_EQ(rpc_client_create("127.0.0.1", port, 2000, NULL, 0,
+					   &keep[i]),
+			 0);
+		CHECK_EQ(ping(keep[i], 1, 5000, NULL), 0);
+	}
+	CHECK_EQ(rpc_client_create("127.0.0.1", port, 2000, NULL, 0, &rc), 0);
+	CHECK_EQ(ping(rc, 1, 5000, NULL), 0);
+	le32_store(pay + 8, q.file_len);
+	le32_store(pay + 12, q.range_len);
+	le32_store(pay + 16, q.k);
+	le32_store(pay + 20, q.flags);
+	r.sink = (struct conn_sink){ .buf = buf, .skip = readc_head_len(&q),
+				     .len = room, .head_csum = 1 };
+	CHECK_EQ(rpc_call_async_sink(rc, PROTO_OP_OBJ_READ_C, pay, sizeof(pay),
+				     10000, &r.sink, sink_done, &r),
+		 0);
+	/* A PING behind it: answered, so the server has the request. */
+	CHECK_EQ(ping(rc, 2, 5000, NULL), 0);
+	rpc_client_destroy(rc);
+	fan_wait(&f);
+	CHECK_EQ(r.status, -ECANCELED);
+	CHECK(readc_file_closed(before, &rc_));
+	CHECK_EQ(rc_, want_rc);
+	pthread_mutex_lock(&readc_srv.mu);
+	gone = readc_srv.gone;
+	pthread_mutex_unlock(&readc_srv.mu);
+	CHECK_EQ(gone, 1); /* the reply came after the close */
+	for (int i = 0; i < 3; i++)
+		if (keep[i])
+			rpc_client_destroy(keep[i]);
+	free(r.whole);
+	free(buf);
+}
+
+/*
+ * A raw server whose PING replies are head-checksum frames: a 16-byte
+ * head (the request's u64 v and ~v), then (uint32_t)v bytes of 0x5a that
+ * no checksum covers. HEAD_CORRUPT in v: one head byte is flipped after
+ * the checksum was taken. HEAD_OVERLONG: 16 bytes of 0x77 follow the frame
+ * in the same send, and the checksum covers the whole payload and them,
+ * as a receiver whose skip runs past the payload would compute it. It
+ * serves one conn after another until its listener is shut down.
+ */
+#define HEAD_CORRUPT  (1ull << 32)
+#define HEAD_OVERLONG (1ull << 33)
+
+struct head_srv {
+	int lfd;
+	pthread_t tid;
+};
+
+static void *head_main(void *arg)
+{
+	struct head_srv *s = arg;
+	uint8_t req[FRAME_HEADER_LEN + 8];
+	int fd;
+
+	while ((fd = accept(s->lfd, NULL, NULL)) >= 0) {
+		struct frame_header h;
+
+		while (!recv_all(fd, req, sizeof(req)) &&
+		       !frame_decode_header(req, &h, NULL)) {
+			uint64_t v = le64_load(req + FRAME_HEADER_LEN);
+			size_t n = (uint32_t)v;
+			size_t tail = v & HEAD_OVERLONG ? 16 : 0;
+			uint8_t *fr = malloc(FRAME_HEADER_LEN + 16 + n + tail);
+			struct frame_header r = {
+				.version = FRAME_VERSION, .opcode = h.opcode,
+				.flags = FRAME_F_REPLY | FRAME_F_HEAD_CSUM,
+				.req_id = h.req_id,
+				.payload_len = (uint32_t)(16 + n)
+			};
+			int bad;
+
+			if (!fr)
+				break;
+			le64_store(fr + FRAME_HEADER_LEN, v);
+			le64_store(fr + FRAME_HEADER_LEN + 8, ~v);
+			memset(fr + FRAME_HEADER_LEN + 16, 0x5a, n);
+			memset(fr + FRAME_HEADER_LEN + 16 + n, 0x77, tail);
+			frame_encode_header_head(&r, fr + FRAME_HEADER_LEN,
+						 tail ? 16 + n + tail : 16, fr);
+			if (v & HEAD_CORRUPT)
+				fr[FRAME_HEADER_LEN + 9] ^= 1;
+			bad = send_all(fd, fr,
+				       FRAME_HEADER_LEN + 16 + n + tail);
+			free(fr);
+			if (bad)
+				break;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+/* A head-checksum reply of n data bytes from the raw server (how: 0,
+ * HEAD_CORRUPT or HEAD_OVERLONG) into a sink that asks for one, whose
+ * skip is the head or, for HEAD_OVERLONG, the payload and its tail. */
+static void head_one(struct rpc_client *rc, size_t n, uint64_t how)
+{
+	struct fan f = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			 .cond = PTHREAD_COND_INITIALIZER, .left = 1 };
+	uint64_t v = how | n;
+	uint8_t *buf = malloc(n ? n : 1), pay[8];
+	struct sink_req r = { .f = &f };
+	const uint8_t *data = NULL;
+
+	CHECK(buf != NULL);
+	if (!buf)
+		return;
+	memset(buf, 0xee, n);
+	r.sink = (struct conn_sink){ .buf = buf, .skip = 16, .len = n,
+				     .head_csum = 1 };
+	if (how & HEAD_OVERLONG)
+		r.sink.skip = 16 + n + 16;
+	le64_store(pay, v);
+	CHECK_EQ(rpc_call_async_sink(rc, PROTO_OP_PING, pay, 8, 5000, &r.sink,
+				     sink_done, &r),
+		 0);
+	fan_wait(&f);
+	if (how) { /* the conn closes */
+		CHECK_EQ(r.status, -ECONNRESET);
+		CHECK_EQ(r.sink.used, 0);
+		goto out;
+	}
+	CHECK_EQ(r.status, 0);
+	CHECK(r.len >= 16 && le64_load(r.head) == v &&
+	      le64_load(r.head + 8) == ~v);
+	if (r.sink.used && r.sink.got == n)
+		data = buf;
+	else if (!r.sink.used && r.len == 16 + n && r.whole)
+		data = r.whole + 16;
+	CHECK(data != NULL);
+	for (size_t i = 0; data && i < n; i++)
+		if (data[i] != 0x5a) {
+			CHECK_EQ(i, n);
+			break;
+		}
+out:
+	free(r.whole);
+	free(buf);
+}
+
+/* A head checksum that does not match closes the conn, whether the reply
+ * was dispatched in place or received into the sink; so does a payload
+ * shorter than the sink's skip, even when the bytes after it (still in
+ * the conn's read buffer) would match. */
+static void test_head_corrupt(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t sl = sizeof(sa);
+	struct head_srv s = { .lfd = socket(AF_INET, SOCK_STREAM, 0) };
+	struct rpc_client *rc = NULL;
+
+	CHECK(s.lfd >= 0);
+	if (s.lfd < 0)
+		return;
+	CHECK_EQ(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(listen(s.lfd, 4), 0);
+	getsockname(s.lfd, (struct sockaddr *)&sa, &sl);
+	pthread_create(&s.tid, NULL, head_main, &s);
+	CHECK_EQ(rpc_client_create("127.0.0.1", ntohs(sa.sin_port), 2000, NULL,
+				   0, &rc),
+		 0);
+	head_one(rc, 100, 0);	    /* in place, data not checksummed */
+	head_one(rc, 256 << 10, 0); /* into the sink */
+	head_one(rc, 100, HEAD_CORRUPT);
+	head_one(rc, 256 << 10, HEAD_CORRUPT);
+	head_one(rc, 0, HEAD_OVERLONG);
+	head_one(rc, 100, 0);	    /* a new conn */
+	rpc_client_destroy(rc);
+	shutdown(s.lfd, SHUT_RDWR); /* accept() returns */
+	pthread_join(s.tid, NULL);
+	close(s.lfd);
+}
+
+/*
+ * 4 MiB with a head of CONN_SINK_SKIP_MAX bytes from a server socket with
+ * an 8 KiB send buffer to a slow reader (a conn on our own loop, a fixed
+ * 128 KiB receive buffer, a pause after each loop pass): the range goes
+ * out in many sendfile calls, each stopped by the full socket. (A receive
+ * buffer below loopback's 64 KiB MSS stalls TCP for seconds.)
+ */
+static void readc_slow(uint16_t port)
+{
+	struct readc_chan ch = { .loop = ev_loop_new(EVFLAG_AUTO),
+				 .pace_us = 100 };
+	struct readc_req q = { .off = 1 << 16, .file_len = 4 << 20,
+			       .range_len = 4 << 20,
+			       .k = (CONN_SINK_SKIP_MAX - 8) / 8,
+			       .flags = READC_F_SNDBUF };
+	int rcvbuf = 64 << 10, nshort; /* the kernel doubles it */
+
+	CHECK_EQ(conn_connect(ch.loop, "127.0.0.1", port, 2000, NULL, &ch.c),
+		 0);
+	if (ch.c) {
+		setsockopt(ch.c->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			   sizeof(rcvbuf));
+		atomic_store(&sendfile_short, 0);
+		readc_one(&ch, &q, q.range_len, 1);
+		nshort = atomic_load(&sendfile_short);
+		fprintf(stderr, "readc: 4 MiB range, %d short sendfile calls\n",
+			nshort);
+		CHECK(nshort >= 16);
+		conn_close(ch.c, "test: done");
+	}
+	ev_loop_destroy(ch.loop);
+}
+
+/*
+ * conn_reply_threadsafe_file end to end: a small reply dispatched in
+ * place, 1 MiB into the sink or (one byte short of room) a buffer of the
+ * conn's, 4 MiB sent in many pieces; a file shorter than the range or
+ * unreadable sends zeros on the same conn, which goes on; head-checksum
+ * replies not asked for close the conn; each file is closed once sent,
+ * or once the conn it was meant for is gone.
+ */
+static void test_readc(uint16_t port)
+{
+	const struct readc_req mib = { .off = 4096 + 123, .file_len = 1 << 20,
+				       .range_len = 1 << 20, .k = 16 };
+	const struct readc_req small = { .off = 5, .file_len = 1000,
+					 .range_len = 1000, .k = 2 };
+	struct readc_chan ch = { 0 };
+	struct srv one;
+	uint64_t echo = 0;
+	int closes;
+
+	CHECK_EQ(rpc_client_create("127.0.0.1", port, 2000, NULL, 0, &ch.rc),
+		 0);
+	readc_one(&ch, &small, 4096, -1);
+	readc_one(&ch, &mib, 1 << 20, 1);
+	readc_one(&ch, &mib, (1 << 20) - 1, 0);
+
+	/* Short or unreadable files: zeros, and the conn stays (no close on
+	 * the server's side, the next call on it answered; no other conn of
+	 * the server opens or closes meanwhile). */
+	closes = atomic_load(&srv_closes);
+	readc_one(&ch,
+		  &(struct readc_req){ .off = 100, .file_len = 100000,
+				       .range_len = 256 << 10, .k = 4 },
+		  256 << 10, 1);
+	readc_one(&ch,
+		  &(struct readc_req){ .file_len = 500, .range_len = 2000,
+				       .k = 1 },
+		  4096, -1);
+	readc_one(&ch, &(struct readc_req){ .range_len = 70000, .k = 1 },
+		  70000, 1);
+	readc_one(&ch,
+		  &(struct readc_req){ .file_len = 64 << 10,
+				       .range_len = 64 << 10, .k = 8,
+				       .flags = READC_F_WRONLY },
+		  64 << 10, 1);
+	readc_one(&ch, &mib, 1 << 20, 1);
+	CHECK_EQ(ping(ch.rc, 77, 5000, &echo), 0);
+	CHECK_EQ(echo, 77);
+	CHECK_EQ(atomic_load(&srv_closes), closes);
+
+	readc_unasked(ch.rc, &small, 0);
+	readc_unasked(ch.rc, &small, 1);
+	readc_unasked(ch.rc, &mib, 0);
+	readc_unasked(ch.rc, &mib, 1);
+	readc_unasked(ch.rc,
+		      &(struct readc_req){ .file_len = 100, .range_len = 100,
+					   .k = 2 },
+		      2);
+	/* past the conn's read buffer: a payload buffer of its own, whose
+	 * end a check over skip bytes would overrun (ASan) */
+	readc_unasked(ch.rc,
+		      &(struct readc_req){ .file_len = 50000,
+					   .range_len = 50000, .k = 2 },
+		      2);
+	readc_one(&ch, &mib, 1 << 20, 1);
+	rpc_client_destroy(ch.rc);
+
+	readc_slow(port);
+	test_readc_gone(port, 0);
+	CHECK_EQ(srv_start(&one, 0, 1, 0, 0), 0);
+	test_readc_gone(one.port, -ENOTCONN);
+	srv_stop(&one);
+	test_head_corrupt();
+}
+
+/* A conn to ip, whose listener is a raw socket on the wildcard address
+ * of family fam (nothing accepts: the kernel completes the handshake). */
+static void same_host_at(struct ev_loop *loop, int fam, const char *ip)
+{
+	struct sockaddr_storage ss = { .ss_family = (sa_family_t)fam };
+	socklen_t sl = fam == AF_INET ? sizeof(struct sockaddr_in) :
+					 sizeof(struct sockaddr_in6);
+	int lfd = socket(fam, SOCK_STREAM, 0);
+	struct conn *c = NULL;
+	uint16_t port;
+
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, sl) ||
+	    listen(lfd, 4) || getsockname(lfd, (struct sockaddr *)&ss, &sl)) {
+		fprintf(stderr, "same host %s: skipped (%s)\n", ip,
+			strerror(errno));
+		goto out;
+	}
+	port = ntohs(fam == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
+				      ((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (conn_connect(loop, ip, port, 2000, NULL, &c)) {
+		fprintf(stderr, "same host %s: skipped (no connect)\n", ip);
+		goto out;
+	}
+	CHECK_EQ(conn_same_host(c), 1);
+	conn_close(c, "test: done");
+out:
+	if (lfd >= 0)
+		close(lfd);
+}
+
+/* conn_same_host on both sides of a 127.0.0.1 conn (0 while ours is
+ * still connecting), over ::1 and to our own non-loopback address. */
+static void test_same_host(struct rpc_client *rc, uint16_t port)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct ooo o = { 0 };
+	struct ooo_req r = { .o = &o, .v = PING(MODE_NOW, 3) };
+	struct ifaddrs *ifs = NULL;
+	struct conn *c = NULL;
+	uint64_t echo = 0;
+	uint8_t pay[8];
+
+	CHECK_EQ(ping(rc, PING(MODE_HOST, 0), 5000, &echo), 0);
+	CHECK_EQ(echo, 1); /* the server's side */
+
+	CHECK_EQ(conn_connect_async(loop, "127.0.0.1", port, 2000, NULL, &c),
+		 0);
+	if (c) {
+		CHECK_EQ(conn_same_host(c), 0);
+		le64_store(pay, r.v);
+		CHECK_EQ(conn_request(c, PROTO_OP_PING, pay, 8, 5000, ooo_done,
+				      &r),
+			 0);
+		while (!o.n)
+			ev_run(loop, EVRUN_ONCE);
+		CHECK_EQ(o.bad, 0);
+		CHECK_EQ(conn_same_host(c), 1);
+		conn_close(c, "test: done");
+	}
+	c = NULL;
+	CHECK_EQ(conn_connect(loop, "127.0.0.1", port, 2000, NULL, &c), 0);
+	if (c) {
+		CHECK_EQ(conn_same_host(c), 1);
+		conn_close(c, "test: done");
+	}
+
+	same_host_at(loop, AF_INET6, "::1");
+	if (!getifaddrs(&ifs)) {
+		for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+			char ip[INET_ADDRSTRLEN];
+
+			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET ||
+			    (i->ifa_flags & IFF_LOOPBACK) ||
+			    !(i->ifa_flags & IFF_UP))
+				continue;
+			inet_ntop(AF_INET,
+				  &((struct sockaddr_in *)(void *)i->ifa_addr)
+					   ->sin_addr,
+				  ip, sizeof(ip));
+			same_host_at(loop, AF_INET, ip);
+			break;
+		}
+		freeifaddrs(ifs);
+	}
+	ev_loop_destroy(loop);
+}
+
 static uint16_t unused_port(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET,
@@ -1664,6 +2543,8 @@ int main(void)
 	test_big(rc);
 	test_steal(rc);
 	test_sink(rc);
+	test_readc(port);
+	test_same_host(rc, port);
 	test_borrow(0);
 	test_borrow(1);
 	test_out_of_order(port);
