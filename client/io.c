@@ -17,8 +17,8 @@
  * made in user space at all. The result buffer is not zeroed first: each
  * piece's reply fills its range and the part a short reply leaves (past
  * the end of the object) is zeroed then; compressed pieces are zeroed
- * before they are sent. Such a piece of at least a chunk that starts on a
- * chunk boundary goes as OBJ_READ_C (msg_zio.h): the OSS may send it from
+ * before they are sent. Such a piece of more than 256 KiB that starts on
+ * a chunk boundary goes as OBJ_READ_C (msg_zio.h): the OSS may send it from
  * its page cache with sendfile, unread, and the client checks each chunk
  * against the checksum the OST stored with it (end to end, disk to
  * client), and asks again with OBJ_READ when one does not match (a write
@@ -80,9 +80,11 @@
 /* Object bytes per OBJ_WRITE_Z of a pipelined compressed write: four
  * chunks, small enough that compressing one overlaps sending the last. */
 #define IO_ZWRITE_PIECE (4 * PROTO_ZCHUNK_SIZE)
-/* Smallest read sent as OBJ_READ_C: a chunk. Smaller ones are OBJ_READ,
- * which the OSS may answer from its loop (a 4 KiB random read). */
-#define IO_READC_MIN PROTO_ZCHUNK_SIZE
+/* Reads of at most this much go as OBJ_READ, which an OSS answers from its
+ * network thread when the bytes are in its page cache (OSS_LOOP_READ_MAX
+ * in oss/rpc.c): a 4 KiB random read, an ML loader's 128 KiB sample.
+ * Larger ones that start on a chunk boundary go as OBJ_READ_C. */
+#define IO_READ_SMALL (256u << 10)
 
 _Static_assert(PROTO_READC_HEAD_MAX <= CONN_SINK_SKIP_MAX,
 	       "an OBJ_READ_C head fits a sink's skip");
@@ -658,7 +660,7 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 		}
 		rc = io_op_encode(op, PROTO_OP_OBJ_READ, l, i, &m);
 		if (op->use_sink && eo % PROTO_ZCHUNK_SIZE == 0 &&
-		    el >= IO_READC_MIN) {
+		    el > IO_READ_SMALL) {
 			/* Checked per chunk, sent by the OSS from its file. */
 			op->opcode = PROTO_OP_OBJ_READ_C;
 			op->sink.skip = PROTO_READC_HEAD_LEN(el);
