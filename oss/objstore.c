@@ -954,6 +954,33 @@ out:
 	return rc;
 }
 
+int obj_read_begin(struct objstore *os, struct ring *ring, struct obj *o,
+		   pthread_rwlock_t *lock, uint64_t off, uint64_t *len)
+{
+	int rc;
+
+	if (off >= OBJSTORE_MAX_OBJECT_SIZE)
+		*len = 0;
+	else if (*len > OBJSTORE_MAX_OBJECT_SIZE - off)
+		*len = OBJSTORE_MAX_OBJECT_SIZE - off;
+	if (!ring) {
+		if (pthread_rwlock_tryrdlock(lock))
+			return -EAGAIN; /* a writer has it */
+	} else {
+		pthread_rwlock_rdlock(lock);
+	}
+	rc = obj_open(os, ring, o, OBJ_RD);
+	if (rc == 0) {
+		rc = obj_load(os, ring, o, off / CHUNK, chunk_count(off, *len),
+			      true);
+		if (rc < 0)
+			obj_close(os, ring, o, false);
+	}
+	if (rc < 0)
+		pthread_rwlock_unlock(lock);
+	return rc;
+}
+
 /* Whether a read of [a, b) of chunk cs can land straight in the buffer. */
 static bool read_direct(const struct chunk_entry *e, uint64_t cs, uint64_t a,
 			uint64_t b)
@@ -980,24 +1007,11 @@ static ssize_t obj_read(struct objstore *os, struct ring *ring, uint64_t fid,
 
 	if (len > OBJSTORE_MAX_IO)
 		return -EINVAL;
-	if (off >= OBJSTORE_MAX_OBJECT_SIZE)
-		len = 0;
-	else if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
-		len = OBJSTORE_MAX_OBJECT_SIZE - off;
 	obj_init(&o, fid, stripe_idx);
-	if (!ring) {
-		if (pthread_rwlock_tryrdlock(lock))
-			return -EAGAIN; /* a writer has it */
-	} else {
-		pthread_rwlock_rdlock(lock);
-	}
-	rc = obj_open(os, ring, &o, OBJ_RD);
+	rc = obj_read_begin(os, ring, &o, lock, off, &len);
 	if (rc < 0)
-		goto out_unlock;
+		return rc;
 	c0 = off / CHUNK;
-	rc = obj_load(os, ring, &o, c0, chunk_count(off, len), true);
-	if (rc < 0)
-		goto out;
 	if (off >= o.size || len == 0) {
 		rc = 0;
 		goto out;
@@ -1130,7 +1144,6 @@ static ssize_t obj_read(struct objstore *os, struct ring *ring, uint64_t fid,
 	atomic_fetch_add(&os->read_bytes, (uint64_t)rc);
 out:
 	obj_close(os, ring, &o, false);
-out_unlock:
 	pthread_rwlock_unlock(lock);
 	free(decoded);
 	free(scratch);
@@ -1160,7 +1173,7 @@ int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 		       int *fd, uint64_t *n, uint64_t *csums)
 {
 	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
-	uint64_t end, i, k, c0 = off / CHUNK;
+	uint64_t end, i, k;
 	struct obj o;
 	int rc;
 
@@ -1170,17 +1183,13 @@ int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 		return -EINVAL;
 	if (off % CHUNK)
 		return -EAGAIN;
-	if (off >= OBJSTORE_MAX_OBJECT_SIZE || len == 0)
+	if (len == 0)
 		return 0;
-	if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
-		len = OBJSTORE_MAX_OBJECT_SIZE - off;
 	obj_init(&o, fid, stripe_idx);
-	pthread_rwlock_rdlock(lock);
-	rc = obj_open(os, ring, &o, OBJ_RD);
+	rc = obj_read_begin(os, ring, &o, lock, off, &len);
 	if (rc < 0)
-		goto out_unlock;
-	rc = obj_load(os, ring, &o, c0, chunk_count(off, len), true);
-	if (rc < 0 || off >= o.size)
+		return rc;
+	if (off >= o.size || len == 0)
 		goto out;
 	end = min_u64(off + len, o.size);
 	k = chunk_count(off, end - off);
@@ -1205,7 +1214,6 @@ int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 	atomic_fetch_add(&os->read_bytes, *n);
 out:
 	obj_close(os, ring, &o, false);
-out_unlock:
 	pthread_rwlock_unlock(lock);
 	return rc;
 }

@@ -188,6 +188,15 @@ void obj_init(struct obj *o, uint64_t fid, uint32_t idx);
 /* Open the object's files (from the cache when it has them). */
 int obj_open(struct objstore *os, struct ring *ring, struct obj *o,
 	     enum obj_mode mode);
+/*
+ * What every reader does first: *len clamped to the largest object, the
+ * object's lock read-held (tried only, -EAGAIN if a writer has it, when
+ * ring is NULL: objstore_read_nowait), o opened for reading and the header
+ * and the entries of [off, off + *len) loaded. 0: call obj_close and
+ * unlock when done; -errno: nothing held.
+ */
+int obj_read_begin(struct objstore *os, struct ring *ring, struct obj *o,
+		   pthread_rwlock_t *lock, uint64_t off, uint64_t *len);
 /* Load the header (meta) and the entries [first, first + count). */
 int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 	     uint64_t first, uint64_t count, bool meta);

@@ -184,18 +184,12 @@ ssize_t objstore_read_chunks(struct objstore *os, struct ring *ring,
 	if (len > OBJSTORE_MAX_IO || cap < OBJSTORE_ZREAD_CHUNKS(len) ||
 	    buf_cap < OBJSTORE_ZREAD_BUF(len))
 		return -EINVAL;
-	if (off >= OBJSTORE_MAX_OBJECT_SIZE)
-		len = 0;
-	else if (len > OBJSTORE_MAX_OBJECT_SIZE - off)
-		len = OBJSTORE_MAX_OBJECT_SIZE - off;
 	obj_init(&o, fid, stripe_idx);
-	pthread_rwlock_rdlock(lock);
-	rc = obj_open(os, ring, &o, OBJ_RD);
+	rc = obj_read_begin(os, ring, &o, lock, off, &len);
 	if (rc < 0)
-		goto out_unlock;
+		return rc;
 	c0 = off / CHUNK;
-	rc = obj_load(os, ring, &o, c0, chunk_count(off, len), true);
-	if (rc < 0 || off >= o.size || len == 0)
+	if (off >= o.size || len == 0)
 		goto out;
 	end = min_u64(off + len, o.size);
 	n = chunk_count(off, end - off);
@@ -284,7 +278,6 @@ ssize_t objstore_read_chunks(struct objstore *os, struct ring *ring,
 	atomic_fetch_add(&os->read_bytes, end - off);
 out:
 	obj_close(os, ring, &o, false);
-out_unlock:
 	pthread_rwlock_unlock(lock);
 	free(slots);
 	free(ops);
