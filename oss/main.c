@@ -78,7 +78,7 @@ static const struct config_option oss_options[] = {
 			  "log to this file instead of stderr") },
 	{ CONFIG_OPT_ENUM(struct oss_config, sendfile, "sendfile", "auto",
 			  sendfile_names,
-			  "send large reads straight from the page cache (sendfile) to clients: auto = those on other hosts (on this host it moves the first copy of freshly read pages to the client's receive thread), on, off") },
+			  "send large reads from the page cache with sendfile(2): auto = to clients on other hosts, on = to all, off") },
 	{ CONFIG_OPT_STRING(struct oss_config, fail_loc, "fail-loc", NULL,
 			    "fault injection for tests, comma-separated: oss_write_enospc, oss_read_eio, oss_reply_drop, oss_io_delay, oss_readc_bad_csum") },
 	CONFIG_END,
