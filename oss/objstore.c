@@ -1206,7 +1206,9 @@ int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 	}
 	*fd = fcntl(o.dat_fd, F_DUPFD_CLOEXEC, 0);
 	if (*fd < 0) {
-		rc = -errno;
+		/* Out of descriptors (replies queued on many connections each
+		 * hold one): the caller reads the range the ordinary way. */
+		rc = errno == EMFILE || errno == ENFILE ? -EAGAIN : -errno;
 		goto out;
 	}
 	*n = end - off;

@@ -186,7 +186,8 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
  * is read or verified: the reader checks the checksums. Returns 0 (*n 0
  * and *fd -1 at or past the end), -ENOENT (no such object), -EAGAIN when
  * some chunk is stored otherwise (a hole, LZ4, or a partial chunk: use
- * objstore_read), -EINVAL (len > OBJSTORE_MAX_IO), -errno.
+ * objstore_read; also when the process is out of descriptors), -EINVAL
+ * (len > OBJSTORE_MAX_IO), -errno.
  */
 int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 		       uint32_t stripe_idx, uint64_t off, uint64_t len,

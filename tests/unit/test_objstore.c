@@ -1426,6 +1426,25 @@ static void test_read_span(struct objstore *os, struct ring *r)
 	check_span(fd, n, csums, data, 0, 2 * CHUNK, tmp);
 	close_span(&fd);
 
+	/* Out of descriptors (the lowest free one is over the limit): -EAGAIN,
+	 * so that the OSS reads the range the ordinary way. */
+	{
+		struct rlimit old, low;
+		int probe = open("/dev/null", O_RDONLY);
+
+		CHECK(probe >= 0);
+		if (probe >= 0)
+			close(probe);
+		CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0);
+		low = old;
+		low.rlim_cur = (rlim_t)probe;
+		CHECK(probe < 0 || setrlimit(RLIMIT_NOFILE, &low) == 0);
+		CHECK(objstore_read_span(os, r, fid + 5, 0, 0, 2 * CHUNK, &fd,
+					 &n, csums) == -EAGAIN);
+		CHECK(fd == -1);
+		CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0);
+	}
+
 	CHECK(objstore_destroy(os, r, fid, 0) == 0);
 	for (uint64_t f = fid + 2; f <= fid + 5; f++)
 		CHECK(objstore_destroy(os, r, f, 0) == 0);
