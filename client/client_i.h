@@ -66,6 +66,7 @@ struct client_config {
 	unsigned max_dirty_mb; /* -o max_dirty_mb=: write-behind bound */
 	unsigned max_read_ahead_mb; /* -o max_read_ahead_mb=: reads bound */
 	unsigned max_rpcs_in_flight; /* -o max_rpcs_in_flight=: per OST */
+	unsigned max_cached_mb; /* -o max_cached_mb=: the read cache */
 };
 
 struct io_wb; /* io.c: one write in flight in the background */
@@ -92,6 +93,9 @@ struct cinode {
 	struct msg_time mtime;	      /* our mtime when dirty */
 	int dirty;		      /* size/mtime not yet sent with CLOSE */
 	uint64_t wgen;		      /* bumped by every write */
+	_Atomic uint64_t cgen;	      /* the read cache's generation of the
+					 data (rcache.h); inode_data_changed
+					 gives it a new one, lock-free */
 	uint32_t nopen;		      /* open file handles */
 	int posix_locked;	      /* a POSIX lock was taken here (flush
 					 then releases the owner's locks) */
@@ -133,6 +137,7 @@ struct client {
 	struct cluster *cl;	      /* MDS connection, OST map, OST clients */
 	struct fuse_session *se;
 	struct inode_table itab;
+	struct rcache *rcache;	      /* small reads' chunks; NULL when off */
 	uint32_t timeout_ms;	      /* every RPC */
 	atomic_uint nopen_files;      /* open regular files (all inodes) */
 	atomic_int init_done;	      /* FUSE INIT answered (op_init ran) */
@@ -248,6 +253,12 @@ void inode_hold(struct client *c, struct cinode *ci);
  * dirty. */
 void inode_wrote(struct cinode *ci, uint64_t end);
 
+/* ci's data may have changed (a write, truncate or punch of this client
+ * about to be sent, or another client's change seen in an MDS reply): a
+ * new generation, so the read cache's entries of ci are stale (rcache.h).
+ * Lock-free; also done for every new cinode. */
+void inode_data_changed(struct cinode *ci);
+
 /* --- md.c: metadata RPCs --- */
 
 /* The caller's uid, gid and supplementary groups. */
@@ -302,9 +313,10 @@ int md_errno(int rc);
  * short objects read as zeros) and answer req with them or the error
  * (fuse_reply_buf/err), now or from an OST client's loop thread when the
  * replies are in: the FUSE thread does not wait. Takes over the caller's
- * reference to ci. */
+ * reference to ci. cache: the read may use and fill c->rcache (a read
+ * smaller than a chunk, within one: rcache.h); 0 for O_DIRECT files. */
 void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
-		   uint64_t off, size_t len);
+		   uint64_t off, size_t len, int cache);
 
 /*
  * Write buf to [off, off + len), every stripe in parallel (data copied

@@ -120,6 +120,7 @@ static struct cinode *inode_find_locked(struct inode_table *t, uint64_t ino,
 		if (!ci)
 			return NULL;
 		ci->ino = ino;
+		inode_data_changed(ci);
 		pthread_mutex_init(&ci->mu, NULL);
 		pthread_cond_init(&ci->wb_cond, NULL);
 		ci->next = NULL;
@@ -232,8 +233,10 @@ static int inode_take_attrs(struct cinode *ci, const struct msg_entry *e,
 	ci->mds_mtime = a->mtime;
 	ci->mds_ctime = a->ctime;
 	ci->have_attr = 1;
-	if (changed && !own)
+	if (changed && !own) {
 		ci->attr_changed = 1;
+		inode_data_changed(ci);
+	}
 	if (!ci->dirty) {
 		ci->size = a->size;
 		ci->mtime = a->mtime;
@@ -410,6 +413,15 @@ int inode_snapshot(struct cinode *ci, struct msg_layout **layout,
 out:
 	pthread_mutex_unlock(&ci->mu);
 	return rc;
+}
+
+/* Read cache generations: one counter for the process, so that no two
+ * cinodes, also of one ino one after the other, ever share one. */
+static _Atomic uint64_t inode_cgen_next = 1;
+
+void inode_data_changed(struct cinode *ci)
+{
+	atomic_store(&ci->cgen, atomic_fetch_add(&inode_cgen_next, 1));
 }
 
 void inode_wrote(struct cinode *ci, uint64_t end)

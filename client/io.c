@@ -72,6 +72,7 @@
 #include <time.h>
 
 #include "client/client_i.h"
+#include "client/rcache.h"
 #include "client/stripe.h"
 #include "client/zchunk.h"
 #include "common/log.h"
@@ -692,6 +693,13 @@ struct io_ard {
 	fuse_req_t req;		   /* answered by io_ard_end */
 	uint8_t *dst;		   /* the result: len bytes */
 	size_t len;
+	/* A read widened to its whole chunk for the read cache: the kernel
+	 * gets [skip, skip + want) of dst, and dst (the chunk at off, len
+	 * bytes, read while ci had generation cgen) goes to c->rcache. */
+	int cached;
+	uint64_t off;
+	size_t skip, want;
+	uint64_t cgen;
 	struct io_batch b;	   /* b.ard = this until the retry thread */
 	struct io_op *ops;	   /* n of them */
 	size_t n;
@@ -704,10 +712,20 @@ static void io_ard_end(struct io_ard *ard, int rc)
 	struct client *c = ard->c;
 	size_t len = ard->len;
 
-	if (rc)
+	if (rc) {
 		fuse_reply_err(ard->req, -rc);
-	else
+	} else if (ard->cached) {
+		size_t n = ard->skip < len ? len - ard->skip : 0;
+
+		fuse_reply_buf(ard->req, (const char *)ard->dst + ard->skip,
+			       n < ard->want ? n : ard->want);
+		/* After the reply: from here on the cache may free it. */
+		rcache_insert(c->rcache, ard->ci->ino, ard->cgen, ard->off,
+			      ard->dst, len);
+		ard->dst = NULL;
+	} else {
 		fuse_reply_buf(ard->req, (const char *)ard->dst, ard->len);
+	}
 	for (size_t i = 0; i < ard->n; i++)
 		free(ard->ops[i].req);
 	free(ard->ops);
@@ -761,16 +779,52 @@ static void io_read_now(fuse_req_t req, struct client *c, struct cinode *ci,
 _Static_assert(CLIENT_MAX_IO <= PROTO_MAX_IO,
 	       "a FUSE read is one object request per stripe at most");
 
+/*
+ * The read cache's part of a read (rcache.h): a read smaller than a chunk
+ * that lies in one. Returns 1 when it answered req from the cache (the
+ * reference to ci put), else 0 with *off and *len widened to the whole
+ * chunk and ard_c filled in for io_ard_end, the generation taken before
+ * the read waits for this client's writes and is sent.
+ */
+static int io_read_cached(struct client *c, fuse_req_t req, struct cinode *ci,
+			  uint64_t *off, size_t *len, struct io_ard *ard_c)
+{
+	uint64_t gen = atomic_load(&ci->cgen);
+	uint8_t *buf = malloc(*len);
+	ssize_t n = buf ? rcache_read(c->rcache, ci->ino, gen, *off, *len, buf) :
+			  -ENOMEM;
+
+	if (n >= 0) {
+		fuse_reply_buf(req, (const char *)buf, (size_t)n);
+		free(buf);
+		inode_put(c, ci);
+		return 1;
+	}
+	free(buf);
+	ard_c->cached = 1;
+	ard_c->cgen = gen;
+	ard_c->skip = (size_t)(*off % RCACHE_CHUNK);
+	ard_c->want = *len;
+	*off -= ard_c->skip;
+	*len = RCACHE_CHUNK;
+	ard_c->off = *off;
+	return 0;
+}
+
 void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
-		   uint64_t off, size_t len)
+		   uint64_t off, size_t len, int cache)
 {
 	struct msg_layout *l = NULL;
-	struct io_ard *ard = NULL;
+	struct io_ard *ard = NULL, ard_c = { 0 };
 	uint64_t size;
 	int rc, last;
 
 	if (len > CLIENT_MAX_IO)
 		len = CLIENT_MAX_IO; /* the kernel asks at most max_read */
+	if (cache && c->rcache && len && len < RCACHE_CHUNK &&
+	    off % RCACHE_CHUNK + len <= RCACHE_CHUNK &&
+	    io_read_cached(c, req, ci, &off, &len, &ard_c))
+		return;
 	io_wb_wait(ci, off, len ? len : 1); /* our own writes come first */
 	rc = inode_snapshot(ci, &l, &size);
 	if (rc == -EIO) { /* no layout (no objects): reads as zeros */
@@ -784,6 +838,13 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 		len = 0;
 	else if (len > size - off)
 		len = (size_t)(size - off);
+	if (ard_c.cached && (!l || !l->nstripes || ard_c.skip >= len)) {
+		/* Nothing to read or past the end: not worth an entry. */
+		off += ard_c.skip;
+		len = len > ard_c.skip ? len - ard_c.skip : 0;
+		len = len < ard_c.want ? len : ard_c.want;
+		ard_c.cached = 0;
+	}
 	if (!len || !l || !l->nstripes) {
 		free(l);
 		io_read_now(req, c, ci, len);
@@ -793,6 +854,13 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 	ard = calloc(1, sizeof(*ard));
 	if (!ard)
 		goto fail;
+	if (ard_c.cached) {
+		ard->cached = 1;
+		ard->off = ard_c.off;
+		ard->skip = ard_c.skip;
+		ard->want = ard_c.want;
+		ard->cgen = ard_c.cgen;
+	}
 	ard->c = c;
 	ard->ci = ci;
 	ard->req = req;
@@ -1131,6 +1199,7 @@ static int io_wb_begin(struct client *c, struct cinode *ci, uint64_t off,
 	ci->mtime.nsec = (uint32_t)now.tv_nsec;
 	ci->dirty = 1;
 	ci->wgen++;
+	inode_data_changed(ci); /* with wb in the list: io_read_async */
 	pthread_mutex_unlock(&ci->mu);
 	*out = wb;
 	return 0;

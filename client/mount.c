@@ -28,6 +28,12 @@
  *                 read-ahead and the readers', which FUSE threads do not
  *                 wait for), default 64, 1..2048 (Lustre's llite name and
  *                 default); a read past it waits for replies
+ *   max_cached_mb=N  the read cache (rcache.h): MiB of 64 KiB chunks that
+ *                 small reads brought, kept for the next small read of
+ *                 them (default 256, 0 off, at most 65536; Lustre's
+ *                 llite name). Not dropped by drop_caches: remount, or
+ *                 mount with 0, to measure cold small reads. Hits and
+ *                 misses are logged at unmount.
  * mount(8)'s own options (_netdev, nofail, auto, noauto, user, users,
  * defaults, comment=, x-*) are dropped; all others (ro, noatime, nosuid,
  * allow_other, ...) go to libfuse and the kernel. The mount always gets
@@ -68,6 +74,7 @@
 #include <unistd.h>
 
 #include "client/client_i.h"
+#include "client/rcache.h"
 #include "common/log.h"
 #include "common/net.h"
 
@@ -78,6 +85,8 @@
 #define MOUNT_MAX_READ_MB      2048
 #define MOUNT_DEFAULT_RPCS     8
 #define MOUNT_MAX_RPCS	       256
+#define MOUNT_DEFAULT_CACHED_MB 256
+#define MOUNT_MAX_CACHED_MB    65536
 
 enum {
 	KEY_HELP,
@@ -103,6 +112,7 @@ static const struct fuse_opt mount_opts[] = {
 	CLIENT_OPT("max_dirty_mb=%u", max_dirty_mb, 0),
 	CLIENT_OPT("max_read_ahead_mb=%u", max_read_ahead_mb, 0),
 	CLIENT_OPT("max_rpcs_in_flight=%u", max_rpcs_in_flight, 0),
+	CLIENT_OPT("max_cached_mb=%u", max_cached_mb, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -244,10 +254,14 @@ static void mount_usage(const char *prog, FILE *out)
 		"                        %u, 1..%u)\n"
 		"  -o max_read_ahead_mb=N  MiB of reads in flight (default %u,\n"
 		"                        1..%u)\n"
+		"  -o max_cached_mb=N    MiB of read cache for small reads, kept\n"
+		"                        past drop_caches (default %u, 0 off,\n"
+		"                        at most %u)\n"
 		"Other -o options (ro, noatime, nosuid, allow_other, ...) go to FUSE.\n",
 		prog, CLIENT_DEFAULT_TIMEOUT_S, MOUNT_DEFAULT_THREADS,
 		MOUNT_DEFAULT_DIRTY_MB, MOUNT_MAX_DIRTY_MB, MOUNT_DEFAULT_RPCS,
-		MOUNT_MAX_RPCS, MOUNT_DEFAULT_READ_MB, MOUNT_MAX_READ_MB);
+		MOUNT_MAX_RPCS, MOUNT_DEFAULT_READ_MB, MOUNT_MAX_READ_MB,
+		MOUNT_DEFAULT_CACHED_MB, MOUNT_MAX_CACHED_MB);
 }
 
 /*
@@ -402,6 +416,23 @@ static int mount_serve(struct client *c)
 	return rc;
 }
 
+/* The read cache's figures, for the log at unmount. */
+static void mount_log_rcache(struct client *c)
+{
+	struct rcache_stats st;
+
+	if (!c->rcache)
+		return;
+	rcache_stats_get(c->rcache, &st);
+	log_msg(LOG_NOTICE, "client", "read cache: %llu hits, %llu misses, "
+		"%llu inserts, %llu evictions, %llu stale, %llu entries, "
+		"%llu KiB", (unsigned long long)st.hits,
+		(unsigned long long)st.misses, (unsigned long long)st.inserts,
+		(unsigned long long)st.evictions, (unsigned long long)st.stale,
+		(unsigned long long)st.entries,
+		(unsigned long long)(st.bytes >> 10));
+}
+
 int mount_main(int argc, char **argv)
 {
 	struct mount_parse p = {
@@ -412,7 +443,8 @@ int mount_main(int argc, char **argv)
 			 .readahead_kb = 4096,
 			 .max_dirty_mb = MOUNT_DEFAULT_DIRTY_MB,
 			 .max_read_ahead_mb = MOUNT_DEFAULT_READ_MB,
-			 .max_rpcs_in_flight = MOUNT_DEFAULT_RPCS },
+			 .max_rpcs_in_flight = MOUNT_DEFAULT_RPCS,
+			 .max_cached_mb = MOUNT_DEFAULT_CACHED_MB },
 	};
 	struct fuse_lowlevel_ops ops;
 	struct client c;
@@ -479,6 +511,12 @@ int mount_main(int argc, char **argv)
 			p.cfg.max_rpcs_in_flight, MOUNT_MAX_RPCS);
 		goto out_args;
 	}
+	if (p.cfg.max_cached_mb > MOUNT_MAX_CACHED_MB) {
+		fprintf(stderr, "%s: max_cached_mb=%u: want 0..%u (MiB of read "
+			"cache, 0 for none)\n", prog, p.cfg.max_cached_mb,
+			MOUNT_MAX_CACHED_MB);
+		goto out_args;
+	}
 	if (mount_log_init(&p.cfg, prog))
 		goto out_args;
 	c.timeout_ms = p.cfg.timeout_s * 1000;
@@ -525,11 +563,19 @@ int mount_main(int argc, char **argv)
 			goto out_unmount;
 		}
 	}
-	log_msg(LOG_NOTICE, "client", "mounted %s on %s (osts=%u flock=%s)",
-		p.cfg.spec, p.cfg.mountpoint, c.cl->nosts,
-		p.cfg.flock ? "mds" : p.cfg.localflock ? "local" : "off");
+	c.rcache = rcache_create((uint64_t)p.cfg.max_cached_mb << 20);
+	if (p.cfg.max_cached_mb && !c.rcache) {
+		log_msg(LOG_ERROR, "client", "max_cached_mb=%u: out of memory",
+			p.cfg.max_cached_mb);
+		goto out_unmount;
+	}
+	log_msg(LOG_NOTICE, "client", "mounted %s on %s (osts=%u flock=%s "
+		"max_cached_mb=%u)", p.cfg.spec, p.cfg.mountpoint, c.cl->nosts,
+		p.cfg.flock ? "mds" : p.cfg.localflock ? "local" : "off",
+		p.cfg.max_cached_mb);
 	rc = mount_serve(&c);
 	status = rc < 0 ? 1 : 0;
+	mount_log_rcache(&c);
 	log_msg(LOG_NOTICE, "client", "unmounted %s", p.cfg.mountpoint);
 out_unmount:
 	if (mounted)
@@ -540,6 +586,7 @@ out_session:
 	fuse_session_destroy(c.se);
 out_cluster:
 	cluster_destroy(c.cl);
+	rcache_destroy(c.rcache);
 	if (itab) {
 		inode_table_fini(&c.itab);
 		pthread_mutex_destroy(&c.refresh_mu);

@@ -79,7 +79,9 @@ static int do_truncate_open(fuse_req_t req, struct cinode *ci)
 	if (rc)
 		goto out;
 	if (l && old_size) {
+		inode_data_changed(ci);
 		rc = io_truncate(c, l, 0);
+		inode_data_changed(ci); /* also reads sent meanwhile */
 		if (rc)
 			goto out;
 	}
@@ -234,7 +236,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (!ci)
 		fuse_reply_err(req, ENOMEM);
 	else
-		io_read_async(c, req, ci, (uint64_t)off, size);
+		io_read_async(c, req, ci, (uint64_t)off, size,
+			      !(fi->flags & O_DIRECT));
 }
 
 /* Write-behind (io_write) unless the file is O_DIRECT, O_SYNC or
@@ -610,11 +613,15 @@ static int do_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off,
 	if (rc)
 		goto out;
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
-		if (l && (uint64_t)off < size)
+		if (l && (uint64_t)off < size) {
+			inode_data_changed(ci);
 			rc = io_punch(c, l, (uint64_t)off, (uint64_t)len);
+			inode_data_changed(ci); /* also reads sent meanwhile */
+		}
 	} else if (!(mode & FALLOC_FL_KEEP_SIZE) &&
 		   (uint64_t)(off + len) > size) {
 		inode_wrote(ci, (uint64_t)(off + len));
+		inode_data_changed(ci); /* a cached end of file moved */
 	}
 out:
 	free(l);

@@ -256,19 +256,21 @@ static int do_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
 		rc = inode_snapshot(ci, &l, &old_size);
 		if (rc && rc != -EIO)
 			goto out;
+		inode_data_changed(ci); /* and again once done, below */
 	}
 	rc = md_call_entry(c, PROTO_OP_SETATTR, &m, e);
 	md_dir_attr_drop(ci); /* after: a concurrent reply may have set it */
 	if (rc)
 		goto out;
-	if ((m.valid & PROTO_SET_SIZE) && l && m.size < old_size) {
+	if ((m.valid & PROTO_SET_SIZE) && l && m.size < old_size)
 		rc = io_truncate(c, l, m.size);
-		if (rc) {
-			log_msg(LOG_WARNING, "ops", "ino=%llu truncate to %llu: %s",
-				(unsigned long long)ino,
-				(unsigned long long)m.size, strerror(-rc));
-			goto out;
-		}
+	if (m.valid & PROTO_SET_SIZE) /* reads sent meanwhile are stale */
+		inode_data_changed(ci);
+	if (rc) {
+		log_msg(LOG_WARNING, "ops", "ino=%llu truncate to %llu: %s",
+			(unsigned long long)ino, (unsigned long long)m.size,
+			strerror(-rc));
+		goto out;
 	}
 	if (m.valid & (PROTO_SET_SIZE | PROTO_SET_MTIME | PROTO_SET_MTIME_NOW)) {
 		/* The MDS's size and mtime are now the truth, also over our

@@ -113,11 +113,13 @@ class Cluster:
 
     def start_oss(self, idx, capacity="1G", *extra):
         # Clients here are on this host, where --sendfile auto sends
-        # nothing with sendfile: the suite runs with it on, so that large
-        # reads take the path clients on other hosts take (test_oss_io
-        # and test_fs_e2e cover auto and off).
+        # nothing with sendfile (it copies raw chunks with one read): OSSes
+        # with an even index run with it on, so that a striped file's
+        # large reads take both paths, the one clients on other hosts get
+        # and the one clients on the OSS's host get (test_oss_io and
+        # test_fs_e2e also test each mode alone).
         if "--sendfile" not in extra:
-            extra = ("--sendfile", "on", *extra)
+            extra = ("--sendfile", "on" if idx % 2 == 0 else "auto", *extra)
         d = os.path.join(self.workdir, f"ost{idx}")
         os.makedirs(d, exist_ok=True)
         p = Proc(f"oss{idx}", [self.bin("oss/glint-oss"), "--listen", "127.0.0.1:0",

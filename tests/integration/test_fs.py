@@ -569,7 +569,8 @@ def csv_block(n=1 << 20):
 
 def run_fsx(path, ops, seed, use_mmap, max_size=MiB, text=None):
     """Random pwrite/pread/truncate (and mmap stores/loads) on path,
-    checked against a shadow bytearray after every read. Lengths are
+    checked against a shadow bytearray after every read; now and then the
+    kernel's cached pages of the file are dropped. Lengths are
     mostly small and cross page (4 KiB), chunk (64 KiB) and stripe
     boundaries; a file of up to 1 MiB is four rounds of four 64 KiB
     stripes, so bulk bytes would add time, not coverage. With text, half
@@ -620,8 +621,12 @@ def run_fsx(path, ops, seed, use_mmap, max_size=MiB, text=None):
                     shadow.extend(b"\0" * (size - len(shadow)))
             elif op < 0.92:
                 assert os.fstat(fd).st_size == len(shadow), f"op {n}: size"
-            elif op < 0.96:
+            elif op < 0.94:
                 os.fsync(fd)
+            elif op < 0.97:
+                # The kernel's pages of the file go: the next reads reach
+                # the client, and small ones its read cache (rcache.h).
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             else:
                 os.close(fd)  # close-to-open within one client
                 fd = os.open(path, os.O_RDWR)

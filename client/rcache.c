@@ -1,0 +1,250 @@
+/*
+ * rcache.c - the client's read cache (rcache.h): shards of a hash table
+ * keyed by (ino, chunk index), each with an LRU list and its share of the
+ * byte budget.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/rcache.h"
+
+/* What an entry costs besides its data (the header and malloc's share). */
+#define RCACHE_ENTRY_COST 128
+
+struct rcache_entry {
+	struct rcache_entry *hnext;		/* hash chain */
+	struct rcache_entry *lprev, *lnext;	/* LRU: head is the newest */
+	uint64_t ino;
+	uint64_t idx;				/* chunk_off / RCACHE_CHUNK */
+	uint64_t gen;
+	uint8_t *data;				/* owned */
+	size_t len;
+};
+
+struct rcache_shard {
+	pthread_mutex_t mu;
+	struct rcache_entry **buckets;
+	size_t mask;				/* buckets - 1 */
+	struct rcache_entry *lru_head, *lru_tail;
+	uint64_t max_bytes, bytes, entries;
+	uint64_t hits, misses, inserts, evictions, stale;
+};
+
+struct rcache {
+	struct rcache_shard shards[RCACHE_SHARDS];
+};
+
+static uint64_t rcache_hash(uint64_t ino, uint64_t idx)
+{
+	uint64_t h = ino * 0x9e3779b97f4a7c15ull ^ idx * 0xc2b2ae3d27d4eb4full;
+
+	h ^= h >> 31;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 29);
+}
+
+static uint64_t rcache_cost(size_t len)
+{
+	return (uint64_t)len + RCACHE_ENTRY_COST;
+}
+
+struct rcache *rcache_create(uint64_t max_bytes)
+{
+	struct rcache *rc;
+	uint64_t share = max_bytes / RCACHE_SHARDS, want;
+	size_t nb = 16;
+
+	if (!max_bytes)
+		return NULL;
+	rc = calloc(1, sizeof(*rc));
+	if (!rc)
+		return NULL;
+	/* About two buckets per entry the share can hold. */
+	want = 2 * (share / rcache_cost(RCACHE_CHUNK) + 1);
+	while (nb < want && nb < (1u << 20))
+		nb <<= 1;
+	for (int i = 0; i < RCACHE_SHARDS; i++) {
+		struct rcache_shard *s = &rc->shards[i];
+
+		pthread_mutex_init(&s->mu, NULL);
+		s->max_bytes = share;
+		s->mask = nb - 1;
+		s->buckets = calloc(nb, sizeof(*s->buckets));
+		if (!s->buckets) {
+			rcache_destroy(rc);
+			return NULL;
+		}
+	}
+	return rc;
+}
+
+void rcache_destroy(struct rcache *rc)
+{
+	if (!rc)
+		return;
+	for (int i = 0; i < RCACHE_SHARDS; i++) {
+		struct rcache_shard *s = &rc->shards[i];
+		struct rcache_entry *e = s->lru_head, *next;
+
+		for (; e; e = next) {
+			next = e->lnext;
+			free(e->data);
+			free(e);
+		}
+		free(s->buckets);
+		pthread_mutex_destroy(&s->mu);
+	}
+	free(rc);
+}
+
+static struct rcache_shard *rcache_shard(struct rcache *rc, uint64_t h)
+{
+	return &rc->shards[(h >> 56) % RCACHE_SHARDS];
+}
+
+/* The chain link that points at (ino, idx)'s entry, or at the NULL that
+ * ends its chain (s->mu held). */
+static struct rcache_entry **rcache_slot(struct rcache_shard *s, uint64_t h,
+					 uint64_t ino, uint64_t idx)
+{
+	struct rcache_entry **pp = &s->buckets[h & s->mask];
+
+	while (*pp && ((*pp)->ino != ino || (*pp)->idx != idx))
+		pp = &(*pp)->hnext;
+	return pp;
+}
+
+static void rcache_lru_unlink(struct rcache_shard *s, struct rcache_entry *e)
+{
+	if (e->lprev)
+		e->lprev->lnext = e->lnext;
+	else
+		s->lru_head = e->lnext;
+	if (e->lnext)
+		e->lnext->lprev = e->lprev;
+	else
+		s->lru_tail = e->lprev;
+	e->lprev = e->lnext = NULL;
+}
+
+static void rcache_lru_push(struct rcache_shard *s, struct rcache_entry *e)
+{
+	e->lprev = NULL;
+	e->lnext = s->lru_head;
+	if (s->lru_head)
+		s->lru_head->lprev = e;
+	else
+		s->lru_tail = e;
+	s->lru_head = e;
+}
+
+/* Unlink *pp's entry from its chain and the LRU and free it (s->mu). */
+static void rcache_drop(struct rcache_shard *s, struct rcache_entry **pp)
+{
+	struct rcache_entry *e = *pp;
+
+	*pp = e->hnext;
+	rcache_lru_unlink(s, e);
+	s->bytes -= rcache_cost(e->len);
+	s->entries--;
+	free(e->data);
+	free(e);
+}
+
+ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
+		    uint64_t off, size_t len, void *dst)
+{
+	uint64_t idx = off / RCACHE_CHUNK, in = off % RCACHE_CHUNK;
+	uint64_t h = rcache_hash(ino, idx);
+	struct rcache_shard *s = rcache_shard(rc, h);
+	struct rcache_entry **pp, *e;
+	ssize_t n = -ENOENT;
+
+	if (in + len > RCACHE_CHUNK)
+		return -EINVAL;
+	pthread_mutex_lock(&s->mu);
+	pp = rcache_slot(s, h, ino, idx);
+	e = *pp;
+	if (e && e->gen != gen) {
+		rcache_drop(s, pp);
+		s->stale++;
+		e = NULL;
+	}
+	if (!e) {
+		s->misses++;
+		goto out;
+	}
+	if (in + len > e->len) /* only a short entry: the file ends there */
+		len = in < e->len ? (size_t)(e->len - in) : 0;
+	memcpy(dst, e->data + in, len);
+	n = (ssize_t)len;
+	s->hits++;
+	if (s->lru_head != e) {
+		rcache_lru_unlink(s, e);
+		rcache_lru_push(s, e);
+	}
+out:
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+void rcache_insert(struct rcache *rc, uint64_t ino, uint64_t gen,
+		   uint64_t chunk_off, uint8_t *buf, size_t len)
+{
+	uint64_t idx = chunk_off / RCACHE_CHUNK;
+	uint64_t h = rcache_hash(ino, idx);
+	struct rcache_shard *s = rcache_shard(rc, h);
+	struct rcache_entry **pp, *e;
+
+	if (chunk_off % RCACHE_CHUNK || len > RCACHE_CHUNK ||
+	    rcache_cost(len) > s->max_bytes || !(e = calloc(1, sizeof(*e)))) {
+		free(buf);
+		return;
+	}
+	e->ino = ino;
+	e->idx = idx;
+	e->gen = gen;
+	e->data = buf;
+	e->len = len;
+	pthread_mutex_lock(&s->mu);
+	pp = rcache_slot(s, h, ino, idx);
+	if (*pp) /* a racing read of the same chunk, or an older gen */
+		rcache_drop(s, pp);
+	while (s->bytes + rcache_cost(len) > s->max_bytes && s->lru_tail) {
+		struct rcache_entry *old = s->lru_tail;
+
+		rcache_drop(s, rcache_slot(s, rcache_hash(old->ino, old->idx),
+					   old->ino, old->idx));
+		s->evictions++;
+	}
+	/* The evictions may have changed the chain: find its end again. */
+	pp = rcache_slot(s, h, ino, idx);
+	*pp = e;
+	rcache_lru_push(s, e);
+	s->bytes += rcache_cost(len);
+	s->entries++;
+	s->inserts++;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void rcache_stats_get(struct rcache *rc, struct rcache_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (!rc)
+		return;
+	for (int i = 0; i < RCACHE_SHARDS; i++) {
+		struct rcache_shard *s = &rc->shards[i];
+
+		pthread_mutex_lock(&s->mu);
+		st->hits += s->hits;
+		st->misses += s->misses;
+		st->inserts += s->inserts;
+		st->evictions += s->evictions;
+		st->stale += s->stale;
+		st->bytes += s->bytes;
+		st->entries += s->entries;
+		pthread_mutex_unlock(&s->mu);
+	}
+}
