@@ -782,9 +782,11 @@ _Static_assert(CLIENT_MAX_IO <= PROTO_MAX_IO,
 /*
  * The read cache's part of a read (rcache.h): a read smaller than a chunk
  * that lies in one. Returns 1 when it answered req from the cache (the
- * reference to ci put), else 0 with *off and *len widened to the whole
- * chunk and ard_c filled in for io_ard_end, the generation taken before
- * the read waits for this client's writes and is sent.
+ * reference to ci put), else 0: the read goes to the OSTs as asked (a
+ * chunk seen for the first time), or, for a chunk read before, with *off
+ * and *len widened to the whole chunk and ard_c filled in for io_ard_end,
+ * the generation taken before the read waits for this client's writes and
+ * is sent.
  */
 static int io_read_cached(struct client *c, fuse_req_t req, struct cinode *ci,
 			  uint64_t *off, size_t *len, struct io_ard *ard_c)
@@ -801,6 +803,8 @@ static int io_read_cached(struct client *c, fuse_req_t req, struct cinode *ci,
 		return 1;
 	}
 	free(buf);
+	if (n != -EAGAIN)
+		return 0;
 	ard_c->cached = 1;
 	ard_c->cgen = gen;
 	ard_c->skip = (size_t)(*off % RCACHE_CHUNK);

@@ -1,7 +1,8 @@
 /*
  * rcache.c - the client's read cache (rcache.h): shards of a hash table
  * keyed by (ino, chunk index), each with an LRU list and its share of the
- * byte budget.
+ * byte budget. A chunk seen once is a ghost entry (key and generation, no
+ * data, charged its header), in the same LRU as the chunks with data.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@ struct rcache_entry {
 	uint64_t gen;
 	uint8_t *data;				/* owned */
 	size_t len;
+	int ghost;				/* no data: seen once */
 };
 
 struct rcache_shard {
@@ -29,7 +31,7 @@ struct rcache_shard {
 	size_t mask;				/* buckets - 1 */
 	struct rcache_entry *lru_head, *lru_tail;
 	uint64_t max_bytes, bytes, entries;
-	uint64_t hits, misses, inserts, evictions, stale;
+	uint64_t hits, misses, inserts, evictions, stale, ghosts;
 };
 
 struct rcache {
@@ -153,6 +155,29 @@ static void rcache_drop(struct rcache_shard *s, struct rcache_entry **pp)
 	free(e);
 }
 
+/* Evict s's least recently used entries until cost more fits (s->mu). */
+static void rcache_make_room(struct rcache_shard *s, uint64_t cost)
+{
+	while (s->bytes + cost > s->max_bytes && s->lru_tail) {
+		struct rcache_entry *old = s->lru_tail;
+
+		rcache_drop(s, rcache_slot(s, rcache_hash(old->ino, old->idx),
+					   old->ino, old->idx));
+		s->evictions++;
+	}
+}
+
+/* Link e, (ino, idx)'s new entry, at the end of its chain and the head of
+ * the LRU (s->mu; room made). */
+static void rcache_link(struct rcache_shard *s, uint64_t h,
+			struct rcache_entry *e)
+{
+	*rcache_slot(s, h, e->ino, e->idx) = e;
+	rcache_lru_push(s, e);
+	s->bytes += rcache_cost(e->len);
+	s->entries++;
+}
+
 ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
 		    uint64_t off, size_t len, void *dst)
 {
@@ -160,7 +185,7 @@ ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
 	uint64_t h = rcache_hash(ino, idx);
 	struct rcache_shard *s = rcache_shard(rc, h);
 	struct rcache_entry **pp, *e;
-	ssize_t n = -ENOENT;
+	ssize_t n;
 
 	if (in + len > RCACHE_CHUNK)
 		return -EINVAL;
@@ -173,7 +198,28 @@ ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
 		e = NULL;
 	}
 	if (!e) {
+		/* First sight: remember the chunk (a ghost, no data). */
 		s->misses++;
+		n = -ENOENT;
+		if (rcache_cost(0) > s->max_bytes ||
+		    !(e = calloc(1, sizeof(*e))))
+			goto out;
+		e->ino = ino;
+		e->idx = idx;
+		e->gen = gen;
+		e->ghost = 1;
+		rcache_make_room(s, rcache_cost(0));
+		rcache_link(s, h, e);
+		s->ghosts++;
+		goto out;
+	}
+	if (s->lru_head != e) {
+		rcache_lru_unlink(s, e);
+		rcache_lru_push(s, e);
+	}
+	if (e->ghost) { /* seen before: worth the whole chunk */
+		s->misses++;
+		n = -EAGAIN;
 		goto out;
 	}
 	if (in + len > e->len) /* only a short entry: the file ends there */
@@ -181,10 +227,6 @@ ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
 	memcpy(dst, e->data + in, len);
 	n = (ssize_t)len;
 	s->hits++;
-	if (s->lru_head != e) {
-		rcache_lru_unlink(s, e);
-		rcache_lru_push(s, e);
-	}
 out:
 	pthread_mutex_unlock(&s->mu);
 	return n;
@@ -210,21 +252,10 @@ void rcache_insert(struct rcache *rc, uint64_t ino, uint64_t gen,
 	e->len = len;
 	pthread_mutex_lock(&s->mu);
 	pp = rcache_slot(s, h, ino, idx);
-	if (*pp) /* a racing read of the same chunk, or an older gen */
+	if (*pp) /* its ghost, a racing read's entry, an older gen */
 		rcache_drop(s, pp);
-	while (s->bytes + rcache_cost(len) > s->max_bytes && s->lru_tail) {
-		struct rcache_entry *old = s->lru_tail;
-
-		rcache_drop(s, rcache_slot(s, rcache_hash(old->ino, old->idx),
-					   old->ino, old->idx));
-		s->evictions++;
-	}
-	/* The evictions may have changed the chain: find its end again. */
-	pp = rcache_slot(s, h, ino, idx);
-	*pp = e;
-	rcache_lru_push(s, e);
-	s->bytes += rcache_cost(len);
-	s->entries++;
+	rcache_make_room(s, rcache_cost(len));
+	rcache_link(s, h, e);
 	s->inserts++;
 	pthread_mutex_unlock(&s->mu);
 }
@@ -243,6 +274,7 @@ void rcache_stats_get(struct rcache *rc, struct rcache_stats *st)
 		st->inserts += s->inserts;
 		st->evictions += s->evictions;
 		st->stale += s->stale;
+		st->ghosts += s->ghosts;
 		st->bytes += s->bytes;
 		st->entries += s->entries;
 		pthread_mutex_unlock(&s->mu);

@@ -12,11 +12,16 @@
  * open after another client changed the file. This cache keeps what the
  * chunk reads brought, bounded, and is dropped only by its own rules:
  *
- * - What goes in: the result of a read smaller than a chunk that lies in
- *   one chunk (the caller widens it to the whole chunk, clamped to the
- *   file's size). Large reads (the kernel's read-ahead, sequential
- *   readers, whole-file loaders) neither fill nor use it: they would pay a
- *   copy for data that is read once.
+ * - What goes in: a chunk that small reads (smaller than a chunk, lying in
+ *   one) asked for twice. The first miss only records the chunk (a ghost)
+ *   and the read asks the OSS for its own bytes; the second widens the
+ *   read to the whole chunk (clamped to the file's size) and the result
+ *   goes in. Random reads that never come back to a chunk so move no more
+ *   than they ask for (a whole chunk is 16 times a 4 KiB read on the
+ *   network), and a chunk that is read again is cached from the second
+ *   read on. Large reads (the kernel's read-ahead, sequential readers,
+ *   whole-file loaders) neither fill nor use it: they would pay a copy for
+ *   data that is read once.
  * - Coherency: every entry carries the generation (gen) of its inode at
  *   the time its read was sent; a lookup with any other gen is a miss and
  *   drops the entry. The caller gives an inode a new gen (from one
@@ -52,6 +57,7 @@ struct rcache_stats {
 	uint64_t inserts;	/* entries taken in */
 	uint64_t evictions;	/* entries dropped for room */
 	uint64_t stale;		/* entries dropped for an old gen */
+	uint64_t ghosts;	/* chunks recorded as seen once */
 	uint64_t bytes;		/* charged now (data and headers) */
 	uint64_t entries;	/* held now */
 };
@@ -66,7 +72,9 @@ void rcache_destroy(struct rcache *rc);
  * the chunk holding off is cached with generation gen. The range must lie
  * in one chunk. Returns the bytes copied: len, or fewer when the file
  * ended inside the chunk when it was read (0 when off is past that end);
- * -ENOENT on a miss.
+ * on a miss -ENOENT when the chunk was not seen before (it is recorded
+ * now: read only what is needed) or -EAGAIN when it was (read the whole
+ * chunk and rcache_insert it); -EINVAL when the range crosses chunks.
  */
 ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
 		    uint64_t off, size_t len, void *dst);

@@ -1,8 +1,9 @@
 /*
  * test_rcache.c - client/rcache.c: hits and misses by inode, chunk and
- * generation, entries cut short by the end of a file, the byte budget
- * and its LRU order, replacement, refused inserts (freed: ASan checks),
- * and threads reading and inserting at once, every byte checked.
+ * generation, a chunk admitted at its second miss (a ghost first),
+ * entries cut short by the end of a file, the byte budget and its LRU
+ * order, replacement, refused inserts (freed: ASan checks), and threads
+ * reading and inserting at once, every byte checked.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -59,7 +60,13 @@ static void test_basic(void)
 
 	CHECK(rcache_create(0) == NULL);
 	CHECK(rc != NULL);
-	CHECK(rcache_read(rc, 5, 1, 0, 4096, buf) == -ENOENT);
+	/* First sight: -ENOENT (a ghost now); again: -EAGAIN until inserted. */
+	CHECK(rcache_read(rc, 5, 1, 3 * CH, 4096, buf) == -ENOENT);
+	CHECK(rcache_read(rc, 5, 1, 3 * CH + 8192, 4096, buf) == -EAGAIN);
+	CHECK(rcache_read(rc, 5, 1, 3 * CH, 4096, buf) == -EAGAIN);
+	rcache_stats_get(rc, &st);
+	CHECK(st.ghosts == 1 && st.misses == 3 && st.entries == 1);
+	CHECK(st.bytes == 128 && st.inserts == 0);
 	rcache_insert(rc, 5, 1, 3 * CH, chunk(5, 1, 3 * CH, CH), CH);
 	CHECK(rcache_read(rc, 5, 1, 3 * CH, 4096, buf) == 4096);
 	CHECK(same(buf, 5, 1, 3 * CH, 4096));
@@ -73,26 +80,27 @@ static void test_basic(void)
 	CHECK(rcache_read(rc, 6, 1, 3 * CH, 4096, buf) == -ENOENT);
 	CHECK(rcache_read(rc, 5, 1, 4 * CH - 10, 11, buf) == -EINVAL);
 	rcache_stats_get(rc, &st);
-	CHECK(st.hits == 4 && st.misses == 3 && st.inserts == 1);
-	CHECK(st.entries == 1 && st.bytes == COST);
-	/* Another generation: a miss that drops the entry. */
+	CHECK(st.hits == 4 && st.misses == 5 && st.inserts == 1);
+	CHECK(st.entries == 3 && st.bytes == COST + 2 * 128);
+	/* Another generation: a miss that drops the entry (a ghost of the
+	 * new one instead), and the old generation's entry is gone too. */
 	CHECK(rcache_read(rc, 5, 2, 3 * CH, 4096, buf) == -ENOENT);
 	CHECK(rcache_read(rc, 5, 1, 3 * CH, 4096, buf) == -ENOENT);
 	rcache_stats_get(rc, &st);
-	CHECK(st.stale == 1 && st.entries == 0 && st.bytes == 0);
+	CHECK(st.stale == 2 && st.entries == 3 && st.bytes == 3 * 128);
 	/* Replacing: one entry, the new data. */
 	rcache_insert(rc, 5, 2, 0, chunk(5, 2, 0, CH), CH);
 	rcache_insert(rc, 5, 3, 0, chunk(5, 3, 0, CH), CH);
 	CHECK(rcache_read(rc, 5, 3, 100, 200, buf) == 200);
 	CHECK(same(buf, 5, 3, 100, 200));
 	rcache_stats_get(rc, &st);
-	CHECK(st.entries == 1);
+	CHECK(st.entries == 4); /* the three ghosts above and this one */
 	/* Refused (and freed): unaligned, too long. */
 	rcache_insert(rc, 7, 1, 100, chunk(7, 1, 100, 10), 10);
 	rcache_insert(rc, 7, 1, 0, chunk(7, 1, 0, CH + 1), CH + 1);
 	CHECK(rcache_read(rc, 7, 1, 0, 10, buf) == -ENOENT);
 	rcache_stats_get(rc, &st);
-	CHECK(st.entries == 1 && st.inserts == 3);
+	CHECK(st.inserts == 3);
 	rcache_destroy(rc); /* frees the entry left: ASan would tell */
 	rcache_destroy(NULL);
 }
@@ -125,6 +133,7 @@ static void test_budget_lru(void)
 
 	rcache_insert(rc, 1, 1, 0, chunk(1, 1, 0, CH), CH);
 	for (uint64_t i = 1; i <= 400; i++) {
+		/* Ghosts cost their header only: they evict nothing here. */
 		/* Touch the first entry before each insert: with LRU it is
 		 * never the oldest of its shard, so it is never evicted. */
 		kept &= rcache_read(rc, 1, 1, 0, sizeof(buf), buf) ==
@@ -135,6 +144,7 @@ static void test_budget_lru(void)
 	}
 	CHECK(kept);
 	rcache_stats_get(rc, &st);
+	CHECK(st.ghosts == 0);
 	CHECK(st.entries <= 2 * RCACHE_SHARDS && st.entries >= RCACHE_SHARDS);
 	CHECK(st.evictions == st.inserts - st.entries);
 	CHECK(st.evictions >= 400 - 2 * RCACHE_SHARDS);
@@ -142,6 +152,17 @@ static void test_budget_lru(void)
 	CHECK(rcache_read(rc, 2, 1, 400 * CH, 8, buf) == 8);
 	CHECK(same(buf, 2, 1, 400 * CH, 8));
 	CHECK(rcache_read(rc, 2, 1, 1 * CH, 8, buf) == -ENOENT);
+	rcache_destroy(rc);
+
+	/* Ghosts are held to the budget too: ten per shard here. */
+	rc = rcache_create(RCACHE_SHARDS * 10 * 128);
+	for (uint64_t i = 0; i < 1000; i++)
+		CHECK(rcache_read(rc, 3, 1, i * CH, 8, buf) == -ENOENT);
+	rcache_stats_get(rc, &st);
+	CHECK(st.ghosts == 1000 && st.entries <= 10 * RCACHE_SHARDS);
+	CHECK(st.evictions == 1000 - st.entries);
+	CHECK(rcache_read(rc, 3, 1, 999 * CH, 8, buf) == -EAGAIN);
+	CHECK(rcache_read(rc, 3, 1, 0, 8, buf) == -ENOENT);
 	rcache_destroy(rc);
 
 	/* Smaller than one chunk per shard: nothing is kept, nothing leaks. */
@@ -171,10 +192,11 @@ static void *worker_main(void *arg)
 		uint64_t off = idx * CH + rand_r(&w->seed) % (CH - 4096);
 		ssize_t n = rcache_read(w->rc, ino, gen, off, 4096, buf);
 
-		if (n == -ENOENT)
+		if (n == -EAGAIN)
 			rcache_insert(w->rc, ino, gen, idx * CH,
 				      chunk(ino, gen, idx * CH, CH), CH);
-		else if (n != 4096 || !same(buf, ino, gen, off, 4096))
+		else if (n != -ENOENT &&
+			 (n != 4096 || !same(buf, ino, gen, off, 4096)))
 			w->bad++;
 	}
 	return NULL;
@@ -198,6 +220,7 @@ static void test_threads(void)
 	}
 	rcache_stats_get(rc, &st);
 	CHECK(st.hits > 0 && st.misses > 0 && st.evictions > 0);
+	CHECK(st.ghosts > 0 && st.inserts > 0);
 	CHECK(st.hits + st.misses == 4 * 20000);
 	CHECK(st.bytes <= 128ull * COST);
 	rcache_destroy(rc);
