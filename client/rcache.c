@@ -10,13 +10,14 @@
 #include <string.h>
 
 #include "client/rcache.h"
+#include "common/lru.h"
 
 /* What an entry costs besides its data (the header and malloc's share). */
 #define RCACHE_ENTRY_COST 128
 
 struct rcache_entry {
 	struct rcache_entry *hnext;		/* hash chain */
-	struct rcache_entry *lprev, *lnext;	/* LRU: head is the newest */
+	struct lru_node lru;			/* on its shard's lru */
 	uint64_t ino;
 	uint64_t idx;				/* chunk_off / RCACHE_CHUNK */
 	uint64_t gen;
@@ -29,7 +30,7 @@ struct rcache_shard {
 	pthread_mutex_t mu;
 	struct rcache_entry **buckets;
 	size_t mask;				/* buckets - 1 */
-	struct rcache_entry *lru_head, *lru_tail;
+	struct lru_list lru;
 	uint64_t max_bytes, bytes, entries;
 	uint64_t hits, misses, inserts, evictions, stale, ghosts;
 };
@@ -88,10 +89,13 @@ void rcache_destroy(struct rcache *rc)
 		return;
 	for (int i = 0; i < RCACHE_SHARDS; i++) {
 		struct rcache_shard *s = &rc->shards[i];
-		struct rcache_entry *e = s->lru_head, *next;
+		struct lru_node *n = s->lru.head, *next;
 
-		for (; e; e = next) {
-			next = e->lnext;
+		for (; n; n = next) {
+			struct rcache_entry *e =
+				LRU_ENTRY(n, struct rcache_entry, lru);
+
+			next = n->next;
 			free(e->data);
 			free(e);
 		}
@@ -118,37 +122,13 @@ static struct rcache_entry **rcache_slot(struct rcache_shard *s, uint64_t h,
 	return pp;
 }
 
-static void rcache_lru_unlink(struct rcache_shard *s, struct rcache_entry *e)
-{
-	if (e->lprev)
-		e->lprev->lnext = e->lnext;
-	else
-		s->lru_head = e->lnext;
-	if (e->lnext)
-		e->lnext->lprev = e->lprev;
-	else
-		s->lru_tail = e->lprev;
-	e->lprev = e->lnext = NULL;
-}
-
-static void rcache_lru_push(struct rcache_shard *s, struct rcache_entry *e)
-{
-	e->lprev = NULL;
-	e->lnext = s->lru_head;
-	if (s->lru_head)
-		s->lru_head->lprev = e;
-	else
-		s->lru_tail = e;
-	s->lru_head = e;
-}
-
 /* Unlink *pp's entry from its chain and the LRU and free it (s->mu). */
 static void rcache_drop(struct rcache_shard *s, struct rcache_entry **pp)
 {
 	struct rcache_entry *e = *pp;
 
 	*pp = e->hnext;
-	rcache_lru_unlink(s, e);
+	lru_unlink(&s->lru, &e->lru);
 	s->bytes -= rcache_cost(e->len);
 	s->entries--;
 	free(e->data);
@@ -158,8 +138,9 @@ static void rcache_drop(struct rcache_shard *s, struct rcache_entry **pp)
 /* Evict s's least recently used entries until cost more fits (s->mu). */
 static void rcache_make_room(struct rcache_shard *s, uint64_t cost)
 {
-	while (s->bytes + cost > s->max_bytes && s->lru_tail) {
-		struct rcache_entry *old = s->lru_tail;
+	while (s->bytes + cost > s->max_bytes && s->lru.tail) {
+		struct rcache_entry *old =
+			LRU_ENTRY(s->lru.tail, struct rcache_entry, lru);
 
 		rcache_drop(s, rcache_slot(s, rcache_hash(old->ino, old->idx),
 					   old->ino, old->idx));
@@ -173,7 +154,7 @@ static void rcache_link(struct rcache_shard *s, uint64_t h,
 			struct rcache_entry *e)
 {
 	*rcache_slot(s, h, e->ino, e->idx) = e;
-	rcache_lru_push(s, e);
+	lru_push(&s->lru, &e->lru);
 	s->bytes += rcache_cost(e->len);
 	s->entries++;
 }
@@ -213,10 +194,7 @@ ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
 		s->ghosts++;
 		goto out;
 	}
-	if (s->lru_head != e) {
-		rcache_lru_unlink(s, e);
-		rcache_lru_push(s, e);
-	}
+	lru_touch(&s->lru, &e->lru);
 	if (e->ghost) { /* seen before: worth the whole chunk */
 		s->misses++;
 		n = -EAGAIN;

@@ -38,30 +38,6 @@ static struct obj_handle **cache_slot(struct objstore *os, uint64_t fid,
 	return pp;
 }
 
-static void lru_unlink(struct objstore *os, struct obj_handle *h)
-{
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		os->lru_head = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	else
-		os->lru_tail = h->prev;
-	h->prev = h->next = NULL;
-}
-
-static void lru_push(struct objstore *os, struct obj_handle *h)
-{
-	h->prev = NULL;
-	h->next = os->lru_head;
-	if (os->lru_head)
-		os->lru_head->prev = h;
-	else
-		os->lru_tail = h;
-	os->lru_head = h;
-}
-
 /* Remove h from the table and the LRU (cache_mu held). */
 static void cache_remove(struct objstore *os, struct obj_handle *h)
 {
@@ -69,7 +45,7 @@ static void cache_remove(struct objstore *os, struct obj_handle *h)
 
 	if (*pp == h)
 		*pp = h->hnext;
-	lru_unlink(os, h);
+	lru_unlink(&os->lru, &h->lru);
 	os->cache_count--;
 }
 
@@ -94,8 +70,7 @@ bool obj_cache_get(struct objstore *os, struct obj *o)
 	h = *cache_slot(os, o->fid, o->idx);
 	if (h) {
 		h->refs++;
-		lru_unlink(os, h);
-		lru_push(os, h);
+		lru_touch(&os->lru, &h->lru);
 		o->h = h;
 		o->tab_fd = h->tab_fd;
 		o->dat_fd = h->dat_fd;
@@ -137,14 +112,17 @@ bool obj_cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
 			return false;
 		}
 		if (os->cache_count >= os->cache_max) {
-			for (victim = os->lru_tail; victim && victim->refs;
-			     victim = victim->prev)
+			struct lru_node *n = os->lru.tail;
+
+			for (; n && LRU_ENTRY(n, struct obj_handle, lru)->refs;
+			     n = n->prev)
 				;
-			if (!victim) {
+			if (!n) {
 				pthread_mutex_unlock(&os->cache_mu);
 				free(fresh);
 				return false;
 			}
+			victim = LRU_ENTRY(n, struct obj_handle, lru);
 			cache_remove(os, victim);
 			pp = cache_slot(os, o->fid, o->idx);
 		}
@@ -155,7 +133,7 @@ bool obj_cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
 		h->dat_fd = o->dat_fd;
 		h->refs = 1;
 		*pp = h;
-		lru_push(os, h);
+		lru_push(&os->lru, &h->lru);
 		os->cache_count++;
 	}
 	h->sizes_ok = sizes_ok;
@@ -210,8 +188,9 @@ int obj_cache_init(struct objstore *os)
 
 void obj_cache_fini(struct objstore *os)
 {
-	while (os->lru_head) {
-		struct obj_handle *h = os->lru_head;
+	while (os->lru.head) {
+		struct obj_handle *h =
+			LRU_ENTRY(os->lru.head, struct obj_handle, lru);
 
 		cache_remove(os, h);
 		handle_free(h);

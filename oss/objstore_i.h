@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/lru.h"
 #include "common/ring.h"
 #include "oss/obj_flush.h"
 #include "oss/ost_dir.h"
@@ -89,7 +90,7 @@ struct chunk_entry {
  */
 struct obj_handle {
 	struct obj_handle *hnext;	  /* hash chain */
-	struct obj_handle *prev, *next;	  /* LRU, most recent first */
+	struct lru_node lru;		  /* on objstore's lru */
 	uint64_t fid;
 	uint32_t idx;
 	int tab_fd;			  /* both O_RDWR */
@@ -124,8 +125,7 @@ struct objstore {
 	pthread_mutex_t cache_mu;	   /* guards the fd cache below */
 	struct obj_handle **cache;	   /* hash table of open objects */
 	size_t cache_buckets;		   /* power of two */
-	struct obj_handle *lru_head;	   /* most recently used */
-	struct obj_handle *lru_tail;	   /* least recently used */
+	struct lru_list lru;		   /* the handles, by use */
 	size_t cache_count;		   /* handles in the table */
 	size_t cache_max;		   /* bound on cache_count */
 };
