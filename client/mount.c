@@ -426,11 +426,12 @@ static void mount_log_rcache(struct client *c)
 	rcache_stats_get(c->rcache, &st);
 	log_msg(LOG_NOTICE, "client", "read cache: %llu hits, %llu misses, "
 		"%llu inserts, %llu evictions, %llu stale, %llu entries, "
-		"%llu KiB", (unsigned long long)st.hits,
+		"%llu KiB, %llu ghosts", (unsigned long long)st.hits,
 		(unsigned long long)st.misses, (unsigned long long)st.inserts,
 		(unsigned long long)st.evictions, (unsigned long long)st.stale,
 		(unsigned long long)st.entries,
-		(unsigned long long)(st.bytes >> 10));
+		(unsigned long long)(st.bytes >> 10),
+		(unsigned long long)st.ghosts_held);
 }
 
 int mount_main(int argc, char **argv)

@@ -2,7 +2,10 @@
  * rcache.c - the client's read cache (rcache.h): shards of a hash table
  * keyed by (ino, chunk index), each with an LRU list and its share of the
  * byte budget. A chunk seen once is a ghost entry (key and generation, no
- * data, charged its header), in the same LRU as the chunks with data.
+ * data) on a list of its own, at most RCACHE_GHOSTS_PER_ENTRY times as
+ * many as the share holds chunks (plus a few): ghosts cost no bytes of the
+ * budget, and their number stays small enough that the hash chains stay
+ * short and their headers a few MiB at most.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,10 +17,13 @@
 
 /* What an entry costs besides its data (the header and malloc's share). */
 #define RCACHE_ENTRY_COST 128
+/* Ghosts per chunk a shard can hold, and a floor for tiny caches. */
+#define RCACHE_GHOSTS_PER_ENTRY 4
+#define RCACHE_GHOSTS_MIN	16
 
 struct rcache_entry {
 	struct rcache_entry *hnext;		/* hash chain */
-	struct lru_node lru;			/* on its shard's lru */
+	struct lru_node lru;			/* on lru, or ghosts */
 	uint64_t ino;
 	uint64_t idx;				/* chunk_off / RCACHE_CHUNK */
 	uint64_t gen;
@@ -30,9 +36,11 @@ struct rcache_shard {
 	pthread_mutex_t mu;
 	struct rcache_entry **buckets;
 	size_t mask;				/* buckets - 1 */
-	struct lru_list lru;
+	struct lru_list lru;			/* entries with data */
+	struct lru_list ghosts;			/* chunks seen once */
 	uint64_t max_bytes, bytes, entries;
-	uint64_t hits, misses, inserts, evictions, stale, ghosts;
+	uint64_t max_ghosts, nghosts;
+	uint64_t hits, misses, inserts, evictions, stale, ghosts_made;
 };
 
 struct rcache {
@@ -56,7 +64,7 @@ static uint64_t rcache_cost(size_t len)
 struct rcache *rcache_create(uint64_t max_bytes)
 {
 	struct rcache *rc;
-	uint64_t share = max_bytes / RCACHE_SHARDS, want;
+	uint64_t share = max_bytes / RCACHE_SHARDS, fit, want;
 	size_t nb = 16;
 
 	if (!max_bytes)
@@ -64,8 +72,9 @@ struct rcache *rcache_create(uint64_t max_bytes)
 	rc = calloc(1, sizeof(*rc));
 	if (!rc)
 		return NULL;
-	/* About two buckets per entry the share can hold. */
-	want = 2 * (share / rcache_cost(RCACHE_CHUNK) + 1);
+	/* About two buckets per entry (chunks and ghosts) a shard holds. */
+	fit = share / rcache_cost(RCACHE_CHUNK);
+	want = 2 * (fit + RCACHE_GHOSTS_PER_ENTRY * fit + RCACHE_GHOSTS_MIN);
 	while (nb < want && nb < (1u << 20))
 		nb <<= 1;
 	for (int i = 0; i < RCACHE_SHARDS; i++) {
@@ -73,6 +82,7 @@ struct rcache *rcache_create(uint64_t max_bytes)
 
 		pthread_mutex_init(&s->mu, NULL);
 		s->max_bytes = share;
+		s->max_ghosts = RCACHE_GHOSTS_PER_ENTRY * fit + RCACHE_GHOSTS_MIN;
 		s->mask = nb - 1;
 		s->buckets = calloc(nb, sizeof(*s->buckets));
 		if (!s->buckets) {
@@ -83,22 +93,28 @@ struct rcache *rcache_create(uint64_t max_bytes)
 	return rc;
 }
 
+static void rcache_free_list(struct lru_list *l)
+{
+	struct lru_node *n = l->head, *next;
+
+	for (; n; n = next) {
+		struct rcache_entry *e = LRU_ENTRY(n, struct rcache_entry, lru);
+
+		next = n->next;
+		free(e->data);
+		free(e);
+	}
+}
+
 void rcache_destroy(struct rcache *rc)
 {
 	if (!rc)
 		return;
 	for (int i = 0; i < RCACHE_SHARDS; i++) {
 		struct rcache_shard *s = &rc->shards[i];
-		struct lru_node *n = s->lru.head, *next;
 
-		for (; n; n = next) {
-			struct rcache_entry *e =
-				LRU_ENTRY(n, struct rcache_entry, lru);
-
-			next = n->next;
-			free(e->data);
-			free(e);
-		}
+		rcache_free_list(&s->lru);
+		rcache_free_list(&s->ghosts);
 		free(s->buckets);
 		pthread_mutex_destroy(&s->mu);
 	}
@@ -122,41 +138,56 @@ static struct rcache_entry **rcache_slot(struct rcache_shard *s, uint64_t h,
 	return pp;
 }
 
-/* Unlink *pp's entry from its chain and the LRU and free it (s->mu). */
+/* Unlink *pp's entry from its chain and its list and free it (s->mu). */
 static void rcache_drop(struct rcache_shard *s, struct rcache_entry **pp)
 {
 	struct rcache_entry *e = *pp;
 
 	*pp = e->hnext;
-	lru_unlink(&s->lru, &e->lru);
-	s->bytes -= rcache_cost(e->len);
-	s->entries--;
+	if (e->ghost) {
+		lru_unlink(&s->ghosts, &e->lru);
+		s->nghosts--;
+	} else {
+		lru_unlink(&s->lru, &e->lru);
+		s->bytes -= rcache_cost(e->len);
+		s->entries--;
+	}
 	free(e->data);
 	free(e);
+}
+
+/* Drop the oldest entry of list l (not empty; s->mu). */
+static void rcache_drop_oldest(struct rcache_shard *s, struct lru_list *l)
+{
+	struct rcache_entry *old = LRU_ENTRY(l->tail, struct rcache_entry, lru);
+
+	rcache_drop(s, rcache_slot(s, rcache_hash(old->ino, old->idx),
+				   old->ino, old->idx));
 }
 
 /* Evict s's least recently used entries until cost more fits (s->mu). */
 static void rcache_make_room(struct rcache_shard *s, uint64_t cost)
 {
 	while (s->bytes + cost > s->max_bytes && s->lru.tail) {
-		struct rcache_entry *old =
-			LRU_ENTRY(s->lru.tail, struct rcache_entry, lru);
-
-		rcache_drop(s, rcache_slot(s, rcache_hash(old->ino, old->idx),
-					   old->ino, old->idx));
+		rcache_drop_oldest(s, &s->lru);
 		s->evictions++;
 	}
 }
 
 /* Link e, (ino, idx)'s new entry, at the end of its chain and the head of
- * the LRU (s->mu; room made). */
+ * its list (s->mu; room made). */
 static void rcache_link(struct rcache_shard *s, uint64_t h,
 			struct rcache_entry *e)
 {
 	*rcache_slot(s, h, e->ino, e->idx) = e;
-	lru_push(&s->lru, &e->lru);
-	s->bytes += rcache_cost(e->len);
-	s->entries++;
+	if (e->ghost) {
+		lru_push(&s->ghosts, &e->lru);
+		s->nghosts++;
+	} else {
+		lru_push(&s->lru, &e->lru);
+		s->bytes += rcache_cost(e->len);
+		s->entries++;
+	}
 }
 
 ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
@@ -182,19 +213,19 @@ ssize_t rcache_read(struct rcache *rc, uint64_t ino, uint64_t gen,
 		/* First sight: remember the chunk (a ghost, no data). */
 		s->misses++;
 		n = -ENOENT;
-		if (rcache_cost(0) > s->max_bytes ||
-		    !(e = calloc(1, sizeof(*e))))
+		if (!(e = calloc(1, sizeof(*e))))
 			goto out;
 		e->ino = ino;
 		e->idx = idx;
 		e->gen = gen;
 		e->ghost = 1;
-		rcache_make_room(s, rcache_cost(0));
+		if (s->nghosts >= s->max_ghosts)
+			rcache_drop_oldest(s, &s->ghosts);
 		rcache_link(s, h, e);
-		s->ghosts++;
+		s->ghosts_made++;
 		goto out;
 	}
-	lru_touch(&s->lru, &e->lru);
+	lru_touch(e->ghost ? &s->ghosts : &s->lru, &e->lru);
 	if (e->ghost) { /* seen before: worth the whole chunk */
 		s->misses++;
 		n = -EAGAIN;
@@ -252,7 +283,8 @@ void rcache_stats_get(struct rcache *rc, struct rcache_stats *st)
 		st->inserts += s->inserts;
 		st->evictions += s->evictions;
 		st->stale += s->stale;
-		st->ghosts += s->ghosts;
+		st->ghosts += s->ghosts_made;
+		st->ghosts_held += s->nghosts;
 		st->bytes += s->bytes;
 		st->entries += s->entries;
 		pthread_mutex_unlock(&s->mu);

@@ -34,8 +34,10 @@
  * - Memory: entries are charged their data plus a header against
  *   max_bytes, split evenly over RCACHE_SHARDS shards, each with its own
  *   lock, hash table and LRU list; an insert past a shard's share evicts
- *   that shard's least recently used entries. max_bytes 0 disables the
- *   cache (rcache_create returns NULL and callers skip it).
+ *   that shard's least recently used entries. Ghosts have an LRU list of
+ *   their own, at most four times as long as the chunks the share holds
+ *   (a few MiB of headers for the default 256 MiB). max_bytes 0 disables
+ *   the cache (rcache_create returns NULL and callers skip it).
  *
  * Threading: every function may be called from any thread.
  */
@@ -58,8 +60,9 @@ struct rcache_stats {
 	uint64_t evictions;	/* entries dropped for room */
 	uint64_t stale;		/* entries dropped for an old gen */
 	uint64_t ghosts;	/* chunks recorded as seen once */
+	uint64_t ghosts_held;	/* such records held now */
 	uint64_t bytes;		/* charged now (data and headers) */
-	uint64_t entries;	/* held now */
+	uint64_t entries;	/* chunks with data held now */
 };
 
 /* A cache of at most max_bytes; NULL when max_bytes is 0 or out of
