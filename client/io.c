@@ -671,6 +671,24 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 	return rc;
 }
 
+/* A read widened to its whole chunk for the read cache: the kernel gets
+ * [skip, skip + want) of the result, and the result (the chunk at off,
+ * read while ci had generation cgen) goes to c->rcache. */
+struct io_rc_fill {
+	int cached;
+	uint64_t off;
+	size_t skip, want;
+	uint64_t cgen;
+};
+
+/* The bytes of a widened read's len that go back to the kernel. */
+static size_t io_rc_reply_len(const struct io_rc_fill *f, size_t len)
+{
+	size_t n = f->skip < len ? len - f->skip : 0;
+
+	return n < f->want ? n : f->want;
+}
+
 /*
  * An asynchronous read (io_read_async): the FUSE thread sends its object
  * requests and goes back to the kernel's queue instead of sleeping until
@@ -693,13 +711,7 @@ struct io_ard {
 	fuse_req_t req;		   /* answered by io_ard_end */
 	uint8_t *dst;		   /* the result: len bytes */
 	size_t len;
-	/* A read widened to its whole chunk for the read cache: the kernel
-	 * gets [skip, skip + want) of dst, and dst (the chunk at off, len
-	 * bytes, read while ci had generation cgen) goes to c->rcache. */
-	int cached;
-	uint64_t off;
-	size_t skip, want;
-	uint64_t cgen;
+	struct io_rc_fill rc;	   /* rc.cached: a read for c->rcache */
 	struct io_batch b;	   /* b.ard = this until the retry thread */
 	struct io_op *ops;	   /* n of them */
 	size_t n;
@@ -714,14 +726,12 @@ static void io_ard_end(struct io_ard *ard, int rc)
 
 	if (rc) {
 		fuse_reply_err(ard->req, -rc);
-	} else if (ard->cached) {
-		size_t n = ard->skip < len ? len - ard->skip : 0;
-
-		fuse_reply_buf(ard->req, (const char *)ard->dst + ard->skip,
-			       n < ard->want ? n : ard->want);
+	} else if (ard->rc.cached) {
+		fuse_reply_buf(ard->req, (const char *)ard->dst + ard->rc.skip,
+			       io_rc_reply_len(&ard->rc, len));
 		/* After the reply: from here on the cache may free it. */
-		rcache_insert(c->rcache, ard->ci->ino, ard->cgen, ard->off,
-			      ard->dst, len);
+		rcache_insert(c->rcache, ard->ci->ino, ard->rc.cgen,
+			      ard->rc.off, ard->dst, len);
 		ard->dst = NULL;
 	} else {
 		fuse_reply_buf(ard->req, (const char *)ard->dst, ard->len);
@@ -784,12 +794,12 @@ _Static_assert(CLIENT_MAX_IO <= PROTO_MAX_IO,
  * that lies in one. Returns 1 when it answered req from the cache (the
  * reference to ci put), else 0: the read goes to the OSTs as asked (a
  * chunk seen for the first time), or, for a chunk read before, with *off
- * and *len widened to the whole chunk and ard_c filled in for io_ard_end,
- * the generation taken before the read waits for this client's writes and
- * is sent.
+ * and *len widened to the whole chunk and f filled in for io_ard_end, the
+ * generation taken before the read waits for this client's writes and is
+ * sent.
  */
 static int io_read_cached(struct client *c, fuse_req_t req, struct cinode *ci,
-			  uint64_t *off, size_t *len, struct io_ard *ard_c)
+			  uint64_t *off, size_t *len, struct io_rc_fill *f)
 {
 	uint64_t gen = atomic_load(&ci->cgen);
 	uint8_t *buf = malloc(*len);
@@ -805,13 +815,13 @@ static int io_read_cached(struct client *c, fuse_req_t req, struct cinode *ci,
 	free(buf);
 	if (n != -EAGAIN)
 		return 0;
-	ard_c->cached = 1;
-	ard_c->cgen = gen;
-	ard_c->skip = (size_t)(*off % RCACHE_CHUNK);
-	ard_c->want = *len;
-	*off -= ard_c->skip;
+	f->cached = 1;
+	f->cgen = gen;
+	f->skip = (size_t)(*off % RCACHE_CHUNK);
+	f->want = *len;
+	*off -= f->skip;
 	*len = RCACHE_CHUNK;
-	ard_c->off = *off;
+	f->off = *off;
 	return 0;
 }
 
@@ -819,7 +829,8 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 		   uint64_t off, size_t len, int cache)
 {
 	struct msg_layout *l = NULL;
-	struct io_ard *ard = NULL, ard_c = { 0 };
+	struct io_ard *ard = NULL;
+	struct io_rc_fill fill = { 0 };
 	uint64_t size;
 	int rc, last;
 
@@ -827,7 +838,7 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 		len = CLIENT_MAX_IO; /* the kernel asks at most max_read */
 	if (cache && c->rcache && len && len < RCACHE_CHUNK &&
 	    off % RCACHE_CHUNK + len <= RCACHE_CHUNK &&
-	    io_read_cached(c, req, ci, &off, &len, &ard_c))
+	    io_read_cached(c, req, ci, &off, &len, &fill))
 		return;
 	io_wb_wait(ci, off, len ? len : 1); /* our own writes come first */
 	rc = inode_snapshot(ci, &l, &size);
@@ -842,12 +853,11 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 		len = 0;
 	else if (len > size - off)
 		len = (size_t)(size - off);
-	if (ard_c.cached && (!l || !l->nstripes || ard_c.skip >= len)) {
+	if (fill.cached && (!l || !l->nstripes || fill.skip >= len)) {
 		/* Nothing to read or past the end: not worth an entry. */
-		off += ard_c.skip;
-		len = len > ard_c.skip ? len - ard_c.skip : 0;
-		len = len < ard_c.want ? len : ard_c.want;
-		ard_c.cached = 0;
+		off += fill.skip;
+		len = io_rc_reply_len(&fill, len);
+		fill.cached = 0;
 	}
 	if (!len || !l || !l->nstripes) {
 		free(l);
@@ -858,13 +868,7 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 	ard = calloc(1, sizeof(*ard));
 	if (!ard)
 		goto fail;
-	if (ard_c.cached) {
-		ard->cached = 1;
-		ard->off = ard_c.off;
-		ard->skip = ard_c.skip;
-		ard->want = ard_c.want;
-		ard->cgen = ard_c.cgen;
-	}
+	ard->rc = fill;
 	ard->c = c;
 	ard->ci = ci;
 	ard->req = req;
