@@ -64,6 +64,7 @@ static const struct proto_op_desc proto_ops[PROTO_OP_MAX] = {
 	[PROTO_OP_OBJ_WRITE_Z] = { "OBJ_WRITE_Z", 8 + 4 + 4 + 4 + 4 },
 	[PROTO_OP_OBJ_READ_Z] = { "OBJ_READ_Z", 8 + 4 + 8 + 4 },
 	[PROTO_OP_OBJ_READ_C] = { "OBJ_READ_C", 8 + 4 + 8 + 4 },
+	[PROTO_OP_OBJ_READ_L] = { "OBJ_READ_L", 8 + 4 + 8 + 4 },
 };
 
 const struct proto_op_desc *proto_op_lookup(uint16_t opcode)

@@ -41,6 +41,9 @@
  *      may send with sendfile (msg_zio.h), and the frame flag
  *      FRAME_F_HEAD_CSUM its replies carry (frame.h). No version bump: no
  *      deployed peer predates it.
+ *   1  OBJ_READ_L (59): a read for a client on the OSS's host, answered
+ *      with the path of the file that holds the data (msg_zio.h). No
+ *      version bump, as for OBJ_READ_C.
  *
  * Shared field groups (all little-endian):
  *
@@ -131,7 +134,8 @@
  *     13+12*i 4     stripe_idx of entry i
  *   Entries are strictly ascending by (object_id, stripe_idx).
  *
- * OBJ_WRITE_Z (56), OBJ_READ_Z (57), OBJ_READ_C (58): proto/msg_zio.h.
+ * OBJ_WRITE_Z (56), OBJ_READ_Z (57), OBJ_READ_C (58), OBJ_READ_L (59):
+ * proto/msg_zio.h.
  *
  * Layout pattern bits: PROTO_PATTERN_LZ4 = the file's chunks are LZ4-
  * compressed (by the client: msg_zio.h); PROTO_PATTERN_NOCOMPR = compression
@@ -193,6 +197,7 @@ enum proto_fs_op {
 	PROTO_OP_OBJ_WRITE_Z = 56,
 	PROTO_OP_OBJ_READ_Z = 57,
 	PROTO_OP_OBJ_READ_C = 58,
+	PROTO_OP_OBJ_READ_L = 59,
 };
 
 /* SETATTR valid bits (values equal the namespace's NS_SET_*). */

@@ -327,3 +327,46 @@ int msg_readc_verify(const struct msg_readc_head *m, const uint8_t *data,
 	}
 	return 0;
 }
+
+/* --- OBJ_READ_L --- */
+
+/* Whether path/len is what an OBJ_READ_L reply may name for data_len. */
+static int readl_path_ok(uint32_t data_len, const char *path, uint16_t len)
+{
+	if (!data_len)
+		return len == 0;
+	return len >= 1 && len <= PROTO_LOCAL_PATH_MAX && path[0] == '/' &&
+	       !memchr(path, '\0', len);
+}
+
+ssize_t msg_readl_encode(const struct msg_readl *m, void *buf, size_t len)
+{
+	ssize_t n;
+	struct wbuf w;
+
+	if (!readl_path_ok(m->head.data_len, m->path, m->path_len))
+		return -EINVAL;
+	n = msg_readc_head_encode(&m->head, buf, len);
+	if (n < 0)
+		return n;
+	wbuf_init(&w, (uint8_t *)buf + n, len - (size_t)n);
+	wbuf_put_str(&w, m->path, m->path_len);
+	if (!wbuf_ok(&w))
+		return -EMSGSIZE;
+	return n + (ssize_t)(w.pos - ((uint8_t *)buf + n));
+}
+
+int msg_readl_decode(struct cursor *c, uint64_t req_len, struct msg_readl *m)
+{
+	const uint8_t *start = c->pos;
+
+	if (msg_readc_head_decode(c, req_len, &m->head))
+		return -EBADMSG;
+	if (cur_get_str(c, PROTO_LOCAL_PATH_MAX, &m->path, &m->path_len) ||
+	    cursor_left(c) ||
+	    !readl_path_ok(m->head.data_len, m->path, m->path_len)) {
+		c->pos = start;
+		return -EBADMSG;
+	}
+	return 0;
+}

@@ -80,6 +80,26 @@
  * write racing the send, or corrupted) asks again with OBJ_READ, which
  * the OSS verifies itself (-EIO for data that is bad on disk). An error
  * reply is an ordinary ERROR frame.
+ *
+ * OBJ_READ_L request (opcode 59): OBJ_READ's 24 bytes, as OBJ_READ_C's. A
+ * read for a client on the OSS's own host ("localio", after Linux NFS's
+ * LOCALIO): instead of the data, the reply names the file that holds it,
+ * and the client reads it there itself, saving the OSS's read and both
+ * socket copies. Reply (an ordinary frame, the whole payload checked):
+ *   OFFSET      SIZE      MEANING
+ *   0           8+8*count OBJ_READ_C's head: data_len, count, csum[count]
+ *                         (the stored checksums of the chunks)
+ *   8+8*count   2         path_len: 0 when data_len is 0, else 1 ..
+ *                         PROTO_LOCAL_PATH_MAX
+ *   10+8*count  path_len  path: absolute ("/..."), no NUL byte; the data
+ *                         are its bytes [off, off + data_len)
+ * The client opens the path read-only, reads the range and checks every
+ * piece against its checksum; a piece that does not match (a racing
+ * write, a file replaced since, bytes bad on disk) is read again with
+ * OBJ_READ, which the OSS verifies. Error replies: -EAGAIN when the range
+ * is not stored raw (holes, LZ4, partial chunks: ask with OBJ_READ_C),
+ * -EOPNOTSUPP when the OSS does not offer it to this connection (a client
+ * on another host, or glint-oss --localio off).
  */
 #ifndef GLINT_PROTO_MSG_ZIO_H
 #define GLINT_PROTO_MSG_ZIO_H
@@ -198,5 +218,26 @@ void msg_readc_sum(struct msg_readc_head *m, const uint8_t *data);
  * NULL) the first piece that does not match. */
 int msg_readc_verify(const struct msg_readc_head *m, const uint8_t *data,
 		     uint32_t *bad);
+
+/* --- OBJ_READ_L --- */
+
+#define PROTO_LOCAL_PATH_MAX 4095 /* bytes of an OBJ_READ_L path */
+
+/* An OBJ_READ_L reply: the head, and the path (borrowed, not
+ * NUL-terminated). */
+struct msg_readl {
+	struct msg_readc_head head;
+	const char *path;
+	uint16_t path_len;
+};
+
+/* Encode m: -EINVAL (a bad head, a path that is not absolute, has a NUL,
+ * is longer than PROTO_LOCAL_PATH_MAX or missing while data_len > 0),
+ * -EMSGSIZE (buffer), else the bytes written. */
+ssize_t msg_readl_encode(const struct msg_readl *m, void *buf, size_t len);
+/* Decode a whole reply to a request of req_len bytes (the head as
+ * msg_readc_head_decode; the path as msg_readl_encode wants it, nothing
+ * after it). 0 or -EBADMSG (nothing consumed). */
+int msg_readl_decode(struct cursor *c, uint64_t req_len, struct msg_readl *m);
 
 #endif /* GLINT_PROTO_MSG_ZIO_H */

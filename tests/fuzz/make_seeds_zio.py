@@ -4,9 +4,11 @@
 Each seed is a valid encoding built here from the byte tables in
 proto/msg_zio.h, independently of the C encoders. Output:
 tests/fuzz/corpus/obj_zwrite/ (OBJ_WRITE_Z requests),
-tests/fuzz/corpus/zchunks/ (OBJ_READ_Z replies) and
+tests/fuzz/corpus/zchunks/ (OBJ_READ_Z replies),
 tests/fuzz/corpus/readc_head/ (4 bytes of the request's len, then an
-OBJ_READ_C reply head and sometimes its data); the files are committed.
+OBJ_READ_C reply head and sometimes its data) and tests/fuzz/corpus/readl/
+(4 bytes of the request's len, then a whole OBJ_READ_L reply: that head
+and the path of the data file); the files are committed.
 The decoders do not decompress, so the LZ4 payloads here are stand-in
 bytes. Running it again rewrites the same bytes.
 
@@ -55,6 +57,18 @@ def readc(req_len, data_len, data=b""):
         "<%dQ" % n, *csums) + data
 
 
+def readl(req_len, data_len, path):
+    """req_len, then its OBJ_READ_L reply: OBJ_READ_C's head (made-up
+    checksums) and the u16-length path (b"" when data_len is 0)."""
+    return readc(req_len, data_len) + struct.pack("<H", len(path)) + path
+
+
+OST0_DAT = b"/var/lib/glint/ost0/objects/02/0000000000010002.00000001.dat"
+OST1_DAT = b"/var/lib/glint/ost1/objects/7f/000000000003007f.00000003.dat"
+# PROTO_LOCAL_PATH_MAX bytes
+LONG_DAT = b"/srv/glint/" + b"d" * (4095 - len(b"/srv/glint/"))
+
+
 SEEDS = {
     "obj_zwrite": {
         "empty": zwrite(7, 0, 0, []),
@@ -81,6 +95,13 @@ SEEDS = {
         "short-tail": readc(3 * CHUNK + 5, CHUNK + 100),
         "small-data": readc(300, 200, bytes(range(200))),
         "max": readc(4 << 20, 4 << 20),
+    },
+    "readl": {
+        "past-eof": readl(CHUNK, 0, b""),
+        "one-chunk": readl(CHUNK, CHUNK, OST0_DAT),
+        "multi-chunk": readl(4 * CHUNK, 4 * CHUNK, OST1_DAT),
+        "short-tail": readl(3 * CHUNK + 5, CHUNK + 100, OST0_DAT),
+        "max": readl(4 << 20, 4 << 20, LONG_DAT),
     },
 }
 

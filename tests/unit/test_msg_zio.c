@@ -9,6 +9,11 @@
  * lengths around the 64 KiB pieces, every decode refusal (truncation, a
  * count not matching the request, data_len or req_len too large) and
  * encode refusal, and the per-piece checksums of msg_readc_sum/verify.
+ * For an OBJ_READ_L reply (that head and a path): its golden image, the
+ * empty and the largest reply, and each rule refused by the decoder
+ * (truncation, a trailing byte, a path without data or data without a
+ * path, a relative path, a NUL, a path over PROTO_LOCAL_PATH_MAX, a count
+ * not matching the request) and by the encoder (-EINVAL, -EMSGSIZE).
  */
 #include "proto/msg_zio.h"
 
@@ -663,6 +668,300 @@ static void test_readc_sum_verify(void)
 	free(part);
 }
 
+/* --- OBJ_READ_L reply --- */
+
+/* The reply to a read of 2 * 64K bytes that found 0x10005 in the data file
+ * /ost0/1.dat: golden_readc's head, then the path. */
+static const uint8_t golden_readl[] = {
+	0x05, 0x00, 0x01, 0x00,				/* data_len 0x10005 */
+	0x02, 0x00, 0x00, 0x00,				/* count 2 */
+	0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, /* csum 0 */
+	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, /* csum 1 */
+	0x0b, 0x00,					/* path_len 11 */
+	'/', 'o', 's', 't', '0', '/', '1', '.', 'd', 'a', 't', /* path */
+};
+
+#define READL_PATH_AT 26 /* offset of golden_readl's path */
+
+/* Bytes of a hand-built reply: the largest head with a piece to spare, a
+ * path of up to UINT16_MAX bytes, and one byte after it. */
+#define READL_IMG_MAX (READC_IMG_MAX + 2 + UINT16_MAX + 1)
+
+/* Write a reply image by hand into buf (READL_IMG_MAX bytes): the head as
+ * readc_image, then path_len and path_len bytes of path (NULL: '/', then
+ * 'p's). Returns its length. */
+static size_t readl_image(uint8_t *buf, uint32_t data_len, uint32_t count,
+			  const char *path, uint16_t path_len)
+{
+	size_t len = readc_image(buf, data_len, count);
+
+	le16_store(buf + len, path_len);
+	len += 2;
+	if (path) {
+		memcpy(buf + len, path, path_len);
+	} else if (path_len) {
+		buf[len] = '/';
+		memset(buf + len + 1, 'p', path_len - 1u);
+	}
+	return len + path_len;
+}
+
+/* Decode img[0..len) as a reply to req_len bytes, from an exact copy (so
+ * that ASan sees a read past the end). A refusal that consumed bytes is a
+ * failure, so is a path that does not point into the copy. On success
+ * m->path is moved to the same place in img, which outlives the copy.
+ * *used (may be NULL): bytes consumed. */
+static int readl_decode(const uint8_t *img, size_t len, uint64_t req_len,
+			struct msg_readl *m, size_t *used)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	struct cursor c;
+	int rc;
+
+	memcpy(copy, img, len);
+	cursor_init(&c, copy, len);
+	rc = msg_readl_decode(&c, req_len, m);
+	if (used)
+		*used = (size_t)(c.pos - copy);
+	if (rc && c.pos != copy) {
+		fprintf(stderr, "refused readl reply consumed bytes\n");
+		failures++;
+	}
+	if (!rc) {
+		const uint8_t *p = (const uint8_t *)m->path;
+
+		CHECK(p >= copy && p + m->path_len <= copy + len);
+		m->path = (const char *)img + (p - copy);
+	}
+	free(copy);
+	return rc;
+}
+
+static void test_readl_golden(void)
+{
+	struct msg_readl m = {
+		.head = { .data_len = 0x10005, .count = 2,
+			  .csum = { 0x1122334455667788ull,
+				    0x0102030405060708ull } },
+		.path = "/ost0/1.dat",
+		.path_len = 11,
+	};
+	static uint8_t buf[READL_IMG_MAX];
+	static struct msg_readl d;
+	size_t used, len;
+	ssize_t n;
+
+	CHECK(PROTO_LOCAL_PATH_MAX == 4095);
+	CHECK(sizeof(golden_readl) == PROTO_READC_HEAD_LEN(2 * K64) + 2 + 11);
+	CHECK(memcmp(golden_readl, golden_readc, sizeof(golden_readc)) == 0);
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) ==
+	      (ssize_t)sizeof(golden_readl));
+	CHECK(memcmp(buf, golden_readl, sizeof(golden_readl)) == 0);
+
+	memset(&d, 0xa5, sizeof(d));
+	CHECK(readl_decode(golden_readl, sizeof(golden_readl), 2 * K64, &d,
+			   &used) == 0);
+	CHECK(used == sizeof(golden_readl));
+	CHECK(d.head.data_len == 0x10005 && d.head.count == 2 &&
+	      d.head.csum[0] == 0x1122334455667788ull &&
+	      d.head.csum[1] == 0x0102030405060708ull);
+	CHECK(d.path_len == 11 && memcmp(d.path, "/ost0/1.dat", 11) == 0);
+	/* borrowed from the reply, not copied */
+	CHECK(d.path == (const char *)golden_readl + READL_PATH_AT);
+
+	/* Past the end: no data, no path (a NULL one is fine to encode). */
+	memset(&m, 0, sizeof(m));
+	m.head.count = 1;
+	n = msg_readl_encode(&m, buf, sizeof(buf));
+	CHECK(n == 8 + 8 + 2);
+	CHECK(le32_load(buf) == 0 && le32_load(buf + 4) == 1 &&
+	      le64_load(buf + 8) == 0 && le16_load(buf + 16) == 0);
+	memset(&d, 0xa5, sizeof(d));
+	CHECK(readl_decode(buf, 18, K64, &d, &used) == 0);
+	CHECK(used == 18 && d.head.data_len == 0 && d.head.count == 1 &&
+	      d.path_len == 0);
+
+	/* The largest reply: every piece, a path of PROTO_LOCAL_PATH_MAX
+	 * bytes, into a buffer of exactly its size. */
+	len = readl_image(buf, PROTO_MAX_IO, PROTO_READC_CHUNKS_MAX, NULL,
+			  PROTO_LOCAL_PATH_MAX);
+	CHECK(len == PROTO_READC_HEAD_MAX + 2 + PROTO_LOCAL_PATH_MAX);
+	memset(&d, 0xa5, sizeof(d));
+	CHECK(readl_decode(buf, len, PROTO_MAX_IO, &d, &used) == 0);
+	CHECK(used == len && d.path_len == PROTO_LOCAL_PATH_MAX);
+	{
+		uint8_t *out = malloc(len);
+
+		CHECK(msg_readl_encode(&d, out, len) == (ssize_t)len);
+		CHECK(memcmp(out, buf, len) == 0);
+		free(out);
+	}
+	/* A path of one byte, "/", is absolute. */
+	len = readl_image(buf, 1, 1, "/", 1);
+	CHECK(readl_decode(buf, len, 1, &d, NULL) == 0 && d.path_len == 1);
+}
+
+static void test_readl_decode_refusals(void)
+{
+	static uint8_t img[READL_IMG_MAX];
+	static struct msg_readl d;
+	size_t len;
+
+	/* cut short anywhere, the head included */
+	for (size_t k = 0; k < sizeof(golden_readl); k++)
+		CHECK(readl_decode(golden_readl, k, 2 * K64, &d, NULL) ==
+		      -EBADMSG);
+	len = readl_image(img, 0, 1, NULL, 0);
+	for (size_t k = 0; k < len; k++)
+		CHECK(readl_decode(img, k, K64, &d, NULL) == -EBADMSG);
+
+	/* a byte after the path, or after an empty one */
+	memcpy(img, golden_readl, sizeof(golden_readl));
+	img[sizeof(golden_readl)] = 0;
+	CHECK(readl_decode(img, sizeof(golden_readl) + 1, 2 * K64, &d, NULL) ==
+	      -EBADMSG);
+	img[sizeof(golden_readl)] = 't';
+	CHECK(readl_decode(img, sizeof(golden_readl) + 1, 2 * K64, &d, NULL) ==
+	      -EBADMSG);
+	len = readl_image(img, 0, 1, NULL, 0);
+	CHECK(readl_decode(img, len, K64, &d, NULL) == 0);
+	img[len] = 0;
+	CHECK(readl_decode(img, len + 1, K64, &d, NULL) == -EBADMSG);
+
+	/* a path without data, data without a path */
+	len = readl_image(img, 0, 2, "/ost0/1.dat", 11);
+	CHECK(readl_decode(img, len, 2 * K64, &d, NULL) == -EBADMSG);
+	len = readl_image(img, 0x10005, 2, NULL, 0);
+	CHECK(readl_decode(img, len, 2 * K64, &d, NULL) == -EBADMSG);
+	len = readl_image(img, 1, 1, NULL, 0);
+	CHECK(readl_decode(img, len, 1, &d, NULL) == -EBADMSG);
+
+	/* a relative path */
+	len = readl_image(img, 0x10005, 2, "ost0/1.dat", 10);
+	CHECK(readl_decode(img, len, 2 * K64, &d, NULL) == -EBADMSG);
+	len = readl_image(img, 0x10005, 2, "./ost0/1.dat", 12);
+	CHECK(readl_decode(img, len, 2 * K64, &d, NULL) == -EBADMSG);
+
+	/* a NUL anywhere in the path */
+	for (size_t i = 0; i < 11; i++) {
+		memcpy(img, golden_readl, sizeof(golden_readl));
+		img[READL_PATH_AT + i] = 0;
+		CHECK(readl_decode(img, sizeof(golden_readl), 2 * K64, &d,
+				   NULL) == -EBADMSG);
+	}
+
+	/* a path over PROTO_LOCAL_PATH_MAX, its bytes present */
+	len = readl_image(img, 1, 1, NULL, PROTO_LOCAL_PATH_MAX);
+	CHECK(readl_decode(img, len, 1, &d, NULL) == 0);
+	len = readl_image(img, 1, 1, NULL, PROTO_LOCAL_PATH_MAX + 1);
+	CHECK(readl_decode(img, len, 1, &d, NULL) == -EBADMSG);
+	len = readl_image(img, 1, 1, NULL, UINT16_MAX);
+	CHECK(readl_decode(img, len, 1, &d, NULL) == -EBADMSG);
+	/* path_len says more bytes than there are */
+	len = readl_image(img, 0x10005, 2, "/ost0/1.dat", 11);
+	le16_store(img + READL_PATH_AT - 2, 12);
+	CHECK(readl_decode(img, len, 2 * K64, &d, NULL) == -EBADMSG);
+
+	/* a count that is not the request's, with the bytes for it there */
+	len = readl_image(img, 0x10005, 3, "/ost0/1.dat", 11);
+	CHECK(readl_decode(img, len, 2 * K64, &d, NULL) == -EBADMSG);
+	len = readl_image(img, 0x10005, 1, "/ost0/1.dat", 11);
+	CHECK(readl_decode(img, len, 2 * K64, &d, NULL) == -EBADMSG);
+	len = readl_image(img, 0, 0, NULL, 0);
+	CHECK(readl_decode(img, len, K64, &d, NULL) == -EBADMSG);
+	/* golden_readl against requests it does not answer: fewer or more
+	 * pieces, less than data_len, over PROTO_MAX_IO */
+	CHECK(readl_decode(golden_readl, sizeof(golden_readl), K64, &d, NULL) ==
+	      -EBADMSG);
+	CHECK(readl_decode(golden_readl, sizeof(golden_readl), 2 * K64 + 1, &d,
+			   NULL) == -EBADMSG);
+	CHECK(readl_decode(golden_readl, sizeof(golden_readl), 0x10004, &d,
+			   NULL) == -EBADMSG);
+	len = readl_image(img, 1, PROTO_READC_CHUNKS_MAX + 1, "/a", 2);
+	CHECK(readl_decode(img, len, PROTO_MAX_IO + 1, &d, NULL) == -EBADMSG);
+}
+
+static void test_readl_encode_refusals(void)
+{
+	static uint8_t buf[READL_IMG_MAX];
+	static char long_path[PROTO_LOCAL_PATH_MAX + 1];
+	struct msg_readl m = {
+		.head = { .data_len = 0x10005, .count = 2 },
+		.path = "/ost0/1.dat",
+		.path_len = 11,
+	};
+	char nul_path[11];
+
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) ==
+	      (ssize_t)sizeof(golden_readl));
+
+	/* data without a path, a path without data */
+	m.path = NULL;
+	m.path_len = 0;
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+	m.path = "";
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+	m.path = "/ost0/1.dat";
+	m.path_len = 11;
+	m.head.data_len = 0;
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+	m.head.data_len = 0x10005;
+
+	/* relative */
+	m.path = "ost0/1.dat";
+	m.path_len = 10;
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+
+	/* a NUL anywhere, the end included */
+	m.path = nul_path;
+	m.path_len = sizeof(nul_path);
+	for (size_t i = 0; i < sizeof(nul_path); i++) {
+		memcpy(nul_path, "/ost0/1.dat", sizeof(nul_path));
+		nul_path[i] = '\0';
+		CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+	}
+
+	/* longer than PROTO_LOCAL_PATH_MAX */
+	long_path[0] = '/';
+	memset(long_path + 1, 'p', sizeof(long_path) - 1);
+	m.path = long_path;
+	m.path_len = PROTO_LOCAL_PATH_MAX;
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) ==
+	      (ssize_t)(24 + 2 + PROTO_LOCAL_PATH_MAX));
+	m.path_len = PROTO_LOCAL_PATH_MAX + 1;
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+
+	/* a bad head: a count over the largest read, data_len beyond the
+	 * pieces */
+	m.path = "/ost0/1.dat";
+	m.path_len = 11;
+	m.head.count = PROTO_READC_CHUNKS_MAX + 1;
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+	m.head.count = 1;
+	CHECK(msg_readl_encode(&m, buf, sizeof(buf)) == -EINVAL);
+	m.head.count = 2;
+
+	/* a buffer short by any number of bytes: refused, nothing written
+	 * past its end */
+	for (size_t k = 0; k < sizeof(golden_readl); k++) {
+		memset(buf, 0xcc, sizeof(buf));
+		CHECK(msg_readl_encode(&m, buf, k) == -EMSGSIZE);
+		CHECK(buf[k] == 0xcc);
+	}
+	CHECK(msg_readl_encode(&m, buf, sizeof(golden_readl)) ==
+	      (ssize_t)sizeof(golden_readl));
+	/* ...the same for an empty path */
+	m.head.data_len = 0;
+	m.path = NULL;
+	m.path_len = 0;
+	for (size_t k = 0; k < 26; k++) {
+		memset(buf, 0xcc, sizeof(buf));
+		CHECK(msg_readl_encode(&m, buf, k) == -EMSGSIZE);
+		CHECK(buf[k] == 0xcc);
+	}
+	CHECK(msg_readl_encode(&m, buf, 26) == 26);
+}
+
 int main(void)
 {
 	readc_data_init();
@@ -674,6 +973,9 @@ int main(void)
 	test_readc_decode_refusals();
 	test_readc_encode_refusals();
 	test_readc_sum_verify();
+	test_readl_golden();
+	test_readl_decode_refusals();
+	test_readl_encode_refusals();
 	if (failures) {
 		fprintf(stderr, "%d failures\n", failures);
 		return 1;
