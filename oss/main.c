@@ -46,6 +46,7 @@ static const char *const level_names[] = { "debug", "info", "notice",
 					   "warning", "error", NULL };
 
 static const char *const sendfile_names[] = { "auto", "on", "off", NULL };
+static const char *const onoff_names[] = { "on", "off", NULL };
 
 static const struct config_option oss_options[] = {
 	{ CONFIG_OPT_ADDRESS(struct oss_config, listen, "listen", "0.0.0.0:1018",
@@ -79,6 +80,9 @@ static const struct config_option oss_options[] = {
 	{ CONFIG_OPT_ENUM(struct oss_config, sendfile, "sendfile", "auto",
 			  sendfile_names,
 			  "send large reads from the page cache with sendfile(2): auto = to clients on other hosts, on = to all, off") },
+	{ CONFIG_OPT_ENUM(struct oss_config, localio, "localio", "on",
+			  onoff_names,
+			  "let clients on this host read large ranges from the object files themselves (OBJ_READ_L): on, off") },
 	{ CONFIG_OPT_STRING(struct oss_config, fail_loc, "fail-loc", NULL,
 			    "fault injection for tests, comma-separated: oss_write_enospc, oss_read_eio, oss_reply_drop, oss_io_delay, oss_readc_bad_csum") },
 	CONFIG_END,
@@ -95,13 +99,15 @@ static void oss_log_counters(struct oss *o)
 	log_msg(LOG_NOTICE, "main",
 		"ost_idx=%lld DataReadBytes=%" PRIuFAST64
 		" DataWriteBytes=%" PRIuFAST64 " DataReadOperations=%" PRIuFAST64
-		" DataWriteOperations=%" PRIuFAST64 " SendfileBytes=%" PRIuFAST64,
+		" DataWriteOperations=%" PRIuFAST64 " SendfileBytes=%" PRIuFAST64
+		" LocalioBytes=%" PRIuFAST64,
 		(long long)o->cfg.index,
 		atomic_load(&o->counters.data_read_bytes),
 		atomic_load(&o->counters.data_write_bytes),
 		atomic_load(&o->counters.data_read_ops),
 		atomic_load(&o->counters.data_write_ops),
-		atomic_load(&o->counters.sendfile_bytes));
+		atomic_load(&o->counters.sendfile_bytes),
+		atomic_load(&o->counters.localio_bytes));
 }
 
 static int oss_serve(struct oss *o)

@@ -50,6 +50,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1168,16 +1169,22 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
 	return obj_read(os, NULL, fid, stripe_idx, off, len, buf);
 }
 
-int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
-		       uint32_t stripe_idx, uint64_t off, uint64_t len,
-		       int *fd, uint64_t *n, uint64_t *csums)
+/*
+ * objstore_read_span and objstore_read_local: the raw range's checksums,
+ * and either a new descriptor of its data file (fd) or the file's path
+ * (path, room for OBJSTORE_LOCAL_PATH_MAX bytes).
+ */
+static int read_span(struct objstore *os, struct ring *ring, uint64_t fid,
+		     uint32_t stripe_idx, uint64_t off, uint64_t len, int *fd,
+		     char *path, uint64_t *n, uint64_t *csums)
 {
 	pthread_rwlock_t *lock = obj_lock(os, fid, stripe_idx);
 	uint64_t end, i, k;
 	struct obj o;
 	int rc;
 
-	*fd = -1;
+	if (fd)
+		*fd = -1;
 	*n = 0;
 	if (len > OBJSTORE_MAX_IO || !ring)
 		return -EINVAL;
@@ -1204,8 +1211,15 @@ int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 		}
 		csums[i] = e->csum;
 	}
-	*fd = fcntl(o.dat_fd, F_DUPFD_CLOEXEC, 0);
-	if (*fd < 0) {
+	if (path) {
+		rc = snprintf(path, OBJSTORE_LOCAL_PATH_MAX, "%s/%s",
+			      os->objdir_path, o.dat_path);
+		if (!os->objdir_path[0] || rc >= OBJSTORE_LOCAL_PATH_MAX) {
+			rc = -EOPNOTSUPP;
+			goto out;
+		}
+		rc = 0;
+	} else if ((*fd = fcntl(o.dat_fd, F_DUPFD_CLOEXEC, 0)) < 0) {
 		/* Out of descriptors (replies queued on many connections each
 		 * hold one): the caller reads the range the ordinary way. */
 		rc = errno == EMFILE || errno == ENFILE ? -EAGAIN : -errno;
@@ -1218,6 +1232,23 @@ out:
 	obj_close(os, ring, &o, false);
 	pthread_rwlock_unlock(lock);
 	return rc;
+}
+
+int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
+		       uint32_t stripe_idx, uint64_t off, uint64_t len,
+		       int *fd, uint64_t *n, uint64_t *csums)
+{
+	return read_span(os, ring, fid, stripe_idx, off, len, fd, NULL, n,
+			 csums);
+}
+
+int objstore_read_local(struct objstore *os, struct ring *ring, uint64_t fid,
+			uint32_t stripe_idx, uint64_t off, uint64_t len,
+			char *path, uint64_t *n, uint64_t *csums)
+{
+	path[0] = '\0';
+	return read_span(os, ring, fid, stripe_idx, off, len, NULL, path, n,
+			 csums);
 }
 
 /*

@@ -194,6 +194,18 @@ int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 		       int *fd, uint64_t *n, uint64_t *csums);
 
 /*
+ * objstore_read_span for a reader on this host that reads the data file
+ * itself (OBJ_READ_L): the same checks and results, but instead of a
+ * descriptor, path (room for OBJSTORE_LOCAL_PATH_MAX bytes) gets the data
+ * file's absolute path when *n > 0 (else ""). -EOPNOTSUPP when that path
+ * is unknown or too long (the store's directory could not be resolved).
+ */
+#define OBJSTORE_LOCAL_PATH_MAX 4096 /* with the NUL */
+int objstore_read_local(struct objstore *os, struct ring *ring, uint64_t fid,
+			uint32_t stripe_idx, uint64_t off, uint64_t len,
+			char *path, uint64_t *n, uint64_t *csums);
+
+/*
  * Write len bytes of data at off, creating the object if needed and
  * growing its size to off + len if smaller. flags: OBJSTORE_WRITE_COMPRESS.
  * Partial chunks are read, verified, merged and rewritten. Returns len, or

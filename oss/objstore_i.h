@@ -105,6 +105,8 @@ struct obj_handle {
 struct objstore {
 	int dirfd;			      /* backing directory */
 	int objdirfd;			      /* its objects/ */
+	char objdir_path[OBJSTORE_LOCAL_PATH_MAX]; /* objects/'s absolute
+						      path, "" if unknown */
 	char fsname[OBJSTORE_FSNAME_MAX + 1]; /* for logs */
 	uint32_t ost_idx;		      /* for logs */
 	uint32_t blksize;	      /* allocation unit used for predictions */

@@ -120,6 +120,23 @@ int objstore_iterate(struct objstore *os, objstore_iter_fn fn, void *arg)
 	return ost_dir_walk(os->objdirfd, fn, arg, NULL, NULL);
 }
 
+/* os->objdir_path from the descriptor (OBJ_READ_L names files by it); left
+ * "" when it cannot be had or leaves no room for an object's path. */
+static void objstore_find_objdir(struct objstore *os)
+{
+	char proc[64];
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", os->objdirfd);
+	n = readlink(proc, os->objdir_path, sizeof(os->objdir_path) - 1);
+	if (n <= 0 || os->objdir_path[0] != '/' ||
+	    (size_t)n + 1 + OST_DIR_PATH_LEN > OBJSTORE_LOCAL_PATH_MAX) {
+		os->objdir_path[0] = '\0';
+		return;
+	}
+	os->objdir_path[n] = '\0';
+}
+
 int objstore_open(const char *dir, uint64_t capacity_bytes,
 		  const struct objstore_options *opts, struct objstore **out)
 {
@@ -159,6 +176,7 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	rc = ost_dir_open(dir, &id, &os->dirfd, &os->objdirfd, &os->blksize);
 	if (rc < 0)
 		goto err; /* logged by ost_dir_open */
+	objstore_find_objdir(os);
 	rc = ost_dir_walk(os->objdirfd, NULL, NULL, &os->used, &count);
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "objstore", "%s: cannot scan objects: %s",

@@ -38,6 +38,7 @@ struct oss_config {
 	char *log_file;	       /* NULL = stderr */
 	char *fail_loc;	       /* fault injection points (tests), or NULL */
 	int sendfile;	       /* enum oss_sendfile */
+	int localio;	       /* 0 on, 1 off (--localio): OBJ_READ_L */
 };
 
 /* When OBJ_READ_C data goes out with sendfile (--sendfile). */
@@ -59,6 +60,10 @@ struct oss_counters {
 	atomic_uint_fast64_t data_write_ops;   /* DataWriteOperations */
 	atomic_uint_fast64_t sendfile_bytes;   /* of data_read_bytes, sent
 						  with sendfile (not FSx's) */
+	atomic_uint_fast64_t localio_bytes;    /* of data_read_bytes, read
+						  by clients on this host
+						  from the files (OBJ_READ_L;
+						  not FSx's) */
 };
 
 /*

@@ -144,7 +144,8 @@ static int oss_obj_check(uint16_t opcode, const struct msg_obj_req *r)
 {
 	if (opcode == PROTO_OP_OBJ_LIST && r->max > PROTO_OBJ_LIST_MAX)
 		return -EBADMSG;
-	if ((opcode == PROTO_OP_OBJ_READ || opcode == PROTO_OP_OBJ_READ_C) &&
+	if ((opcode == PROTO_OP_OBJ_READ || opcode == PROTO_OP_OBJ_READ_C ||
+	     opcode == PROTO_OP_OBJ_READ_L) &&
 	    r->len > PROTO_MAX_IO)
 		return -EBADMSG;
 	if (opcode == PROTO_OP_OBJ_WRITE && r->data.len > PROTO_MAX_IO)
@@ -198,8 +199,9 @@ static int oss_obj(struct conn *c, const struct frame_header *h,
 	if (!peer_ready(c))
 		return conn_reply_error(c, h, -EPROTO, "HELLO first");
 	cursor_init(&cur, payload, len);
-	/* OBJ_READ_C's request is OBJ_READ's (msg_zio.h). */
-	if (msg_obj_req_decode(h->opcode == PROTO_OP_OBJ_READ_C ?
+	/* OBJ_READ_C's and OBJ_READ_L's requests are OBJ_READ's (msg_zio.h). */
+	if (msg_obj_req_decode(h->opcode == PROTO_OP_OBJ_READ_C ||
+					       h->opcode == PROTO_OP_OBJ_READ_L ?
 				       PROTO_OP_OBJ_READ : h->opcode,
 			       &cur, &req) ||
 	    oss_obj_check(h->opcode, &req)) {
@@ -279,4 +281,5 @@ void oss_rpc_handlers(struct oss *o, struct conn_handlers *h)
 	h->fn[PROTO_OP_OBJ_WRITE_Z] = oss_obj_zwrite;
 	h->fn[PROTO_OP_OBJ_READ_Z] = oss_obj_zread;
 	h->fn[PROTO_OP_OBJ_READ_C] = oss_obj;
+	h->fn[PROTO_OP_OBJ_READ_L] = oss_obj;
 }

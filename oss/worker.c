@@ -185,6 +185,56 @@ static int worker_read(struct oss *o, struct ring *ring,
 }
 
 /*
+ * OBJ_READ_L (msg_zio.h): the path and stored checksums of a raw range,
+ * for a client on this host that reads the file itself. Only to clients
+ * on this host (the path means nothing elsewhere) and with --localio on:
+ * -EOPNOTSUPP otherwise. -EAGAIN when the range is not stored raw (the
+ * client asks with OBJ_READ_C).
+ */
+static int worker_readl(struct oss *o, struct ring *ring,
+			const struct msg_obj_req *r, struct conn *c,
+			void **out, size_t *out_len)
+{
+	struct msg_readl m = { .head.count = (uint32_t)PROTO_READC_CHUNKS(r->len) };
+	char path[OBJSTORE_LOCAL_PATH_MAX];
+	size_t cap = PROTO_READC_HEAD_LEN(r->len) + 2 + sizeof(path);
+	uint64_t n = 0;
+	uint8_t *buf;
+	ssize_t got;
+	int rc;
+
+	if (o->cfg.localio != 0 || !conn_same_host(c))
+		return -EOPNOTSUPP;
+	rc = objstore_read_local(o->store, ring, r->object_id, r->stripe_idx,
+				 r->off, r->len, path, &n, m.head.csum);
+	if (rc == -ENOENT) {
+		rc = 0;
+		n = 0;
+	}
+	if (rc < 0)
+		return rc;
+	m.head.data_len = (uint32_t)n;
+	if (atomic_load(&o->fail_loc) & OSS_FAIL_READC_BAD_CSUM)
+		m.head.csum[0] ^= 1;
+	m.path = n ? path : "";
+	m.path_len = n ? (uint16_t)strlen(path) : 0;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	got = msg_readl_encode(&m, buf, cap);
+	if (got < 0) {
+		free(buf);
+		return (int)got;
+	}
+	atomic_fetch_add(&o->counters.data_read_ops, 1);
+	atomic_fetch_add(&o->counters.data_read_bytes, n);
+	atomic_fetch_add(&o->counters.localio_bytes, n);
+	*out = buf;
+	*out_len = (size_t)got;
+	return 0;
+}
+
+/*
  * Whether OBJ_READ_C replies to c go out with sendfile (--sendfile). Not
  * by default to a client on this host: its receive thread would then make
  * the first copy of pages just read from disk, which on a VM costs far
@@ -579,6 +629,8 @@ static int worker_exec(struct worker_pool *p, struct ring *ring,
 	case PROTO_OP_OBJ_READ_C:
 		return worker_readc(o, ring, r, worker_sendfile(o, j->c), out,
 				    out_len, file);
+	case PROTO_OP_OBJ_READ_L:
+		return worker_readl(o, ring, r, j->c, out, out_len);
 	default:
 		return -EOPNOTSUPP; /* rpc.c only submits the ones above */
 	}
@@ -612,7 +664,8 @@ static void worker_run(struct worker_pool *p, struct ring *ring,
 	else if ((fail & OSS_FAIL_READ_EIO) &&
 		 (j->opcode == PROTO_OP_OBJ_READ ||
 		  j->opcode == PROTO_OP_OBJ_READ_Z ||
-		  j->opcode == PROTO_OP_OBJ_READ_C))
+		  j->opcode == PROTO_OP_OBJ_READ_C ||
+		  j->opcode == PROTO_OP_OBJ_READ_L))
 		rc = -EIO;
 	else
 		rc = worker_exec(p, ring, j, &payload, &len, &file);

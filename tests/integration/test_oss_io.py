@@ -471,3 +471,73 @@ def test_6c_read_c_fail_loc_bad_csum(ost):
         wire.readc(r["payload"], 2 * CHUNK, r["payload_csum"])
     assert read(c, 1, 0, 2 * CHUNK) == b"y" * 2 * CHUNK
     c.close()
+
+
+def readl(c, oid, off, length, idx=0):
+    """OBJ_READ_L: the data read from the file the reply names, every piece
+    checked against its checksum, as the client's localio does."""
+    r = c.call(wire.OP_OBJ_READ_L, wire.obj_read(oid, idx, off, length))
+    assert r["status"] == 0, (r["status"], r["payload"])
+    n, sums, path = wire.readl(r["payload"], length)
+    if not n:
+        return b""
+    assert os.path.isabs(path) and os.path.isfile(path)
+    with open(path, "rb") as f:
+        f.seek(off)
+        data = f.read(n)
+    for i, s in enumerate(sums):
+        piece = data[i * CHUNK:(i + 1) * CHUNK]
+        assert s == (wire.csum(piece) if piece else 0), f"piece {i}"
+    return data
+
+
+def localio_bytes(p):
+    with open(p.log_path, errors="replace") as f:
+        log = f.read()
+    return int(log.rsplit("LocalioBytes=", 1)[1].split()[0])
+
+
+def test_7a_read_l(ost):
+    """OBJ_READ_L names the data file of raw chunk-aligned ranges, with the
+    stored checksums; ranges stored otherwise (holes, partial chunks, LZ4)
+    and unaligned ones are -EAGAIN (the client asks with OBJ_READ_C); past
+    the end and absent objects are empty; LocalioBytes counts them."""
+    p = ost("1G")
+    c = client(p.port)
+    rnd = random.Random(7)
+    data = rnd.randbytes(3 * CHUNK + CHUNK // 2)
+    write(c, 1, 0, data)
+    assert readl(c, 1, 0, 4 * CHUNK) == data              # short at the end
+    assert readl(c, 1, CHUNK, 2 * CHUNK) == data[CHUNK:3 * CHUNK]
+    assert readl(c, 1, 4 * CHUNK, CHUNK) == b""            # past the end
+    assert readl(c, 2, 0, CHUNK) == b""                    # no such object
+    big = rnd.randbytes(wire.MAX_IO)
+    write(c, 6, 0, big)
+    assert readl(c, 6, 0, wire.MAX_IO) == big
+    write(c, 3, 2 * CHUNK, b"z" * CHUNK)                   # a hole first
+    write(c, 4, 0, b"p" * 1000)                            # a partial chunk
+    write(c, 4, CHUNK, b"q" * CHUNK)
+    text = b"".join(b"%08d,some,csv,text\n" % i for i in range(20000))[:2 * CHUNK]
+    write(c, 5, 0, text, wire.OBJ_LZ4)                     # stored LZ4
+    for oid, off in ((3, 0), (4, 0), (5, 0), (1, 100)):
+        r = c.call(wire.OP_OBJ_READ_L, wire.obj_read(oid, 0, off, 2 * CHUNK))
+        assert r["status"] == -errno.EAGAIN, (oid, off, r["status"])
+    check_alive(c)
+    c.close()
+    assert p.stop() == 0
+    assert localio_bytes(p) == len(data) + 2 * CHUNK + wire.MAX_IO
+
+
+def test_7b_read_l_refused(ost):
+    """--localio off: OBJ_READ_L is -EOPNOTSUPP (the client then reads over
+    the network); one over PROTO_MAX_IO closes the connection."""
+    p = ost("1G", "--localio", "off")
+    c = client(p.port)
+    write(c, 1, 0, b"x" * CHUNK)
+    r = c.call(wire.OP_OBJ_READ_L, wire.obj_read(1, 0, 0, CHUNK))
+    assert r["status"] == -errno.EOPNOTSUPP
+    assert "Operation not supported" in wire.error_reason(r["payload"]) or r["payload"]
+    assert readc(c, 1, 0, CHUNK) == b"x" * CHUNK
+    c.send(wire.frame(wire.OP_OBJ_READ_L, 9, wire.obj_read(1, 0, 0, wire.MAX_IO + 1)))
+    assert c.is_closed_by_peer()
+    c.close()

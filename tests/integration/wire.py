@@ -19,6 +19,7 @@ PROTO_VERSION = 1
 (OP_OBJ_READ, OP_OBJ_WRITE, OP_OBJ_TRUNCATE, OP_OBJ_PUNCH, OP_OBJ_DESTROY,
  OP_OBJ_SYNC, OP_OBJ_GETATTR, OP_OBJ_LIST) = range(48, 56)
 OP_OBJ_READ_C = 58
+OP_OBJ_READ_L = 59
 ZCHUNK = 64 * 1024             # PROTO_ZCHUNK_SIZE
 OBJ_LIST_MAX = 4096            # PROTO_OBJ_LIST_MAX
 OBJ_LZ4, OBJ_SYNC = 0x1, 0x2   # OBJ_WRITE flags (PROTO_OBJ_*)
@@ -113,6 +114,20 @@ def readc(payload, req_len, payload_csum):
         piece = data[i * ZCHUNK:(i + 1) * ZCHUNK]
         assert s == (csum(piece) if piece else 0), f"piece {i}"
     return data
+
+
+def readl(payload, req_len):
+    """An OBJ_READ_L reply (proto/msg_zio.h): checks the count and that the
+    path fills the payload; returns (data_len, [csum...], path str)."""
+    count = (req_len + ZCHUNK - 1) // ZCHUNK
+    data_len, n = struct.unpack_from("<II", payload)
+    assert n == count and data_len <= req_len
+    sums = list(struct.unpack_from(f"<{count}Q", payload, 8))
+    plen, = struct.unpack_from("<H", payload, 8 + 8 * count)
+    path = payload[10 + 8 * count:]
+    assert len(path) == plen
+    assert (plen == 0) == (data_len == 0)
+    return data_len, sums, path.decode()
 
 
 def blob(payload):
