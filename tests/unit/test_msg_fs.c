@@ -645,6 +645,7 @@ static const struct op_name zio_ops[] = {
 	{ 56, "OBJ_WRITE_Z", 8 + 4 + 4 + 4 + 4 },
 	{ 57, "OBJ_READ_Z", 8 + 4 + 8 + 4 },
 	{ 58, "OBJ_READ_C", 8 + 4 + 8 + 4 },
+	{ 59, "OBJ_READ_L", 8 + 4 + 8 + 4 },
 };
 
 static void test_constants(void)
@@ -681,6 +682,7 @@ static void test_constants(void)
 	CHECK(PROTO_OP_OBJ_WRITE_Z == 56);
 	CHECK(PROTO_OP_OBJ_READ_Z == 57);
 	CHECK(PROTO_OP_OBJ_READ_C == 58);
+	CHECK(PROTO_OP_OBJ_READ_L == 59);
 	CHECK(PROTO_OP_MAX == 64);
 
 	CHECK(PROTO_MAX_GROUPS == 64);
@@ -733,7 +735,7 @@ static void test_constants(void)
 	}
 	/* unassigned numbers in between stay unknown */
 	for (uint16_t op = 4; op < PROTO_OP_MAX; op++)
-		if (op < 16 || (op > 36 && op < 48) || op > 58)
+		if (op < 16 || (op > 36 && op < 48) || op > 59)
 			CHECK(proto_op_lookup(op) == NULL);
 }
 
