@@ -67,6 +67,8 @@ struct client_config {
 	unsigned max_read_ahead_mb; /* -o max_read_ahead_mb=: reads bound */
 	unsigned max_rpcs_in_flight; /* -o max_rpcs_in_flight=: per OST */
 	unsigned max_cached_mb; /* -o max_cached_mb=: the read cache */
+	unsigned localio;     /* -o localio=: 1 read this host's OSTs' files
+				 (localio.h), 0 never */
 };
 
 struct io_wb; /* io.c: one write in flight in the background */
@@ -138,6 +140,10 @@ struct client {
 	struct fuse_session *se;
 	struct inode_table itab;
 	struct rcache *rcache;	      /* small reads' chunks; NULL when off */
+	struct localio *localio;      /* this host's OSTs' files; NULL off */
+	atomic_uchar localio_off[PROTO_MAX_OSTS]; /* per ost_idx modulo
+						     PROTO_MAX_OSTS: its OSS
+						     refused OBJ_READ_L */
 	uint32_t timeout_ms;	      /* every RPC */
 	atomic_uint nopen_files;      /* open regular files (all inodes) */
 	atomic_int init_done;	      /* FUSE INIT answered (op_init ran) */

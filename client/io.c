@@ -72,6 +72,7 @@
 #include <time.h>
 
 #include "client/client_i.h"
+#include "client/localio.h"
 #include "client/rcache.h"
 #include "client/stripe.h"
 #include "client/zchunk.h"
@@ -296,54 +297,32 @@ out:
 	return rc;
 }
 
-/* Loop thread of an OST client: decode, record, count down. */
-static void io_on_reply(void *arg, int status, const uint8_t *payload,
-			size_t len)
+/*
+ * Send op's request again as opcode (OBJ_READ or OBJ_READ_C: the same
+ * request bytes), into the same place. The resend counts itself in
+ * b->left (io_send_one) and owns op->status from now on: the caller
+ * still counts down the reply it had (io_op_done with resent set).
+ */
+static void io_resend(struct io_op *op, uint16_t opcode)
 {
-	struct io_op *op = arg;
+	op->opcode = opcode;
+	op->sink.head_csum = opcode == PROTO_OP_OBJ_READ_C;
+	op->sink.skip = op->sink.head_csum ? PROTO_READC_HEAD_LEN(op->obj_len) :
+					     4;
+	io_send_one(op->b, op);
+}
+
+/* op's reply is dealt with (any thread): record status unless it was
+ * resent, count down, and end the batch's write or read at the last. */
+static void io_op_done(struct io_op *op, int status, int resent)
+{
 	struct io_batch *b = op->b;
 	struct io_wb *wb;
 	struct io_ard *ard;
-	struct cursor cur;
-	int last, again = 0;
+	int last;
 
-	if (op->slot)
-		io_slot_put(b->c, op);
-	cursor_init(&cur, payload, len);
-	if (status == 0) {
-		if (op->opcode == PROTO_OP_OBJ_READ_C) {
-			status = io_readc_reply(op, payload, len);
-			again = status == 1;
-		} else if (op->opcode == PROTO_OP_OBJ_READ && op->sink.used) {
-			status = io_sink_reply(op, payload, len);
-		} else if (op->opcode == PROTO_OP_OBJ_READ) {
-			struct msg_bytes data;
-
-			status = msg_obj_data_decode(&cur, &data);
-			if (!status)
-				status = io_scatter(op, data.p, data.len);
-		} else if (op->opcode == PROTO_OP_OBJ_READ_Z) {
-			status = io_zread_reply(op, &cur);
-		} else if (op->opcode == PROTO_OP_STATFS) {
-			status = msg_statfs_decode(&cur, &op->sfs);
-		}
-		if (status < 0 && status != -EIO)
-			LOG_RATELIMITED(LOG_WARNING, "io",
-					"ost_idx=%u op=%s: malformed reply",
-					op->ost_idx,
-					proto_op_lookup(op->opcode)->name);
-	}
-	if (again) {
-		/* The same request bytes as OBJ_READ, into the same place;
-		 * the resend counts itself in b->left (io_send_one) and
-		 * owns op->status from now on. */
-		op->opcode = PROTO_OP_OBJ_READ;
-		op->sink.skip = 4;
-		op->sink.head_csum = 0;
-		io_send_one(b, op);
-	}
 	pthread_mutex_lock(&b->mu);
-	if (!again)
+	if (!resent)
 		op->status = status;
 	last = --b->left == 0;
 	wb = last ? b->wb : NULL;
@@ -357,6 +336,103 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 		io_wb_replied(wb);
 	else if (ard)
 		io_ard_replied(ard);
+}
+
+/* A localio thread read op's range (localio.h): place it, or read it
+ * again with OBJ_READ, which the OSS verifies. */
+static void io_localio_done(void *arg, int rc)
+{
+	struct io_op *op = arg;
+
+	if (rc == LOCALIO_AGAIN) {
+		io_resend(op, PROTO_OP_OBJ_READ);
+		io_op_done(op, 0, 1);
+		return;
+	}
+	if (rc == 0) /* zeros past the object's end */
+		rc = io_place(op->b, op, NULL, op->sink.got, op->obj_len);
+	io_op_done(op, rc, 0);
+}
+
+/*
+ * An OBJ_READ_L reply (loop thread): a range past the object's end is
+ * zeros now; any other goes to a localio thread, which reads it into
+ * op's sink buffer. 0 (placed), 1 (queued: io_localio_done counts it
+ * down), -EBADMSG, -ENOMEM.
+ */
+static int io_readl_reply(struct io_op *op, const uint8_t *payload,
+			  size_t len)
+{
+	struct msg_readl m;
+	struct cursor cur;
+	int rc;
+
+	cursor_init(&cur, payload, len);
+	if (msg_readl_decode(&cur, op->obj_len, &m))
+		return -EBADMSG;
+	if (!m.head.data_len)
+		return io_place(op->b, op, NULL, 0, op->obj_len);
+	op->sink.got = m.head.data_len;
+	rc = localio_submit(op->b->c->localio, &m, op->obj_off, op->sink.buf,
+			    io_localio_done, op);
+	return rc ? rc : 1;
+}
+
+/* Loop thread of an OST client: decode, record, count down. */
+static void io_on_reply(void *arg, int status, const uint8_t *payload,
+			size_t len)
+{
+	struct io_op *op = arg;
+	struct io_batch *b = op->b;
+	struct client *c = b->c;
+	struct cursor cur;
+	uint16_t again = 0;
+
+	if (op->slot)
+		io_slot_put(c, op);
+	cursor_init(&cur, payload, len);
+	if (op->opcode == PROTO_OP_OBJ_READ_L &&
+	    (status == -EOPNOTSUPP || status == -EAGAIN)) {
+		/* Not offered to us (another host, --localio off): stop
+		 * asking this OST. Not stored raw: this range only. */
+		if (status == -EOPNOTSUPP &&
+		    !atomic_exchange(&c->localio_off[op->ost_idx %
+						      PROTO_MAX_OSTS], 1))
+			log_msg(LOG_INFO, "io",
+				"ost_idx=%u: no localio (the OSS refused it)",
+				op->ost_idx);
+		again = PROTO_OP_OBJ_READ_C;
+	} else if (status == 0) {
+		if (op->opcode == PROTO_OP_OBJ_READ_L) {
+			status = io_readl_reply(op, payload, len);
+			if (status == 1)
+				return; /* io_localio_done counts it down */
+		} else if (op->opcode == PROTO_OP_OBJ_READ_C) {
+			status = io_readc_reply(op, payload, len);
+			if (status == 1)
+				again = PROTO_OP_OBJ_READ;
+		} else if (op->opcode == PROTO_OP_OBJ_READ && op->sink.used) {
+			status = io_sink_reply(op, payload, len);
+		} else if (op->opcode == PROTO_OP_OBJ_READ) {
+			struct msg_bytes data;
+
+			status = msg_obj_data_decode(&cur, &data);
+			if (!status)
+				status = io_scatter(op, data.p, data.len);
+		} else if (op->opcode == PROTO_OP_OBJ_READ_Z) {
+			status = io_zread_reply(op, &cur);
+		} else if (op->opcode == PROTO_OP_STATFS) {
+			status = msg_statfs_decode(&cur, &op->sfs);
+		}
+		if (status < 0 && status != -EIO && status != -ENOMEM)
+			LOG_RATELIMITED(LOG_WARNING, "io",
+					"ost_idx=%u op=%s: malformed reply",
+					op->ost_idx,
+					proto_op_lookup(op->opcode)->name);
+	}
+	if (again)
+		io_resend(op, again);
+	io_op_done(op, status, again != 0);
 }
 
 /* Ask the MDS for the current OST map, at most once per interval.
@@ -418,7 +494,11 @@ static void io_send_one(struct io_batch *b, struct io_op *op)
 	op->sink.got = 0;
 	rc = op->rpc ? rpc_call_async_sink(op->rpc, op->opcode, op->req,
 					   op->req_len, b->c->timeout_ms,
-					   op->use_sink ? &op->sink : NULL,
+					   op->use_sink &&
+							   op->opcode !=
+								   PROTO_OP_OBJ_READ_L ?
+						   &op->sink :
+						   NULL,
 					   io_on_reply, op)
 		     : -ENOTCONN;
 	if (rc) {
@@ -666,6 +746,10 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 			op->opcode = PROTO_OP_OBJ_READ_C;
 			op->sink.skip = PROTO_READC_HEAD_LEN(el);
 			op->sink.head_csum = 1;
+			if (b->c->localio &&
+			    !atomic_load(&b->c->localio_off[op->ost_idx %
+							    PROTO_MAX_OSTS]))
+				op->opcode = PROTO_OP_OBJ_READ_L;
 		}
 	}
 	return rc;

@@ -34,6 +34,10 @@
  *                 llite name). Not dropped by drop_caches: remount, or
  *                 mount with 0, to measure cold small reads. Hits and
  *                 misses are logged at unmount.
+ *   localio=0|1   (default 1) large reads of OSTs served on this host are
+ *                 read by the client from the OSS's files (localio.h),
+ *                 checked end to end as network replies are; 0 reads
+ *                 them over the network. Counts logged at unmount.
  * mount(8)'s own options (_netdev, nofail, auto, noauto, user, users,
  * defaults, comment=, x-*) are dropped; all others (ro, noatime, nosuid,
  * allow_other, ...) go to libfuse and the kernel. The mount always gets
@@ -74,6 +78,7 @@
 #include <unistd.h>
 
 #include "client/client_i.h"
+#include "client/localio.h"
 #include "client/rcache.h"
 #include "common/log.h"
 #include "common/net.h"
@@ -113,6 +118,7 @@ static const struct fuse_opt mount_opts[] = {
 	CLIENT_OPT("max_read_ahead_mb=%u", max_read_ahead_mb, 0),
 	CLIENT_OPT("max_rpcs_in_flight=%u", max_rpcs_in_flight, 0),
 	CLIENT_OPT("max_cached_mb=%u", max_cached_mb, 0),
+	CLIENT_OPT("localio=%u", localio, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -257,6 +263,8 @@ static void mount_usage(const char *prog, FILE *out)
 		"  -o max_cached_mb=N    MiB of read cache for small reads, kept\n"
 		"                        past drop_caches (default %u, 0 off,\n"
 		"                        at most %u)\n"
+		"  -o localio=0|1        read OSTs on this host from their files\n"
+		"                        (default 1)\n"
 		"Other -o options (ro, noatime, nosuid, allow_other, ...) go to FUSE.\n",
 		prog, CLIENT_DEFAULT_TIMEOUT_S, MOUNT_DEFAULT_THREADS,
 		MOUNT_DEFAULT_DIRTY_MB, MOUNT_MAX_DIRTY_MB, MOUNT_DEFAULT_RPCS,
@@ -445,7 +453,8 @@ int mount_main(int argc, char **argv)
 			 .max_dirty_mb = MOUNT_DEFAULT_DIRTY_MB,
 			 .max_read_ahead_mb = MOUNT_DEFAULT_READ_MB,
 			 .max_rpcs_in_flight = MOUNT_DEFAULT_RPCS,
-			 .max_cached_mb = MOUNT_DEFAULT_CACHED_MB },
+			 .max_cached_mb = MOUNT_DEFAULT_CACHED_MB,
+			 .localio = 1 },
 	};
 	struct fuse_lowlevel_ops ops;
 	struct client c;
@@ -518,6 +527,11 @@ int mount_main(int argc, char **argv)
 			MOUNT_MAX_CACHED_MB);
 		goto out_args;
 	}
+	if (p.cfg.localio > 1) {
+		fprintf(stderr, "%s: localio=%u: want 0 or 1 (read OSTs on this "
+			"host from their files)\n", prog, p.cfg.localio);
+		goto out_args;
+	}
 	if (mount_log_init(&p.cfg, prog))
 		goto out_args;
 	c.timeout_ms = p.cfg.timeout_s * 1000;
@@ -570,10 +584,19 @@ int mount_main(int argc, char **argv)
 			p.cfg.max_cached_mb);
 		goto out_unmount;
 	}
+	if (p.cfg.localio) {
+		rc = localio_start(&c.localio, LOCALIO_THREADS);
+		if (rc) {
+			log_msg(LOG_ERROR, "client", "localio: %s",
+				strerror(-rc));
+			goto out_unmount;
+		}
+	}
 	log_msg(LOG_NOTICE, "client", "mounted %s on %s (osts=%u flock=%s "
-		"max_cached_mb=%u)", p.cfg.spec, p.cfg.mountpoint, c.cl->nosts,
+		"max_cached_mb=%u localio=%u)", p.cfg.spec, p.cfg.mountpoint,
+		c.cl->nosts,
 		p.cfg.flock ? "mds" : p.cfg.localflock ? "local" : "off",
-		p.cfg.max_cached_mb);
+		p.cfg.max_cached_mb, p.cfg.localio);
 	rc = mount_serve(&c);
 	status = rc < 0 ? 1 : 0;
 	mount_log_rcache(&c);
@@ -586,6 +609,7 @@ out_signals:
 out_session:
 	fuse_session_destroy(c.se);
 out_cluster:
+	localio_stop(c.localio); /* no read in flight: io_wb_stop waited */
 	cluster_destroy(c.cl);
 	rcache_destroy(c.rcache);
 	if (itab) {

@@ -118,8 +118,14 @@ class Cluster:
         # large reads take both paths, the one clients on other hosts get
         # and the one clients on the OSS's host get (test_oss_io and
         # test_fs_e2e also test each mode alone).
+        # Clients here also get localio (client/localio.h) from an OSS
+        # that offers it: OSSes 1 and 2 (of each four) refuse it, so that
+        # large reads of a file striped over four take all three paths:
+        # localio (OSTs 0 and 3), sendfile (2) and one read (1).
         if "--sendfile" not in extra:
             extra = ("--sendfile", "on" if idx % 2 == 0 else "auto", *extra)
+        if "--localio" not in extra and idx % 4 in (1, 2):
+            extra = ("--localio", "off", *extra)
         d = os.path.join(self.workdir, f"ost{idx}")
         os.makedirs(d, exist_ok=True)
         p = Proc(f"oss{idx}", [self.bin("oss/glint-oss"), "--listen", "127.0.0.1:0",

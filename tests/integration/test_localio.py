@@ -1,0 +1,153 @@
+"""localio (client/localio.h): a large read of an OST whose OSS runs on the
+client's host is answered with the path of the object's data file and its
+stored checksums (OBJ_READ_L), and the client reads the bytes from that
+file itself, checking every 64 KiB piece. An OSS started with --localio
+off refuses it and the client reads that OST over the network; -o
+localio=0 never asks. Data that fails its checksum is read again over the
+network, where the OSS verifies it (EIO when it is bad on disk).
+
+The conftest cluster's OSSes 1 and 2 run with --localio off, 0 and 3 with
+it on. What was read which way is seen in the OSSes' LocalioBytes (logged
+at stop) and the line the client logs at unmount.
+"""
+import errno
+import glob
+import mmap
+import os
+import random
+import re
+import subprocess
+
+import pytest
+
+from conftest import drop_caches
+
+MiB = 1 << 20
+
+
+def glint(m, *args):
+    subprocess.run([m.cluster.bin("tools/glint"), *args], check=True,
+                   capture_output=True, text=True, timeout=30)
+
+
+def localio_bytes(p):
+    """LocalioBytes of a stopped OSS."""
+    with open(p.log_path, errors="replace") as f:
+        log = f.read()
+    return int(log.rsplit("LocalioBytes=", 1)[1].split()[0])
+
+
+def client_counts(m):
+    """reads, read-again from the line the client logs at unmount."""
+    r = re.findall(r"(\d+) reads, \d+ MiB, (\d+) read again", m.read_log())
+    assert r, m.read_log()
+    return int(r[-1][0]), int(r[-1][1])
+
+
+def read_at(path, off, n):
+    drop_caches(path)
+    with open(path, "rb", buffering=0) as f:
+        f.seek(off)
+        return f.read(n)
+
+
+def direct_read(path, off, n):
+    """An O_DIRECT read: one request of n bytes reaches the client."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    buf = mmap.mmap(-1, n)
+    try:
+        got = os.preadv(fd, [buf], off)
+        return buf[:got]
+    finally:
+        os.close(fd)
+
+
+def write_file(m, name, data, count=4):
+    d = os.path.join(m.path, name + ".d")
+    os.mkdir(d)
+    glint(m, "setstripe", "-c", str(count), "-S", "1M", d)
+    f = os.path.join(d, name)
+    with open(f, "wb") as fh:
+        fh.write(data)
+    return f
+
+
+def test_1a_localio_reads_right(cluster, make_mount):
+    """Large reads of a file striped over four OSTs: every byte right, whole
+    and at odd offsets; OSTs 0 and 3 were read by localio, 1 and 2 (which
+    refuse it) over the network, and the client noted the refusal."""
+    m = make_mount("m")
+    data = random.Random(1).randbytes(16 * MiB + 12345)
+    f = write_file(m, "f", data)
+    assert read_at(f, 0, len(data) + 1) == data
+    for off, n in ((MiB + 100, 3 * MiB), (5 * MiB, 2 * MiB), (16 * MiB, MiB)):
+        assert read_at(f, off, n) == data[off:off + n]
+    assert m.umount() == 0
+    reads, again = client_counts(m)
+    assert reads > 0 and again == 0
+    assert re.search(r"ost_idx=1: no localio", m.read_log())
+    assert re.search(r"ost_idx=2: no localio", m.read_log())
+    for idx, p in cluster.osts.items():
+        assert p.stop() == 0
+    got = {idx: localio_bytes(p) for idx, p in cluster.osts.items()}
+    assert got[0] > 0 and got[3] > 0, got
+    assert got[1] == 0 and got[2] == 0, got
+
+
+def test_1b_localio_off_by_mount_option(cluster, make_mount):
+    """-o localio=0 reads everything over the network; a bad value fails
+    the mount with a clear line."""
+    m = make_mount("m", opts=("localio=0",))
+    data = random.Random(2).randbytes(8 * MiB)
+    f = write_file(m, "f", data)
+    assert read_at(f, 0, len(data)) == data
+    assert m.umount() == 0
+    assert "read again" not in m.read_log()  # no localio at all
+    for p in cluster.osts.values():
+        assert p.stop() == 0
+        assert localio_bytes(p) == 0
+    r = subprocess.run([cluster.bin("client/glint-client"), "-f", "-o",
+                        "localio=2", f"127.0.0.1:{cluster.mds.port}@tcp:/fsx",
+                        m.path], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    assert "localio=2: want 0 or 1" in r.stderr
+
+
+def test_1c_bad_bytes_on_disk_are_eio_not_bad_data(cluster, make_mount):
+    """A byte flipped in an OST's data file behind the OSS's back: the
+    client's localio check refuses the piece, reads it again over the
+    network, where the OSS finds it bad too: the read fails with EIO, and
+    the rest of the file still reads right. (O_DIRECT reads of 1 MiB: the
+    kernel's read-ahead could otherwise split them below the size that
+    localio takes.)"""
+    m = make_mount("m")
+    data = random.Random(3).randbytes(4 * MiB)
+    f = write_file(m, "f", data, count=1)
+    glint(m, "setstripe", "-c", "1", "-i", "0", os.path.dirname(f) + "/g")
+    g = os.path.join(os.path.dirname(f), "g")
+    with open(g, "wb") as fh:
+        fh.write(data)
+    dats = [p for p in glob.glob(os.path.join(cluster.workdir, "ost0", "**", "*.dat"),
+                                 recursive=True) if os.path.getsize(p) == len(data)]
+    assert len(dats) >= 1, dats
+    os.sync()
+    victim = dats[0]
+    with open(victim, "r+b") as fh:  # one byte in the second MiB
+        fh.seek(MiB + 4321)
+        b = fh.read(1)
+        fh.seek(MiB + 4321)
+        fh.write(bytes([b[0] ^ 0xFF]))
+    bad = 0
+    for path in (f, g):
+        try:
+            got = direct_read(path, MiB, MiB)
+            assert got == data[MiB:2 * MiB]
+        except OSError as e:
+            assert e.errno == errno.EIO
+            bad += 1
+        assert direct_read(path, 2 * MiB, 2 * MiB) == data[2 * MiB:]
+    assert bad == 1
+    assert m.umount() == 0
+    assert "failed its checksum; reading it again over the network" in m.read_log()
+    reads, again = client_counts(m)
+    assert again >= 1
