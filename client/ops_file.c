@@ -646,6 +646,18 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->max_readahead > CLIENT_MAX_IO)
 		conn->max_readahead = CLIENT_MAX_IO;
 	conn->time_gran = 1;
+	/* Read-ahead and asynchronous reads are FUSE background requests, of
+	 * which the kernel keeps 12 in flight by default: 12 MiB for a whole
+	 * mount, fewer than four sequential readers' read-ahead windows ask
+	 * for. Let -o max_read_ahead_mb (in 1 MiB requests, which io.c holds
+	 * the reads in flight to anyway) set it; the kernel marks the mount
+	 * congested at three quarters. Measured on 2 vCPUs, four readers:
+	 * 12 in flight 1.0-1.2 GB/s cold, 1.4-1.5 hot; 48: 1.4-1.5 and
+	 * 1.9-2.2. */
+	conn->max_background = c->cfg->max_read_ahead_mb < 12 ?
+				       12 :
+				       c->cfg->max_read_ahead_mb;
+	conn->congestion_threshold = conn->max_background * 3 / 4;
 	/* Write-through: size and data go to the servers on each write. */
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 	/* The kernel clears setuid/setgid on write and chown itself. */
