@@ -6,6 +6,7 @@ through --port-file), so tests can run side by side. Everything a test
 starts is stopped by PID when the test ends, and checked to have exited
 cleanly (exit 0 after SIGTERM); a server that crashed fails the test.
 """
+import mmap
 import os
 import shutil
 import signal
@@ -210,6 +211,25 @@ def free_port():
 
 
 # --- FUSE mounts (glint-client) ---
+
+def oss_counter(p, name):
+    """A counter (DataReadBytes, SendfileBytes, LocalioBytes, ...) from the
+    line a stopped OSS logged at stop."""
+    with open(p.log_path, errors="replace") as f:
+        log = f.read()
+    return int(log.rsplit(f"{name}=", 1)[1].split()[0])
+
+
+def direct_read(path, off, n):
+    """An O_DIRECT read of n bytes at off (one request reaches the client)."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+    buf = mmap.mmap(-1, n)
+    try:
+        got = os.preadv(fd, [buf], off)
+        return buf[:got]
+    finally:
+        os.close(fd)
+
 
 def drop_caches(path):
     """Make the next read go to the OSTs: re-open with the page cache of

@@ -12,15 +12,12 @@ at stop) and the line the client logs at unmount.
 """
 import errno
 import glob
-import mmap
 import os
 import random
 import re
 import subprocess
 
-import pytest
-
-from conftest import drop_caches
+from conftest import direct_read, drop_caches, oss_counter
 
 MiB = 1 << 20
 
@@ -28,13 +25,6 @@ MiB = 1 << 20
 def glint(m, *args):
     subprocess.run([m.cluster.bin("tools/glint"), *args], check=True,
                    capture_output=True, text=True, timeout=30)
-
-
-def localio_bytes(p):
-    """LocalioBytes of a stopped OSS."""
-    with open(p.log_path, errors="replace") as f:
-        log = f.read()
-    return int(log.rsplit("LocalioBytes=", 1)[1].split()[0])
 
 
 def client_counts(m):
@@ -49,17 +39,6 @@ def read_at(path, off, n):
     with open(path, "rb", buffering=0) as f:
         f.seek(off)
         return f.read(n)
-
-
-def direct_read(path, off, n):
-    """An O_DIRECT read: one request of n bytes reaches the client."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
-    buf = mmap.mmap(-1, n)
-    try:
-        got = os.preadv(fd, [buf], off)
-        return buf[:got]
-    finally:
-        os.close(fd)
 
 
 def write_file(m, name, data, count=4):
@@ -89,7 +68,7 @@ def test_1a_localio_reads_right(cluster, make_mount):
     assert re.search(r"ost_idx=2: no localio", m.read_log())
     for idx, p in cluster.osts.items():
         assert p.stop() == 0
-    got = {idx: localio_bytes(p) for idx, p in cluster.osts.items()}
+    got = {idx: oss_counter(p, "LocalioBytes") for idx, p in cluster.osts.items()}
     assert got[0] > 0 and got[3] > 0, got
     assert got[1] == 0 and got[2] == 0, got
 
@@ -105,7 +84,7 @@ def test_1b_localio_off_by_mount_option(cluster, make_mount):
     assert "read again" not in m.read_log()  # no localio at all
     for p in cluster.osts.values():
         assert p.stop() == 0
-        assert localio_bytes(p) == 0
+        assert oss_counter(p, "LocalioBytes") == 0
     r = subprocess.run([cluster.bin("client/glint-client"), "-f", "-o",
                         "localio=2", f"127.0.0.1:{cluster.mds.port}@tcp:/fsx",
                         m.path], capture_output=True, text=True, timeout=30)

@@ -17,7 +17,7 @@ import time
 import pytest
 
 import wire
-from conftest import Cluster, wait_for
+from conftest import Cluster, oss_counter, wait_for
 
 CHUNK = 64 * 1024  # OBJSTORE_CHUNK_SIZE
 
@@ -400,12 +400,6 @@ def readc(c, oid, off, length, idx=0):
     return wire.readc(r["payload"], length, r["payload_csum"])
 
 
-def sendfile_bytes(p):
-    with open(p.log_path, errors="replace") as f:
-        log = f.read()
-    return int(log.rsplit("SendfileBytes=", 1)[1].split()[0])
-
-
 @pytest.mark.parametrize("mode", ["on", "off", "auto"])
 def test_6a_read_c(ost, mode):
     """OBJ_READ_C answers every layout right, with a checksum per chunk:
@@ -438,7 +432,7 @@ def test_6a_read_c(ost, mode):
     assert read(c, 1, 0, 4 * CHUNK) == data
     c.close()
     assert p.stop() == 0
-    sent = sendfile_bytes(p)
+    sent = oss_counter(p, "SendfileBytes")
     if mode == "on":  # the raw aligned ranges: objects 1 (twice), 6
         assert sent == len(data) + 2 * CHUNK + wire.MAX_IO
     else:
@@ -491,12 +485,6 @@ def readl(c, oid, off, length, idx=0):
     return data
 
 
-def localio_bytes(p):
-    with open(p.log_path, errors="replace") as f:
-        log = f.read()
-    return int(log.rsplit("LocalioBytes=", 1)[1].split()[0])
-
-
 def test_7a_read_l(ost):
     """OBJ_READ_L names the data file of raw chunk-aligned ranges, with the
     stored checksums; ranges stored otherwise (holes, partial chunks, LZ4)
@@ -525,7 +513,7 @@ def test_7a_read_l(ost):
     check_alive(c)
     c.close()
     assert p.stop() == 0
-    assert localio_bytes(p) == len(data) + 2 * CHUNK + wire.MAX_IO
+    assert oss_counter(p, "LocalioBytes") == len(data) + 2 * CHUNK + wire.MAX_IO
 
 
 def test_7b_read_l_refused(ost):

@@ -18,7 +18,7 @@ import subprocess
 
 import pytest
 
-from conftest import drop_caches
+from conftest import direct_read, drop_caches
 
 KiB, MiB = 1 << 10, 1 << 20
 
@@ -45,16 +45,6 @@ def large_read(path, off, n):
     with open(path, "rb", buffering=0) as fh:
         fh.seek(off)
         return fh.read(n)
-
-
-def direct_read(path, off, n=4 * KiB):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
-    buf = mmap.mmap(-1, n)
-    try:
-        got = os.preadv(fd, [buf], off)
-        return buf[:got]
-    finally:
-        os.close(fd)
 
 
 def cache_counts(m):
@@ -93,7 +83,7 @@ def test_1a_small_reads_served_from_cache_with_osts_gone(cluster, make_mount):
     # read-ahead asks for the whole 256 KiB at once) over the cached chunk.
     for what, fn in (("other chunk", lambda: small_read(f, 7 * 64 * KiB)),
                      ("read once", lambda: small_read(f, 3 * 64 * KiB)),
-                     ("O_DIRECT", lambda: direct_read(f, 5 * 64 * KiB)),
+                     ("O_DIRECT", lambda: direct_read(f, 5 * 64 * KiB, 4 * KiB)),
                      ("large", lambda: large_read(f, 4 * 64 * KiB, 256 * KiB))):
         try:
             got = fn()
