@@ -31,9 +31,10 @@
  *   max_cached_mb=N  the read cache (rcache.h): MiB of 64 KiB chunks that
  *                 small reads brought, kept for the next small read of
  *                 them (default 256, 0 off, at most 65536; Lustre's
- *                 llite name). Not dropped by drop_caches: remount, or
- *                 mount with 0, to measure cold small reads. Hits and
- *                 misses are logged at unmount.
+ *                 llite name). Not dropped by drop_caches: set the
+ *                 xattr trusted.glint.drop_read_cache on any file of the
+ *                 mount (ops_node.c; root), or mount with 0, to measure
+ *                 cold small reads. Hits and misses are logged at unmount.
  *   localio=0|1   (default 1) large reads of OSTs served on this host are
  *                 read by the client from the OSS's files (localio.h),
  *                 checked end to end as network replies are; 0 reads

@@ -121,6 +121,26 @@ void rcache_destroy(struct rcache *rc)
 	free(rc);
 }
 
+void rcache_clear(struct rcache *rc)
+{
+	if (!rc)
+		return;
+	for (int i = 0; i < RCACHE_SHARDS; i++) {
+		struct rcache_shard *s = &rc->shards[i];
+
+		pthread_mutex_lock(&s->mu);
+		rcache_free_list(&s->lru);
+		rcache_free_list(&s->ghosts);
+		s->lru = (struct lru_list){ 0 };
+		s->ghosts = (struct lru_list){ 0 };
+		memset(s->buckets, 0, (s->mask + 1) * sizeof(s->buckets[0]));
+		s->bytes = 0;
+		s->entries = 0;
+		s->nghosts = 0;
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
 static struct rcache_shard *rcache_shard(struct rcache *rc, uint64_t h)
 {
 	return &rc->shards[(h >> 56) % RCACHE_SHARDS];

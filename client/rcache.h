@@ -94,4 +94,8 @@ void rcache_insert(struct rcache *rc, uint64_t ino, uint64_t gen,
 
 void rcache_stats_get(struct rcache *rc, struct rcache_stats *st);
 
+/* Drop every entry and ghost (the counts of hits, misses and the like
+ * stay). Any thread; NULL is fine. */
+void rcache_clear(struct rcache *rc);
+
 #endif

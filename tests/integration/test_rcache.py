@@ -98,6 +98,28 @@ def test_1a_small_reads_served_from_cache_with_osts_gone(cluster, make_mount):
     assert hits >= 4 and misses >= 4, (hits, misses)
 
 
+def test_1c_drop_without_remount(cluster, make_mount):
+    """Setting trusted.glint.drop_read_cache on any file of the mount
+    empties the read cache (what drop_caches does not reach): a chunk
+    cached before is read from the OSTs again (EIO with them stopped).
+    The attribute is not stored."""
+    m = make_mount("m", opts=("timeout=2",))
+    f = os.path.join(m.path, "f")
+    data = os.urandom(256 * KiB)
+    with open(f, "wb") as fh:
+        fh.write(data)
+    for _ in range(2):
+        assert small_read(f, 8 * KiB) == data[8 * KiB:12 * KiB]
+    os.setxattr(m.path, "trusted.glint.drop_read_cache", b"1")
+    assert "trusted.glint.drop_read_cache" not in os.listxattr(f)
+    stop_osts(cluster)
+    with pytest.raises(OSError) as e:
+        small_read(f, 8 * KiB)
+    assert e.value.errno == errno.EIO
+    assert m.umount() == 0
+    assert "read cache dropped" in m.read_log()
+
+
 def test_1b_cache_off(cluster, make_mount):
     """-o max_cached_mb=0: small reads after a dropped page cache go to
     the OSTs; a bad value fails the mount with a clear message."""
