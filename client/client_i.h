@@ -147,6 +147,8 @@ struct client {
 	uint32_t timeout_ms;	      /* every RPC */
 	atomic_uint nopen_files;      /* open regular files (all inodes) */
 	atomic_int init_done;	      /* FUSE INIT answered (op_init ran) */
+	atomic_int ra_done;	      /* readahead_kb written (or given up) */
+	pthread_mutex_t ra_mu;	      /* one writer of it at a time */
 	pthread_mutex_t refresh_mu;   /* guards last_refresh_ms */
 	uint64_t last_refresh_ms;     /* OST map refresh rate limit */
 
@@ -172,6 +174,13 @@ struct client {
 	int wb_thread_started;
 	pthread_t wb_thread;	      /* io_wb_retry_main */
 };
+
+/* --- mount.c --- */
+
+/* Write -o readahead_kb to the mount's /sys/class/bdi entry once, after
+ * FUSE INIT (which caps read-ahead at 128 KiB) was processed by the
+ * kernel: any request but INIT proves it was. Any thread. */
+void client_readahead_apply(struct client *c);
 
 /* --- inode.c --- */
 

@@ -16,7 +16,8 @@
  *   max_threads=N FUSE worker threads (default 16)
  *   readahead_kb=N  the mount's read-ahead (default 4096: four 1 MiB
  *                 stripes; FUSE's INIT caps it at 128 KiB, so it is set
- *                 through /sys/class/bdi after INIT; root only)
+ *                 through /sys/class/bdi after INIT, before the first
+ *                 open is answered: client_readahead_apply; root only)
  *   max_dirty_mb=N  write-behind: MiB of written data in flight to the
  *                 OSTs, not yet answered (default 64, 1..2048; Lustre's
  *                 osc name). A WRITE is answered once sent; a writer past
@@ -367,18 +368,21 @@ static int mount_dev(const char *path, char *dev, size_t len)
  * Thread: once FUSE INIT has been answered (the kernel caps read-ahead at
  * INIT), raise the mount's read-ahead through sysfs. Best effort.
  */
-static void *mount_readahead_main(void *arg)
+void client_readahead_apply(struct client *c)
 {
-	struct client *c = arg;
 	char dev[64], path[128];
 	FILE *f;
 	int ok;
 
-	for (int i = 0; i < 200 && !atomic_load(&c->init_done); i++)
-		usleep(25000);
-	usleep(100000); /* the INIT reply is processed after op_init */
-	if (mount_dev(c->cfg->mountpoint, dev, sizeof(dev)))
-		return NULL;
+	if (atomic_load(&c->ra_done))
+		return;
+	pthread_mutex_lock(&c->ra_mu);
+	if (atomic_load(&c->ra_done) || mount_dev(c->cfg->mountpoint, dev,
+						   sizeof(dev))) {
+		atomic_store(&c->ra_done, 1);
+		pthread_mutex_unlock(&c->ra_mu);
+		return;
+	}
 	snprintf(path, sizeof(path), "/sys/class/bdi/%s/read_ahead_kb", dev);
 	f = fopen(path, "w");
 	ok = f && fprintf(f, "%u\n", c->cfg->readahead_kb) > 0;
@@ -390,6 +394,24 @@ static void *mount_readahead_main(void *arg)
 	else
 		log_msg(LOG_INFO, "client", "cannot set %s: %s", path,
 			strerror(errno));
+	atomic_store(&c->ra_done, 1);
+	pthread_mutex_unlock(&c->ra_mu);
+}
+
+/*
+ * Sets readahead_kb when no open comes first (op_open and op_create do it
+ * before they answer: the kernel sizes an open file's read-ahead window
+ * after the open returns, so a file opened just after mounting gets the
+ * full window too).
+ */
+static void *mount_readahead_main(void *arg)
+{
+	struct client *c = arg;
+
+	for (int i = 0; i < 200 && !atomic_load(&c->init_done); i++)
+		usleep(25000);
+	usleep(100000); /* the INIT reply is processed after op_init */
+	client_readahead_apply(c);
 	return NULL;
 }
 
@@ -415,6 +437,8 @@ static int mount_serve(struct client *c)
 	mallopt(M_ARENA_MAX, MOUNT_ARENA_MAX);
 	fuse_loop_cfg_set_max_threads(lc, c->cfg->max_threads);
 	fuse_loop_cfg_set_clone_fd(lc, 0);
+	pthread_mutex_init(&c->ra_mu, NULL);
+	atomic_store(&c->ra_done, !c->cfg->readahead_kb);
 	ra_started = c->cfg->readahead_kb &&
 		     !pthread_create(&ra, NULL, mount_readahead_main, c);
 	rc = fuse_session_loop_mt(c->se, lc);

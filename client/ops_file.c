@@ -163,6 +163,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	int rc = do_open(req, ino, fi);
 
+	client_readahead_apply(client_of(req)); /* before the kernel sizes
+						   this file's window */
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else
@@ -221,6 +223,7 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct fuse_entry_param ep;
 	int rc = do_create(req, parent, name, mode, fi, &ep);
 
+	client_readahead_apply(client_of(req));
 	if (rc)
 		fuse_reply_err(req, -rc);
 	else

@@ -130,3 +130,20 @@ def test_1c_bad_bytes_on_disk_are_eio_not_bad_data(cluster, make_mount):
     assert "failed its checksum; reading it again over the network" in m.read_log()
     reads, again = client_counts(m)
     assert again >= 1
+
+
+def test_1d_file_opened_right_after_mount(cluster, make_mount):
+    """A file opened at once after mounting gets the mount's full read-ahead
+    (readahead_kb is written before the first open is answered), so small
+    sequential reads of it reach the client as large requests, which go
+    through localio."""
+    m = make_mount("m")
+    data = random.Random(4).randbytes(16 * MiB)
+    f = write_file(m, "f", data)
+    m2 = make_mount("m2")  # mounted just now
+    with open(os.path.join(m2.path, "f.d", "f"), "rb", buffering=0) as fh:
+        got = b"".join(iter(lambda: fh.read(32 * 1024), b""))
+    assert got == data
+    assert m2.umount() == 0
+    reads, again = client_counts(m2)
+    assert reads > 0 and again == 0, m2.read_log()
