@@ -106,20 +106,6 @@ static void rcache_free_list(struct lru_list *l)
 	}
 }
 
-void rcache_destroy(struct rcache *rc)
-{
-	if (!rc)
-		return;
-	for (int i = 0; i < RCACHE_SHARDS; i++) {
-		struct rcache_shard *s = &rc->shards[i];
-
-		rcache_free_list(&s->lru);
-		rcache_free_list(&s->ghosts);
-		free(s->buckets);
-		pthread_mutex_destroy(&s->mu);
-	}
-	free(rc);
-}
 
 void rcache_clear(struct rcache *rc)
 {
@@ -139,6 +125,18 @@ void rcache_clear(struct rcache *rc)
 		s->nghosts = 0;
 		pthread_mutex_unlock(&s->mu);
 	}
+}
+
+void rcache_destroy(struct rcache *rc)
+{
+	if (!rc)
+		return;
+	rcache_clear(rc);
+	for (int i = 0; i < RCACHE_SHARDS; i++) {
+		free(rc->shards[i].buckets);
+		pthread_mutex_destroy(&rc->shards[i].mu);
+	}
+	free(rc);
 }
 
 static struct rcache_shard *rcache_shard(struct rcache *rc, uint64_t h)
