@@ -481,6 +481,7 @@ static void io_slot_put(struct client *c, struct io_op *op)
  * back at its reply; the retry thread's resends do not wait for one. */
 static void io_send_one(struct io_batch *b, struct io_op *op)
 {
+	struct conn_sink *sink;
 	int rc;
 
 	if (b->wb)
@@ -492,13 +493,12 @@ static void io_send_one(struct io_batch *b, struct io_op *op)
 	op->rpc = cluster_ost_rpc(b->c->cl, op->ost_idx);
 	op->sink.used = 0;
 	op->sink.got = 0;
+	/* OBJ_READ_L's reply has no data: a localio thread fills the sink's
+	 * buffer from the OST's file (io_readl_reply). */
+	sink = op->use_sink && op->opcode != PROTO_OP_OBJ_READ_L ? &op->sink :
+								     NULL;
 	rc = op->rpc ? rpc_call_async_sink(op->rpc, op->opcode, op->req,
-					   op->req_len, b->c->timeout_ms,
-					   op->use_sink &&
-							   op->opcode !=
-								   PROTO_OP_OBJ_READ_L ?
-						   &op->sink :
-						   NULL,
+					   op->req_len, b->c->timeout_ms, sink,
 					   io_on_reply, op)
 		     : -ENOTCONN;
 	if (rc) {

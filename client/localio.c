@@ -24,6 +24,17 @@
 #include "common/log.h"
 #include "proto/frame.h"
 
+/* One queued localio_submit: freed after its done ran. */
+struct localio_job {
+	struct localio_job *next; /* queue link */
+	struct msg_readc_head head;
+	char *path;		  /* malloc'd, NUL-terminated; freed */
+	uint64_t off;
+	uint8_t *dst;
+	void (*done)(void *arg, int rc);
+	void *arg;
+};
+
 struct localio {
 	pthread_mutex_t mu;
 	pthread_cond_t cond;	   /* jobs queued, or stopping */
@@ -35,7 +46,8 @@ struct localio {
 	pthread_t threads[];
 };
 
-int localio_read(const struct localio_job *j)
+/* Read and check job j on this thread: 0 or LOCALIO_AGAIN. */
+static int localio_read(const struct localio_job *j)
 {
 	uint32_t want = j->head.data_len;
 	uint64_t got = 0;

@@ -35,30 +35,17 @@
 
 struct localio;
 
-/* One range to read: head.data_len bytes at file offset off of path into
- * dst, checked against head. done(arg, rc) runs on a localio thread with
- * 0, LOCALIO_AGAIN or -ENOMEM; the job is freed after. */
-struct localio_job {
-	struct localio_job *next; /* queue link */
-	struct msg_readc_head head;
-	char *path;		  /* malloc'd, NUL-terminated; freed */
-	uint64_t off;
-	uint8_t *dst;
-	void (*done)(void *arg, int rc);
-	void *arg;
-};
-
 /* Start nthreads readers. 0 or -errno. */
 int localio_start(struct localio **out, unsigned nthreads);
 /* Stop after the queued jobs are done, join, free, and log the counts at
  * notice level. NULL is fine. */
 void localio_stop(struct localio *l);
-/* A job for m (copied; path copied), answered through done(arg, rc). 0, or
- * -ENOMEM: nothing queued, done not called. */
+/* Queue the read of m's range (head.data_len bytes at file offset off of
+ * m's path) into dst, checked against m's checksums (m and its path are
+ * copied). done(arg, rc) runs on a localio thread when it is done, with 0
+ * or LOCALIO_AGAIN. Returns 0, or -ENOMEM: nothing queued, done not
+ * called. */
 int localio_submit(struct localio *l, const struct msg_readl *m, uint64_t off,
 		   uint8_t *dst, void (*done)(void *arg, int rc), void *arg);
-/* Read and check one job now, on the caller's thread: 0 or LOCALIO_AGAIN
- * (exposed for tests). */
-int localio_read(const struct localio_job *j);
 
 #endif /* GLINT_CLIENT_LOCALIO_H */

@@ -364,10 +364,8 @@ static int mount_dev(const char *path, char *dev, size_t len)
 	return rc;
 }
 
-/*
- * Thread: once FUSE INIT has been answered (the kernel caps read-ahead at
- * INIT), raise the mount's read-ahead through sysfs. Best effort.
- */
+/* client_i.h: raise the mount's read-ahead through sysfs once, after INIT
+ * (which caps it). Best effort: a failure is logged and not retried. */
 void client_readahead_apply(struct client *c)
 {
 	char dev[64], path[128];

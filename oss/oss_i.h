@@ -38,7 +38,14 @@ struct oss_config {
 	char *log_file;	       /* NULL = stderr */
 	char *fail_loc;	       /* fault injection points (tests), or NULL */
 	int sendfile;	       /* enum oss_sendfile */
-	int localio;	       /* 0 on, 1 off (--localio): OBJ_READ_L */
+	int localio;	       /* enum oss_localio (--localio) */
+};
+
+/* Whether clients on this host may read OBJ_READ_L ranges themselves
+ * (--localio; the order of the option's names). */
+enum oss_localio {
+	OSS_LOCALIO_ON = 0,
+	OSS_LOCALIO_OFF = 1,
 };
 
 /* When OBJ_READ_C data goes out with sendfile (--sendfile). */

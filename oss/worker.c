@@ -203,7 +203,7 @@ static int worker_readl(struct oss *o, struct ring *ring,
 	ssize_t got;
 	int rc;
 
-	if (o->cfg.localio != 0 || !conn_same_host(c))
+	if (o->cfg.localio != OSS_LOCALIO_ON || !conn_same_host(c))
 		return -EOPNOTSUPP;
 	rc = objstore_read_local(o->store, ring, r->object_id, r->stripe_idx,
 				 r->off, r->len, path, &n, m.head.csum);
