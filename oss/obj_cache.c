@@ -4,11 +4,23 @@
  * Open objects are cached (struct obj_handle): an LRU of at most
  * os->cache_max objects whose two files stay open (read-write) between
  * calls, with their last known file sizes and disk use, so that a call on
- * a cached object opens nothing and needs no statx to begin; the header
- * and the entries a call uses are still read and verified every time. A
+ * a cached object opens nothing and needs no statx to begin. A
  * handle is used only under its object's lock and pinned (refs) while a
  * call runs; eviction closes only unpinned ones, destroy drops the
- * object's handle before unlinking. cache_mu guards the table, the LRU,
+ * object's handle before unlinking.
+ *
+ * Table copies: a handle also keeps the bytes of its object's chunk table
+ * when the table is at most OBJ_TAB_COPY_MAX bytes (obj_load reads such a
+ * table whole, in one read of its first page), so a read of a small cached
+ * object needs no table read: a cold read (an ML data loader's sample
+ * after the page cache was dropped) waits for one disk read, not two. The
+ * copy is decoded and its checksums verified at every use as the file's
+ * bytes would be; it is current because every change of a table goes
+ * through obj_modify, which drops the copy (obj_cache_tab_drop) under the
+ * object's write lock before writing, and readers, who fill it, hold the
+ * read lock. Damage to a table file on disk after it was copied is
+ * therefore found when the copy goes: at eviction, a restart, or
+ * objstore_drop_cache. cache_mu guards the table, the LRU,
  * refs and the cached sizes; lock order: object lock, then cache_mu. The
  * bound follows RLIMIT_NOFILE (at most a quarter of it for cached fds).
  *
@@ -24,6 +36,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -56,6 +69,7 @@ static void handle_free(struct obj_handle *h)
 		return;
 	close(h->tab_fd);
 	close(h->dat_fd);
+	free(h->tab_copy);
 	free(h);
 }
 
@@ -136,6 +150,11 @@ bool obj_cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
 		lru_push(&os->lru, &h->lru);
 		os->cache_count++;
 	}
+	if (o->tab_copy && !h->tab_copy) {
+		h->tab_copy = o->tab_copy;
+		h->tab_copy_len = o->tab_copy_len;
+		o->tab_copy = NULL;
+	}
 	h->sizes_ok = sizes_ok;
 	if (sizes_ok) {
 		h->tab_size = o->tab_size;
@@ -163,6 +182,75 @@ void obj_cache_drop(struct objstore *os, uint64_t fid, uint32_t idx)
 		cache_remove(os, h);
 	pthread_mutex_unlock(&os->cache_mu);
 	handle_free(h);
+}
+
+void objstore_drop_cache(struct objstore *os)
+{
+	struct obj_handle *free_list = NULL;
+	struct lru_node *n, *prev;
+
+	pthread_mutex_lock(&os->cache_mu);
+	for (n = os->lru.tail; n; n = prev) {
+		struct obj_handle *h = LRU_ENTRY(n, struct obj_handle, lru);
+
+		prev = n->prev;
+		if (h->refs)
+			continue;
+		cache_remove(os, h);
+		h->hnext = free_list;
+		free_list = h;
+	}
+	pthread_mutex_unlock(&os->cache_mu);
+	while (free_list) {
+		struct obj_handle *h = free_list;
+
+		free_list = h->hnext;
+		handle_free(h);
+	}
+}
+
+ssize_t obj_cache_tab_get(struct objstore *os, const struct obj *o,
+			  uint8_t *buf)
+{
+	ssize_t n = -1;
+
+	if (!o->h)
+		return -1;
+	pthread_mutex_lock(&os->cache_mu);
+	if (o->h->tab_copy) {
+		n = (ssize_t)o->h->tab_copy_len;
+		memcpy(buf, o->h->tab_copy, o->h->tab_copy_len);
+	}
+	pthread_mutex_unlock(&os->cache_mu);
+	return n;
+}
+
+void obj_cache_tab_keep(struct objstore *os, struct obj *o)
+{
+	if (!o->h || !o->tab_copy)
+		return; /* an uncached o hands it over in obj_cache_put */
+	pthread_mutex_lock(&os->cache_mu);
+	if (!o->h->tab_copy) {
+		o->h->tab_copy = o->tab_copy;
+		o->h->tab_copy_len = o->tab_copy_len;
+		o->tab_copy = NULL;
+	}
+	pthread_mutex_unlock(&os->cache_mu);
+}
+
+void obj_cache_tab_drop(struct objstore *os, struct obj *o)
+{
+	uint8_t *old = NULL;
+
+	free(o->tab_copy);
+	o->tab_copy = NULL;
+	if (o->h) {
+		pthread_mutex_lock(&os->cache_mu);
+		old = o->h->tab_copy;
+		o->h->tab_copy = NULL;
+		pthread_mutex_unlock(&os->cache_mu);
+	}
+	free(old);
 }
 
 /* How many objects to keep open: a quarter of the fd limit, two each. */

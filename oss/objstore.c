@@ -326,6 +326,8 @@ static void obj_finish(struct objstore *os, struct ring *ring, struct obj *o,
 	o->dat_fd = -1;
 	free(o->win);
 	o->win = NULL;
+	free(o->tab_copy);
+	o->tab_copy = NULL;
 }
 
 void obj_close(struct objstore *os, struct ring *ring, struct obj *o,
@@ -448,6 +450,12 @@ static int obj_decode_window(struct objstore *os, struct obj *o,
  * Read the entries of chunks [first, first + count) into o->win, and with
  * meta also the header and both files' sizes and allocation. A missing or
  * empty table is an empty object (size 0, all holes).
+ *
+ * With meta, when the header and the window lie in the table's first
+ * OBJ_TAB_COPY_MAX bytes, the table is taken from the copy kept with o's
+ * cached handle, or read as one page and, when that is the whole file,
+ * kept there (obj_cache.c): a read of a small cached object then waits
+ * for its data only. Either way the same bytes are decoded and verified.
  */
 int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		    uint64_t first, uint64_t count, bool meta)
@@ -455,9 +463,14 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 	uint8_t hdr[OBJ_HDR_LEN];
 	struct ring_op ops[4];
 	struct statx stx[2];
-	uint8_t *raw = NULL;
+	uint8_t *raw = NULL, *whole = NULL;
+	const uint8_t *hdr_p = hdr, *raw_p;
 	uint64_t raw_len = count * OBJ_ENTRY_LEN;
-	size_t n = 0, hdr_op = 0;
+	uint64_t win_off = OBJ_HDR_LEN + first * OBJ_ENTRY_LEN;
+	int64_t hres = 0, rres = 0, whole_len = -1;
+	size_t n = 0, hdr_op = 0, whole_op = SIZE_MAX;
+	bool small = meta && first < OBJ_TAB_COPY_MAX &&
+		     win_off + raw_len <= OBJ_TAB_COPY_MAX;
 	int rc;
 
 	free(o->win);
@@ -466,17 +479,37 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 	o->win_count = count;
 	if (count) {
 		o->win = calloc(count, sizeof(*o->win));
-		raw = malloc(raw_len);
-		if (!o->win || !raw) {
+		if (!o->win) {
 			rc = -ENOMEM;
 			goto out;
 		}
-		ring_op_read(&ops[n++], o->tab_fd, raw, raw_len,
-			     OBJ_HDR_LEN + first * OBJ_ENTRY_LEN);
 	}
-	if (meta) {
-		hdr_op = n;
-		ring_op_read(&ops[n++], o->tab_fd, hdr, OBJ_HDR_LEN, 0);
+	if (small) {
+		whole = malloc(OBJ_TAB_COPY_MAX);
+		if (!whole) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		whole_len = obj_cache_tab_get(os, o, whole);
+		if (whole_len < 0) {
+			whole_op = n;
+			ring_op_read(&ops[n++], o->tab_fd, whole,
+				     OBJ_TAB_COPY_MAX, 0);
+		}
+	} else {
+		if (count) {
+			raw = malloc(raw_len);
+			if (!raw) {
+				rc = -ENOMEM;
+				goto out;
+			}
+			ring_op_read(&ops[n++], o->tab_fd, raw, raw_len,
+				     win_off);
+		}
+		if (meta) {
+			hdr_op = n;
+			ring_op_read(&ops[n++], o->tab_fd, hdr, OBJ_HDR_LEN, 0);
+		}
 	}
 	if (meta && !o->sizes_cached) {
 		ring_op_statx(&ops[n++], o->tab_fd, "", AT_EMPTY_PATH,
@@ -484,15 +517,32 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		ring_op_statx(&ops[n++], o->dat_fd, "", AT_EMPTY_PATH,
 			      STATX_SIZE | STATX_BLOCKS, &stx[1]);
 	}
-	rc = obj_run(ring, ops, n);
-	if (rc < 0)
-		goto out;
-	rc = (int)ring_first_error(ops, n);
-	if (rc < 0)
-		goto out;
+	if (n) {
+		rc = obj_run(ring, ops, n);
+		if (rc < 0)
+			goto out;
+		rc = (int)ring_first_error(ops, n);
+		if (rc < 0)
+			goto out;
+	}
+	raw_p = raw;
+	if (small) {
+		if (whole_op != SIZE_MAX)
+			whole_len = ops[whole_op].res;
+		hdr_p = whole;
+		hres = whole_len < OBJ_HDR_LEN ? whole_len : OBJ_HDR_LEN;
+		raw_p = whole + win_off;
+		if ((int64_t)win_off < whole_len)
+			rres = (int64_t)min_u64(raw_len,
+						(uint64_t)whole_len - win_off);
+	} else {
+		if (meta)
+			hres = ops[hdr_op].res;
+		if (count)
+			rres = ops[0].res;
+	}
+	rc = 0;
 	if (meta) {
-		int64_t hres = ops[hdr_op].res;
-
 		if (!o->sizes_cached) {
 			o->tab_size = stx[0].stx_size;
 			o->dat_size = stx[1].stx_size;
@@ -503,7 +553,7 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		o->size = 0;
 		o->have_header = hres == OBJ_HDR_LEN;
 		if (hres == OBJ_HDR_LEN)
-			rc = header_decode(o, hdr);
+			rc = header_decode(o, hdr_p);
 		else if (hres != 0)
 			rc = -EIO;
 		if (rc < 0) {
@@ -513,8 +563,17 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		}
 	}
 	if (count)
-		rc = obj_decode_window(os, o, raw, (uint64_t)ops[0].res);
+		rc = obj_decode_window(os, o, raw_p, (uint64_t)rres);
+	if (rc == 0 && whole_op != SIZE_MAX && whole_len < OBJ_TAB_COPY_MAX) {
+		/* The whole table, as read: keep it. */
+		free(o->tab_copy);
+		o->tab_copy = whole;
+		o->tab_copy_len = (size_t)whole_len;
+		whole = NULL;
+		obj_cache_tab_keep(os, o);
+	}
 out:
+	free(whole);
 	free(raw);
 	return rc;
 }
@@ -814,6 +873,7 @@ int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 	 * between can never leave stale chunks past the end that a later
 	 * size increase would expose.
 	 */
+	obj_cache_tab_drop(os, o);
 	nops = 0;
 	for (i = 0; i < n && !plans[i].changed; i++)
 		;

@@ -13,7 +13,9 @@
  *
  * Open files: the store keeps the files of recently used objects open (an
  * LRU bounded by RLIMIT_NOFILE / 8 objects, at most 1024), so that calls
- * on a busy object open nothing.
+ * on a busy object open nothing, and with them the chunk tables of small
+ * objects (up to 126 chunks), so that a read of one whose pages have left
+ * the page cache waits for its data only.
  *
  * Threading: one struct objstore is shared by all worker threads. Every
  * call takes the calling thread's own ring (common/ring.h), through which
@@ -145,6 +147,12 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 
 /* Close (NULL is fine). No call on os may be running or start later. */
 void objstore_close(struct objstore *os);
+
+/* Close the files of every cached object no call is using and forget
+ * their chunk-table copies, as a restart would: the next call on them
+ * reads their files again. For tests that change object files behind the
+ * store's back. */
+void objstore_drop_cache(struct objstore *os);
 
 /* Create an empty object. Returns 0, -EEXIST, -ENOSPC or -errno. */
 int objstore_create(struct objstore *os, struct ring *ring, uint64_t fid,

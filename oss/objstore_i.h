@@ -54,6 +54,9 @@
 #define OBJ_LOCKS     256  /* striped object locks */
 #define OBJ_WINDOW    8192 /* entries read at once by getattr */
 #define OBJ_CACHE_MAX 1024 /* open objects kept at most */
+/* A table of at most this many bytes (objects of up to 126 chunks) is kept
+ * in its cached handle (obj_cache.c): 4 MiB for a full cache at most. */
+#define OBJ_TAB_COPY_MAX 4096
 
 _Static_assert(OBJSTORE_FSNAME_MAX == OST_DIR_FSNAME_MAX, "fsname limits");
 
@@ -100,6 +103,9 @@ struct obj_handle {
 	uint64_t tab_size;		  /* table file size */
 	uint64_t dat_size;		  /* data file size */
 	uint64_t disk;			  /* blocks of both files, bytes */
+	uint8_t *tab_copy;		  /* the table file's bytes, verified
+					     as they were used, or NULL */
+	size_t tab_copy_len;
 };
 
 struct objstore {
@@ -154,6 +160,9 @@ struct obj {
 	uint64_t win_first;	 /* first chunk in win */
 	uint64_t win_count;	 /* entries in win */
 	struct chunk_entry *win; /* loaded entries */
+	uint8_t *tab_copy;	 /* the whole table as this call read it
+				    (owned; handed to the cache), or NULL */
+	size_t tab_copy_len;
 };
 
 /*
@@ -248,5 +257,15 @@ bool obj_cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
 /* Drop (fid, idx)'s handle, closing its files; the caller holds the
  * object's lock for writing. */
 void obj_cache_drop(struct objstore *os, uint64_t fid, uint32_t idx);
+/* Copy the table kept with o's pinned handle into buf (OBJ_TAB_COPY_MAX
+ * bytes of room): its length, or -1 when none is kept. */
+ssize_t obj_cache_tab_get(struct objstore *os, const struct obj *o,
+			  uint8_t *buf);
+/* Keep o->tab_copy with o's pinned handle (ownership passes when the
+ * handle had none). The caller holds the object's lock. */
+void obj_cache_tab_keep(struct objstore *os, struct obj *o);
+/* Forget the table copies of o and of its pinned handle: the caller, who
+ * holds the object's lock for writing, is about to change the table. */
+void obj_cache_tab_drop(struct objstore *os, struct obj *o);
 
 #endif

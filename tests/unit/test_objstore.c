@@ -508,17 +508,22 @@ static void test_corruption(struct objstore *os, struct ring *r,
 	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
 	CHECK(memcmp(back, data, len) == 0);
 
-	/* A damaged chunk table entry (chunk 2) is -EIO, never a hole. */
+	/* A damaged chunk table entry (chunk 2) is -EIO, never a hole. The
+	 * store keeps small tables with its open files (test_tab_copy): it
+	 * finds the damage when it reads the file again. */
 	flip_byte(tab, 64 + 2 * 32 + 9);
+	objstore_drop_cache(os);
 	objstore_stats(os, &s0);
 	CHECK(objstore_read(os, r, fid, 0, 2 * CHUNK, 100, back) == -EIO);
 	objstore_stats(os, &s1);
 	CHECK(s1.checksum_errors == s0.checksum_errors + 1);
 	flip_byte(tab, 64 + 2 * 32 + 9);
+	objstore_drop_cache(os);
 	CHECK(objstore_read(os, r, fid, 0, 2 * CHUNK, 100, back) == 100);
 
 	/* A damaged header. */
 	flip_byte(tab, 17);
+	objstore_drop_cache(os);
 	CHECK(objstore_read(os, r, fid, 0, 0, 100, back) == -EIO);
 	flip_byte(tab, 17);
 
@@ -533,6 +538,77 @@ static void test_corruption(struct objstore *os, struct ring *r,
 	objstore_stats(os, &s1);
 	CHECK(s1.checksum_errors == s0.checksum_errors + 1);
 	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+out:
+	free(data);
+	free(back);
+}
+
+/*
+ * Table copies (obj_cache.c): a read of a small cached object takes its
+ * chunk table from memory (damage to the file after the copy was made
+ * goes unseen until objstore_drop_cache), every change drops the copy (a
+ * stale one would fail the new data's checksums or give the old size),
+ * and a table of more than OBJ_TAB_COPY_MAX bytes is read every time.
+ */
+static void test_tab_copy(struct objstore *os, struct ring *r,
+			  const char *dir)
+{
+	const uint64_t fid = 0x4100, big = 0x4101;
+	const size_t len = 4 * CHUNK, big_len = 130 * CHUNK;
+	uint8_t *data = malloc(big_len), *back = malloc(big_len);
+	char tab[512], big_tab[512];
+	uint64_t size;
+
+	CHECK(data && back);
+	if (!data || !back)
+		goto out;
+	fill_random(data, big_len);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, len, 0) == (ssize_t)len);
+	CHECK(object_file(dir, fid, 0, "tab", tab, sizeof(tab)) == 0);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+
+	/* Kept: the damaged file is not read again... */
+	flip_byte(tab, 64 + 1 * 32 + 9);
+	CHECK(objstore_read(os, r, fid, 0, CHUNK, 100, back) == 100);
+	CHECK(memcmp(back, data + CHUNK, 100) == 0);
+	/* ...until the copy goes. */
+	objstore_drop_cache(os);
+	CHECK(objstore_read(os, r, fid, 0, CHUNK, 100, back) == -EIO);
+	flip_byte(tab, 64 + 1 * 32 + 9);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, data, len) == 0);
+
+	/* Changes drop it: new data, a shorter and a longer size. */
+	CHECK(objstore_write(os, r, fid, 0, CHUNK, data + len, CHUNK, 0) ==
+	      (ssize_t)CHUNK);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) == (ssize_t)len);
+	CHECK(memcmp(back, data, CHUNK) == 0);
+	CHECK(memcmp(back + CHUNK, data + len, CHUNK) == 0);
+	CHECK(objstore_truncate(os, r, fid, 0, CHUNK + 10) == 0);
+	CHECK(objstore_read(os, r, fid, 0, 0, len, back) ==
+	      (ssize_t)(CHUNK + 10));
+	CHECK(objstore_write(os, r, fid, 0, 3 * CHUNK, data, 10, 0) == 10);
+	CHECK(objstore_size(os, r, fid, 0, &size) == 0 &&
+	      size == 3 * CHUNK + 10);
+	CHECK(objstore_read(os, r, fid, 0, 3 * CHUNK, CHUNK, back) == 10);
+	CHECK(memcmp(back, data, 10) == 0);
+	CHECK(objstore_punch(os, r, fid, 0, 0, CHUNK) == 0);
+	CHECK(objstore_read(os, r, fid, 0, 0, 10, back) == 10);
+	CHECK(back[0] == 0 && back[9] == 0);
+
+	/* A big table is read every time. */
+	CHECK(objstore_write(os, r, big, 0, 0, data, big_len, 0) ==
+	      (ssize_t)big_len);
+	CHECK(object_file(dir, big, 0, "tab", big_tab, sizeof(big_tab)) == 0);
+	CHECK(objstore_read(os, r, big, 0, 0, 100, back) == 100);
+	flip_byte(big_tab, 64 + 1 * 32 + 9);
+	CHECK(objstore_read(os, r, big, 0, CHUNK, 100, back) == -EIO);
+	flip_byte(big_tab, 64 + 1 * 32 + 9);
+	CHECK(objstore_read(os, r, big, 0, 0, big_len, back) ==
+	      (ssize_t)big_len);
+	CHECK(memcmp(back, data, big_len) == 0);
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+	CHECK(objstore_destroy(os, r, big, 0) == 0);
 out:
 	free(data);
 	free(back);
@@ -1563,6 +1639,7 @@ int main(void)
 		test_holes(os, r, dir);
 		test_compression(os, r);
 		test_corruption(os, r, dir);
+		test_tab_copy(os, r, dir);
 		test_nowait(os, r, dir);
 		test_truncate_punch(os, r);
 		test_threads(os, r);
