@@ -148,6 +148,8 @@ struct client {
 	atomic_uint nopen_files;      /* open regular files (all inodes) */
 	atomic_int init_done;	      /* FUSE INIT answered (op_init ran) */
 	atomic_int ra_done;	      /* readahead_kb written (or given up) */
+	atomic_uint md_async;	      /* md_call_entry_async calls whose done
+					 has not returned */
 	pthread_mutex_t ra_mu;	      /* one writer of it at a time */
 	pthread_mutex_t refresh_mu;   /* guards last_refresh_ms */
 	uint64_t last_refresh_ms;     /* OST map refresh rate limit */
@@ -291,6 +293,22 @@ int md_call(struct client *c, uint16_t opcode, const struct msg_md_req *m,
  * (large: it holds a layout). */
 int md_call_entry(struct client *c, uint16_t opcode,
 		  const struct msg_md_req *m, struct msg_entry *e);
+
+/*
+ * md_call_entry without waiting: done(arg, rc, e) runs once on the MDS
+ * client's loop thread with the status and, for 0, the decoded entry
+ * (borrowed until done returns). done must not block or call the MDS
+ * synchronously (fuse_reply_* is fine). Returns 0 (done will run) or
+ * -errno (it will not).
+ */
+typedef void (*md_entry_fn)(void *arg, int rc, const struct msg_entry *e);
+int md_call_entry_async(struct client *c, uint16_t opcode,
+			const struct msg_md_req *m, md_entry_fn done,
+			void *arg);
+
+/* Wait until no md_call_entry_async call is in flight (unmount: before
+ * the FUSE session that their done callbacks answer goes away). */
+void md_async_drain(struct client *c);
 
 /* GETATTR of ino with the cred of req (NULL: root's). */
 int md_getattr(struct client *c, fuse_req_t req, uint64_t ino,

@@ -32,6 +32,12 @@
  * SETXATTR and REMOVEXATTR of it. So only a GETATTR that follows one of
  * this client's own changes is answered from the copy.
  *
+ * LOOKUP does not wait (md_call_entry_async): the FUSE thread sends it
+ * and goes back to the kernel, and the reply is decoded and answered on
+ * the MDS client's loop thread, which saves waking the FUSE thread for
+ * it. mount.c drains these calls (md_async_drain) before the FUSE session
+ * goes away; each ends by its reply or its timeout.
+ *
  * Errors: the MDS's statuses are passed to the kernel as they are. A
  * local failure (timeout, lost or refused connection, a reply that does
  * not decode) becomes -EIO: the application sees an I/O error, never a
@@ -95,11 +101,40 @@ int md_errno(int rc)
 	}
 }
 
+/* Encode m for opcode into *buf (malloc'd): its length, or -errno. */
+static ssize_t md_encode(uint16_t opcode, const struct msg_md_req *m,
+			 uint8_t **buf)
+{
+	size_t len = msg_md_req_encoded_len(opcode, m);
+	ssize_t n;
+
+	*buf = malloc(len ? len : 1);
+	if (!*buf)
+		return -ENOMEM;
+	n = msg_md_req_encode(opcode, m, *buf, len);
+	if (n < 0) {
+		/* Refused by the encoder: a name or value over its cap. */
+		free(*buf);
+		*buf = NULL;
+		return n == -EMSGSIZE ? -ENAMETOOLONG : n;
+	}
+	return n;
+}
+
+/* A call's status as the kernel gets it: transport failures logged and
+ * turned into -EIO. */
+static int md_status(uint16_t opcode, int rc)
+{
+	if (rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -ECONNRESET)
+		LOG_RATELIMITED(LOG_WARNING, "md", "op=%s: MDS: %s",
+				proto_op_lookup(opcode)->name, strerror(-rc));
+	return md_errno(rc);
+}
+
 int md_call(struct client *c, uint16_t opcode, const struct msg_md_req *m,
 	    uint8_t **reply, size_t *reply_len)
 {
-	size_t len = msg_md_req_encoded_len(opcode, m);
-	uint8_t *buf = malloc(len ? len : 1);
+	uint8_t *buf;
 	ssize_t n;
 	int rc;
 
@@ -107,23 +142,13 @@ int md_call(struct client *c, uint16_t opcode, const struct msg_md_req *m,
 		*reply = NULL;
 	if (reply_len)
 		*reply_len = 0;
-	if (!buf)
-		return -ENOMEM;
-	n = msg_md_req_encode(opcode, m, buf, len);
-	if (n < 0) {
-		/* Refused by the encoder: a name or value over its cap. */
-		rc = n == -EMSGSIZE ? -ENAMETOOLONG : (int)n;
-		goto out;
-	}
+	n = md_encode(opcode, m, &buf);
+	if (n < 0)
+		return (int)n;
 	rc = rpc_call(c->cl->mds, opcode, buf, (size_t)n, c->timeout_ms, reply,
 		      reply_len);
-	if (rc == -ETIMEDOUT || rc == -ECONNREFUSED || rc == -ECONNRESET)
-		LOG_RATELIMITED(LOG_WARNING, "md", "op=%s: MDS: %s",
-				proto_op_lookup(opcode)->name, strerror(-rc));
-	rc = md_errno(rc);
-out:
 	free(buf);
-	return rc;
+	return md_status(opcode, rc);
 }
 
 static uint64_t md_now_ns(void)
@@ -222,30 +247,106 @@ void md_dir_attr_drop(struct cinode *ci)
 	pthread_mutex_unlock(&ci->mu);
 }
 
+/* Decode an entry reply into e, taking the dir_attrs of the opcodes that
+ * carry them. 0 or -EIO. */
+static int md_entry_take(struct client *c, uint16_t opcode,
+			 const uint8_t *reply, size_t len, struct msg_entry *e)
+{
+	struct cursor cur;
+
+	cursor_init(&cur, reply, len);
+	if (msg_entry_decode(&cur, e)) {
+		LOG_RATELIMITED(LOG_WARNING, "md", "op=%s: bad entry in reply",
+				proto_op_lookup(opcode)->name);
+		return -EIO;
+	}
+	if (opcode == PROTO_OP_CREATE || opcode == PROTO_OP_MKDIR ||
+	    opcode == PROTO_OP_SYMLINK || opcode == PROTO_OP_LINK)
+		md_dirs_take(c, opcode, &cur);
+	return 0;
+}
+
 int md_call_entry(struct client *c, uint16_t opcode,
 		  const struct msg_md_req *m, struct msg_entry *e)
 {
 	uint8_t *reply = NULL;
 	size_t len = 0;
-	struct cursor cur;
 	int rc;
 
 	rc = md_call(c, opcode, m, &reply, &len);
-	if (rc)
-		goto out;
-	cursor_init(&cur, reply, len);
-	if (msg_entry_decode(&cur, e)) {
-		LOG_RATELIMITED(LOG_WARNING, "md", "op=%s: bad entry in reply",
-				proto_op_lookup(opcode)->name);
-		rc = -EIO;
-		goto out;
-	}
-	if (opcode == PROTO_OP_CREATE || opcode == PROTO_OP_MKDIR ||
-	    opcode == PROTO_OP_SYMLINK || opcode == PROTO_OP_LINK)
-		md_dirs_take(c, opcode, &cur);
-out:
+	if (!rc)
+		rc = md_entry_take(c, opcode, reply, len, e);
 	free(reply);
 	return rc;
+}
+
+/* An md_call_entry_async in flight: the request stays until the reply. */
+struct md_async {
+	struct client *c;
+	uint16_t opcode;
+	md_entry_fn done;
+	void *arg;
+	uint8_t *buf;
+};
+
+static void md_async_reply(void *arg, int status, const uint8_t *payload,
+			   size_t len)
+{
+	struct md_async *a = arg;
+	struct msg_entry *e = NULL;
+	int rc = md_status(a->opcode, status);
+
+	if (!rc) {
+		e = malloc(sizeof(*e));
+		rc = e ? md_entry_take(a->c, a->opcode, payload, len, e) :
+			 -ENOMEM;
+	}
+	struct client *c = a->c;
+
+	a->done(a->arg, rc, rc ? NULL : e);
+	free(e);
+	free(a->buf);
+	free(a);
+	atomic_fetch_sub(&c->md_async, 1);
+}
+
+void md_async_drain(struct client *c)
+{
+	const struct timespec nap = { 0, 1000000 };
+
+	while (atomic_load(&c->md_async)) /* each ends by its timeout */
+		nanosleep(&nap, NULL);
+}
+
+int md_call_entry_async(struct client *c, uint16_t opcode,
+			const struct msg_md_req *m, md_entry_fn done,
+			void *arg)
+{
+	struct md_async *a = malloc(sizeof(*a));
+	ssize_t n;
+	int rc;
+
+	if (!a)
+		return -ENOMEM;
+	n = md_encode(opcode, m, &a->buf);
+	if (n < 0) {
+		free(a);
+		return (int)n;
+	}
+	a->c = c;
+	a->opcode = opcode;
+	a->done = done;
+	a->arg = arg;
+	atomic_fetch_add(&c->md_async, 1);
+	rc = rpc_call_async(c->cl->mds, opcode, a->buf, (size_t)n,
+			    c->timeout_ms, md_async_reply, a);
+	if (rc) {
+		atomic_fetch_sub(&c->md_async, 1);
+		free(a->buf);
+		free(a);
+		return md_errno(rc);
+	}
+	return 0;
 }
 
 int md_getattr(struct client *c, fuse_req_t req, uint64_t ino,

@@ -441,6 +441,7 @@ static int mount_serve(struct client *c)
 		     !pthread_create(&ra, NULL, mount_readahead_main, c);
 	rc = fuse_session_loop_mt(c->se, lc);
 	io_wb_stop(c); /* every write in flight reaches its OST first */
+	md_async_drain(c); /* no lookup answers a destroyed session */
 	if (ra_started)
 		pthread_join(ra, NULL);
 	fuse_loop_cfg_destroy(lc);

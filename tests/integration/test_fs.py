@@ -926,6 +926,53 @@ def test_5a_lost_oss_gives_eio_then_recovers(cluster, make_mount):
         os.close(fd)
 
 
+def test_5c_hung_mds_lookup(cluster, make_mount):
+    """A hung MDS makes a lookup fail with EIO after the timeout, not hang
+    (lookups are answered from the MDS client's thread when the reply
+    comes); a client whose FUSE connection is aborted while a lookup waits
+    for the MDS waits for that lookup to end before it tears its session
+    down, and exits cleanly."""
+    # The root's attributes stay fresh: the kernel asks no GETATTR before
+    # the lookups.
+    m = make_mount("m", opts=("timeout=2", "attr_timeout=60"))
+    ctl = "/sys/fs/fuse/connections"
+    ours = not mounted(ctl)
+    if ours:
+        subprocess.run(["mount", "-t", "fusectl", "fusectl", ctl], check=True)
+    conn = os.path.join(ctl, str(os.stat(m.path).st_dev))
+    cluster.mds.p.send_signal(signal.SIGSTOP)
+    try:
+        assert os.path.isdir(conn)
+        t0 = time.monotonic()
+        expect_errno(errno.EIO, os.stat, p(m, "nope"))
+        assert time.monotonic() - t0 < 8
+        errs = []
+
+        def look():
+            try:
+                os.stat(p(m, "nope2"))
+            except OSError as e:
+                errs.append(e.errno)
+        th = threading.Thread(target=look)
+        th.start()
+        time.sleep(0.5)  # its LOOKUP is with the MDS now
+        with open(os.path.join(conn, "abort"), "w") as f:
+            f.write("1")
+        th.join(10)
+        assert errs and errs[0] in (errno.ENOTCONN, errno.ECONNABORTED), errs
+        m.p.wait(15)  # after that lookup's 2 s timeout
+        assert m.p.returncode == 0, m.read_log()[-3000:]
+        # Without the wait, that lookup's answer went to a FUSE session
+        # already destroyed ("fuse: writing device: Bad file descriptor",
+        # or a descriptor since reused).
+        log = m.read_log()
+        assert "writing device" not in log and "AddressSanitizer" not in log, log
+    finally:
+        cluster.mds.p.send_signal(signal.SIGCONT)
+        if ours:
+            subprocess.run(["umount", ctl])
+
+
 # --- mounting ---
 
 def test_6a_mount_helper_and_umount(cluster, workdir):
