@@ -358,7 +358,8 @@ static void io_localio_done(void *arg, int rc)
  * An OBJ_READ_L reply (loop thread): a range past the object's end is
  * zeros now; any other goes to a localio thread, which reads it into
  * op's sink buffer. 0 (placed), 1 (queued: io_localio_done counts it
- * down), -EBADMSG, -ENOMEM.
+ * down), 2 (no memory to queue it: read it with OBJ_READ), -EBADMSG,
+ * -ENOMEM.
  */
 static int io_readl_reply(struct io_op *op, const uint8_t *payload,
 			  size_t len)
@@ -375,7 +376,13 @@ static int io_readl_reply(struct io_op *op, const uint8_t *payload,
 	op->sink.got = m.head.data_len;
 	rc = localio_submit(op->b->c->localio, &m, op->obj_off, op->sink.buf,
 			    io_localio_done, op);
-	return rc ? rc : 1;
+	return rc ? 2 : 1;
+}
+
+/* Whether this OST refused localio (io_on_reply remembers it). */
+static int io_localio_refused(struct client *c, uint32_t ost_idx)
+{
+	return atomic_load(&c->localio_off[ost_idx % PROTO_MAX_OSTS]);
 }
 
 /* Loop thread of an OST client: decode, record, count down. */
@@ -407,6 +414,10 @@ static void io_on_reply(void *arg, int status, const uint8_t *payload,
 			status = io_readl_reply(op, payload, len);
 			if (status == 1)
 				return; /* io_localio_done counts it down */
+			if (status == 2) {
+				status = 0;
+				again = PROTO_OP_OBJ_READ;
+			}
 		} else if (op->opcode == PROTO_OP_OBJ_READ_C) {
 			status = io_readc_reply(op, payload, len);
 			if (status == 1)
@@ -747,8 +758,7 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 			op->sink.skip = PROTO_READC_HEAD_LEN(el);
 			op->sink.head_csum = 1;
 			if (b->c->localio &&
-			    !atomic_load(&b->c->localio_off[op->ost_idx %
-							    PROTO_MAX_OSTS]))
+			    !io_localio_refused(b->c, op->ost_idx))
 				op->opcode = PROTO_OP_OBJ_READ_L;
 		}
 	}
