@@ -305,8 +305,14 @@ typedef void (*md_entry_fn)(void *arg, int rc, const struct msg_entry *e);
 int md_call_entry_async(struct client *c, uint16_t opcode,
 			const struct msg_md_req *m, md_entry_fn done,
 			void *arg);
+/* md_call_dirs the same way: done(arg, rc) after the reply's directory
+ * attributes are kept. */
+typedef void (*md_status_fn)(void *arg, int rc);
+int md_call_dirs_async(struct client *c, uint16_t opcode,
+		       const struct msg_md_req *m, md_status_fn done,
+		       void *arg);
 
-/* Wait until no md_call_entry_async call is in flight (unmount: before
+/* Wait until no md_call_*_async call is in flight (unmount: before
  * the FUSE session that their done callbacks answer goes away). */
 void md_async_drain(struct client *c);
 

@@ -32,10 +32,10 @@
  * SETXATTR and REMOVEXATTR of it. So only a GETATTR that follows one of
  * this client's own changes is answered from the copy.
  *
- * LOOKUP does not wait (md_call_entry_async): the FUSE thread sends it
- * and goes back to the kernel, and the reply is decoded and answered on
- * the MDS client's loop thread, which saves waking the FUSE thread for
- * it. mount.c drains these calls (md_async_drain) before the FUSE session
+ * LOOKUP, UNLINK and RMDIR do not wait (md_call_entry_async,
+ * md_call_dirs_async): the FUSE thread sends them and goes back to the
+ * kernel, and the reply is decoded and answered on the MDS client's loop
+ * thread, which saves waking the FUSE thread for it. mount.c drains these calls (md_async_drain) before the FUSE session
  * goes away; each ends by its reply or its timeout.
  *
  * Errors: the MDS's statuses are passed to the kernel as they are. A
@@ -280,11 +280,13 @@ int md_call_entry(struct client *c, uint16_t opcode,
 	return rc;
 }
 
-/* An md_call_entry_async in flight: the request stays until the reply. */
+/* An md_call_*_async call in flight: the request stays until the reply.
+ * One of done_entry and done_status is set. */
 struct md_async {
 	struct client *c;
 	uint16_t opcode;
-	md_entry_fn done;
+	md_entry_fn done_entry;
+	md_status_fn done_status;
 	void *arg;
 	uint8_t *buf;
 };
@@ -293,17 +295,25 @@ static void md_async_reply(void *arg, int status, const uint8_t *payload,
 			   size_t len)
 {
 	struct md_async *a = arg;
+	struct client *c = a->c;
 	struct msg_entry *e = NULL;
+	struct cursor cur;
 	int rc = md_status(a->opcode, status);
 
-	if (!rc) {
-		e = malloc(sizeof(*e));
-		rc = e ? md_entry_take(a->c, a->opcode, payload, len, e) :
-			 -ENOMEM;
+	if (a->done_status) {
+		if (!rc) {
+			cursor_init(&cur, payload, len);
+			md_dirs_take(c, a->opcode, &cur);
+		}
+		a->done_status(a->arg, rc);
+	} else {
+		if (!rc) {
+			e = malloc(sizeof(*e));
+			rc = e ? md_entry_take(c, a->opcode, payload, len, e) :
+				 -ENOMEM;
+		}
+		a->done_entry(a->arg, rc, rc ? NULL : e);
 	}
-	struct client *c = a->c;
-
-	a->done(a->arg, rc, rc ? NULL : e);
 	free(e);
 	free(a->buf);
 	free(a);
@@ -318,9 +328,9 @@ void md_async_drain(struct client *c)
 		nanosleep(&nap, NULL);
 }
 
-int md_call_entry_async(struct client *c, uint16_t opcode,
-			const struct msg_md_req *m, md_entry_fn done,
-			void *arg)
+static int md_async_start(struct client *c, uint16_t opcode,
+			  const struct msg_md_req *m, md_entry_fn done_entry,
+			  md_status_fn done_status, void *arg)
 {
 	struct md_async *a = malloc(sizeof(*a));
 	ssize_t n;
@@ -335,7 +345,8 @@ int md_call_entry_async(struct client *c, uint16_t opcode,
 	}
 	a->c = c;
 	a->opcode = opcode;
-	a->done = done;
+	a->done_entry = done_entry;
+	a->done_status = done_status;
 	a->arg = arg;
 	atomic_fetch_add(&c->md_async, 1);
 	rc = rpc_call_async(c->cl->mds, opcode, a->buf, (size_t)n,
@@ -347,6 +358,20 @@ int md_call_entry_async(struct client *c, uint16_t opcode,
 		return md_errno(rc);
 	}
 	return 0;
+}
+
+int md_call_entry_async(struct client *c, uint16_t opcode,
+			const struct msg_md_req *m, md_entry_fn done,
+			void *arg)
+{
+	return md_async_start(c, opcode, m, done, NULL, arg);
+}
+
+int md_call_dirs_async(struct client *c, uint16_t opcode,
+		       const struct msg_md_req *m, md_status_fn done,
+		       void *arg)
+{
+	return md_async_start(c, opcode, m, NULL, done, arg);
 }
 
 int md_getattr(struct client *c, fuse_req_t req, uint64_t ino,

@@ -437,20 +437,29 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 			   &ep);
 }
 
-/* UNLINK or RMDIR of parent/name. */
-static int do_remove(fuse_req_t req, uint16_t opcode, fuse_ino_t parent,
-		     const char *name)
+static void remove_done(void *arg, int rc)
+{
+	fuse_reply_err((fuse_req_t)arg, -rc);
+}
+
+/* UNLINK or RMDIR of parent/name, answered when the reply comes (as
+ * LOOKUP is). */
+static void do_remove(fuse_req_t req, uint16_t opcode, fuse_ino_t parent,
+		      const char *name)
 {
 	struct msg_md_req m;
 	int rc = name_check(name);
 
+	if (!rc) {
+		memset(&m, 0, sizeof(m));
+		md_cred(req, &m.cred);
+		m.ino = parent;
+		name_set(&m.name, name);
+		rc = md_call_dirs_async(client_of(req), opcode, &m,
+					remove_done, req);
+	}
 	if (rc)
-		return rc;
-	memset(&m, 0, sizeof(m));
-	md_cred(req, &m.cred);
-	m.ino = parent;
-	name_set(&m.name, name);
-	return md_call_dirs(client_of(req), opcode, &m);
+		fuse_reply_err(req, -rc);
 }
 
 /*
@@ -516,13 +525,14 @@ static void op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (!rc)
 		rc = unlink_silly(req, parent, name);
 	if (rc == 0)
-		rc = do_remove(req, PROTO_OP_UNLINK, parent, name);
-	fuse_reply_err(req, rc > 0 ? 0 : -rc);
+		do_remove(req, PROTO_OP_UNLINK, parent, name);
+	else
+		fuse_reply_err(req, rc > 0 ? 0 : -rc);
 }
 
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	fuse_reply_err(req, -do_remove(req, PROTO_OP_RMDIR, parent, name));
+	do_remove(req, PROTO_OP_RMDIR, parent, name);
 }
 
 static int do_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
