@@ -150,7 +150,7 @@ bool obj_cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
 		lru_push(&os->lru, &h->lru);
 		os->cache_count++;
 	}
-	if (o->tab_copy && !h->tab_copy) {
+	if (o->tab_copy && !h->tab_copy) { /* the table this call read */
 		h->tab_copy = o->tab_copy;
 		h->tab_copy_len = o->tab_copy_len;
 		o->tab_copy = NULL;
@@ -225,19 +225,6 @@ ssize_t obj_cache_tab_get(struct objstore *os, const struct obj *o,
 	return n;
 }
 
-void obj_cache_tab_keep(struct objstore *os, struct obj *o)
-{
-	if (!o->h || !o->tab_copy)
-		return; /* an uncached o hands it over in obj_cache_put */
-	pthread_mutex_lock(&os->cache_mu);
-	if (!o->h->tab_copy) {
-		o->h->tab_copy = o->tab_copy;
-		o->h->tab_copy_len = o->tab_copy_len;
-		o->tab_copy = NULL;
-	}
-	pthread_mutex_unlock(&os->cache_mu);
-}
-
 void obj_cache_tab_drop(struct objstore *os, struct obj *o)
 {
 	uint8_t *old = NULL;
@@ -276,13 +263,7 @@ int obj_cache_init(struct objstore *os)
 
 void obj_cache_fini(struct objstore *os)
 {
-	while (os->lru.head) {
-		struct obj_handle *h =
-			LRU_ENTRY(os->lru.head, struct obj_handle, lru);
-
-		cache_remove(os, h);
-		handle_free(h);
-	}
+	objstore_drop_cache(os); /* every handle: none is pinned */
 	free(os->cache);
 	pthread_mutex_destroy(&os->cache_mu);
 }

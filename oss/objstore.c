@@ -463,7 +463,8 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 	uint8_t hdr[OBJ_HDR_LEN];
 	struct ring_op ops[4];
 	struct statx stx[2];
-	uint8_t *raw = NULL, *whole = NULL;
+	uint8_t whole[OBJ_TAB_COPY_MAX]; /* small: the table's first page */
+	uint8_t *raw = NULL;
 	const uint8_t *hdr_p = hdr, *raw_p;
 	uint64_t raw_len = count * OBJ_ENTRY_LEN;
 	uint64_t win_off = OBJ_HDR_LEN + first * OBJ_ENTRY_LEN;
@@ -485,11 +486,6 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 		}
 	}
 	if (small) {
-		whole = malloc(OBJ_TAB_COPY_MAX);
-		if (!whole) {
-			rc = -ENOMEM;
-			goto out;
-		}
 		whole_len = obj_cache_tab_get(os, o, whole);
 		if (whole_len < 0) {
 			whole_op = n;
@@ -565,15 +561,15 @@ int obj_load(struct objstore *os, struct ring *ring, struct obj *o,
 	if (count)
 		rc = obj_decode_window(os, o, raw_p, (uint64_t)rres);
 	if (rc == 0 && whole_op != SIZE_MAX && whole_len < OBJ_TAB_COPY_MAX) {
-		/* The whole table, as read: keep it. */
+		/* The whole table, as read: obj_cache_put keeps it with the
+		 * handle (best effort). */
 		free(o->tab_copy);
-		o->tab_copy = whole;
+		o->tab_copy = malloc(whole_len ? (size_t)whole_len : 1);
 		o->tab_copy_len = (size_t)whole_len;
-		whole = NULL;
-		obj_cache_tab_keep(os, o);
+		if (o->tab_copy)
+			memcpy(o->tab_copy, whole, (size_t)whole_len);
 	}
 out:
-	free(whole);
 	free(raw);
 	return rc;
 }

@@ -161,7 +161,8 @@ struct obj {
 	uint64_t win_count;	 /* entries in win */
 	struct chunk_entry *win; /* loaded entries */
 	uint8_t *tab_copy;	 /* the whole table as this call read it
-				    (owned; handed to the cache), or NULL */
+				    (owned; obj_cache_put hands it to the
+				    handle), or NULL */
 	size_t tab_copy_len;
 };
 
@@ -261,9 +262,6 @@ void obj_cache_drop(struct objstore *os, uint64_t fid, uint32_t idx);
  * bytes of room): its length, or -1 when none is kept. */
 ssize_t obj_cache_tab_get(struct objstore *os, const struct obj *o,
 			  uint8_t *buf);
-/* Keep o->tab_copy with o's pinned handle (ownership passes when the
- * handle had none). The caller holds the object's lock. */
-void obj_cache_tab_keep(struct objstore *os, struct obj *o);
 /* Forget the table copies of o and of its pinned handle: the caller, who
  * holds the object's lock for writing, is about to change the table. */
 void obj_cache_tab_drop(struct objstore *os, struct obj *o);
