@@ -35,8 +35,9 @@
  * LOOKUP, UNLINK and RMDIR do not wait (md_call_entry_async,
  * md_call_dirs_async): the FUSE thread sends them and goes back to the
  * kernel, and the reply is decoded and answered on the MDS client's loop
- * thread, which saves waking the FUSE thread for it. mount.c drains these calls (md_async_drain) before the FUSE session
- * goes away; each ends by its reply or its timeout.
+ * thread, which saves waking the FUSE thread for it. mount.c drains
+ * these calls (md_async_drain) before the FUSE session goes away; each
+ * ends by its reply or its timeout.
  *
  * Errors: the MDS's statuses are passed to the kernel as they are. A
  * local failure (timeout, lost or refused connection, a reply that does
