@@ -69,6 +69,8 @@ struct client_config {
 	unsigned max_cached_mb; /* -o max_cached_mb=: the read cache */
 	unsigned localio;     /* -o localio=: 1 read this host's OSTs' files
 				 (localio.h), 0 never */
+	unsigned localio_direct; /* -o localio_direct=: 1 cold ranges with
+				    O_DIRECT (localio.c), 0 buffered */
 };
 
 struct io_wb; /* io.c: one write in flight in the background */
@@ -140,6 +142,7 @@ struct client {
 	struct fuse_session *se;
 	struct inode_table itab;
 	struct rcache *rcache;	      /* small reads' chunks; NULL when off */
+	struct iobuf_pool *iobufs;    /* 1 MiB read results (iobuf.h) */
 	struct localio *localio;      /* this host's OSTs' files; NULL off */
 	atomic_uchar localio_off[PROTO_MAX_OSTS]; /* per ost_idx modulo
 						     PROTO_MAX_OSTS: its OSS

@@ -20,6 +20,9 @@
  * disk) ends with LOCALIO_AGAIN, and io.c reads the range again with
  * OBJ_READ, which the OSS verifies itself.
  *
+ * A range not in the page cache is read with O_DIRECT, straight into the
+ * result (localio.c says when and why; -o localio_direct=0 turns it off).
+ *
  * Turned off per mount with -o localio=0; an OSS started with --localio off
  * refuses it (io.c then stops asking that OST).
  */
@@ -30,13 +33,22 @@
 
 #include "proto/msg_zio.h"
 
-#define LOCALIO_THREADS 4
+/* Threads: a cold range is read with O_DIRECT, a thread waiting on the
+ * disk for each; eight keep 8 MiB in flight. Measured on the 2-vCPU VM,
+ * four readers of 64 MiB files cold: 4 threads 1.2-1.3 GB/s, 8 threads
+ * 1.3-1.7, 16 threads 1.1-1.7. */
+#define LOCALIO_THREADS 8
+/* O_DIRECT wants the range and the buffer aligned to the file system's
+ * block (4096 or less for the disks we know): io.c allocates read
+ * results so. */
+#define LOCALIO_ALIGN	4096u
 #define LOCALIO_AGAIN	1 /* a job's result: read it the other way */
 
 struct localio;
 
-/* Start nthreads readers. 0 or -errno. */
-int localio_start(struct localio **out, unsigned nthreads);
+/* Start nthreads readers; direct: read cold ranges with O_DIRECT
+ * (localio.c; -o localio_direct). 0 or -errno. */
+int localio_start(struct localio **out, unsigned nthreads, int direct);
 /* Stop after the queued jobs are done, join, free, and log the counts at
  * notice level. NULL is fine. */
 void localio_stop(struct localio *l);

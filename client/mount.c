@@ -40,6 +40,9 @@
  *                 read by the client from the OSS's files (localio.h),
  *                 checked end to end as network replies are; 0 reads
  *                 them over the network. Counts logged at unmount.
+ *   localio_direct=0|1  (default 1) localio reads a range none of whose
+ *                 pages is cached with O_DIRECT, straight into the reply
+ *                 (localio.c); 0 reads it through the page cache.
  * mount(8)'s own options (_netdev, nofail, auto, noauto, user, users,
  * defaults, comment=, x-*) are dropped; all others (ro, noatime, nosuid,
  * allow_other, ...) go to libfuse and the kernel. The mount always gets
@@ -80,6 +83,7 @@
 #include <unistd.h>
 
 #include "client/client_i.h"
+#include "client/iobuf.h"
 #include "client/localio.h"
 #include "client/rcache.h"
 #include "common/log.h"
@@ -121,6 +125,7 @@ static const struct fuse_opt mount_opts[] = {
 	CLIENT_OPT("max_rpcs_in_flight=%u", max_rpcs_in_flight, 0),
 	CLIENT_OPT("max_cached_mb=%u", max_cached_mb, 0),
 	CLIENT_OPT("localio=%u", localio, 0),
+	CLIENT_OPT("localio_direct=%u", localio_direct, 0),
 	FUSE_OPT_KEY("-h", KEY_HELP),
 	FUSE_OPT_KEY("--help", KEY_HELP),
 	FUSE_OPT_KEY("-V", KEY_VERSION),
@@ -267,6 +272,8 @@ static void mount_usage(const char *prog, FILE *out)
 		"                        at most %u)\n"
 		"  -o localio=0|1        read OSTs on this host from their files\n"
 		"                        (default 1)\n"
+		"  -o localio_direct=0|1 read uncached ranges of them with\n"
+		"                        O_DIRECT (default 1)\n"
 		"Other -o options (ro, noatime, nosuid, allow_other, ...) go to FUSE.\n",
 		prog, CLIENT_DEFAULT_TIMEOUT_S, MOUNT_DEFAULT_THREADS,
 		MOUNT_DEFAULT_DIRTY_MB, MOUNT_MAX_DIRTY_MB, MOUNT_DEFAULT_RPCS,
@@ -466,6 +473,18 @@ static void mount_log_rcache(struct client *c)
 		(unsigned long long)st.ghosts_held);
 }
 
+/* The read buffers' figures (iobuf.h), for the log at unmount. */
+static void mount_log_iobufs(struct client *c)
+{
+	struct iobuf_stats st;
+
+	iobuf_stats_get(c->iobufs, &st);
+	log_msg(LOG_NOTICE, "client", "read buffers: %llu regions of 2 MiB "
+		"mapped, %llu given back, %llu held",
+		(unsigned long long)st.maps, (unsigned long long)st.unmaps,
+		(unsigned long long)st.regions);
+}
+
 int mount_main(int argc, char **argv)
 {
 	struct mount_parse p = {
@@ -478,7 +497,8 @@ int mount_main(int argc, char **argv)
 			 .max_read_ahead_mb = MOUNT_DEFAULT_READ_MB,
 			 .max_rpcs_in_flight = MOUNT_DEFAULT_RPCS,
 			 .max_cached_mb = MOUNT_DEFAULT_CACHED_MB,
-			 .localio = 1 },
+			 .localio = 1,
+			 .localio_direct = 1 },
 	};
 	struct fuse_lowlevel_ops ops;
 	struct client c;
@@ -556,6 +576,12 @@ int mount_main(int argc, char **argv)
 			"host from their files)\n", prog, p.cfg.localio);
 		goto out_args;
 	}
+	if (p.cfg.localio_direct > 1) {
+		fprintf(stderr, "%s: localio_direct=%u: want 0 or 1 (read "
+			"uncached ranges with O_DIRECT)\n", prog,
+			p.cfg.localio_direct);
+		goto out_args;
+	}
 	if (mount_log_init(&p.cfg, prog))
 		goto out_args;
 	c.timeout_ms = p.cfg.timeout_s * 1000;
@@ -608,8 +634,14 @@ int mount_main(int argc, char **argv)
 			p.cfg.max_cached_mb);
 		goto out_unmount;
 	}
+	c.iobufs = iobuf_pool_create();
+	if (!c.iobufs) {
+		log_msg(LOG_ERROR, "client", "read buffers: out of memory");
+		goto out_unmount;
+	}
 	if (p.cfg.localio) {
-		rc = localio_start(&c.localio, LOCALIO_THREADS);
+		rc = localio_start(&c.localio, LOCALIO_THREADS,
+				   (int)p.cfg.localio_direct);
 		if (rc) {
 			log_msg(LOG_ERROR, "client", "localio: %s",
 				strerror(-rc));
@@ -617,13 +649,14 @@ int mount_main(int argc, char **argv)
 		}
 	}
 	log_msg(LOG_NOTICE, "client", "mounted %s on %s (osts=%u flock=%s "
-		"max_cached_mb=%u localio=%u)", p.cfg.spec, p.cfg.mountpoint,
-		c.cl->nosts,
+		"max_cached_mb=%u localio=%u localio_direct=%u)", p.cfg.spec,
+		p.cfg.mountpoint, c.cl->nosts,
 		p.cfg.flock ? "mds" : p.cfg.localflock ? "local" : "off",
-		p.cfg.max_cached_mb, p.cfg.localio);
+		p.cfg.max_cached_mb, p.cfg.localio, p.cfg.localio_direct);
 	rc = mount_serve(&c);
 	status = rc < 0 ? 1 : 0;
 	mount_log_rcache(&c);
+	mount_log_iobufs(&c);
 	log_msg(LOG_NOTICE, "client", "unmounted %s", p.cfg.mountpoint);
 out_unmount:
 	if (mounted)
@@ -636,6 +669,7 @@ out_cluster:
 	localio_stop(c.localio); /* no read in flight: io_wb_stop waited */
 	cluster_destroy(c.cl);
 	rcache_destroy(c.rcache);
+	iobuf_pool_destroy(c.iobufs); /* every read answered: io_wb_stop */
 	if (itab) {
 		inode_table_fini(&c.itab);
 		pthread_mutex_destroy(&c.refresh_mu);

@@ -4,7 +4,9 @@ stored checksums (OBJ_READ_L), and the client reads the bytes from that
 file itself, checking every 64 KiB piece. An OSS started with --localio
 off refuses it and the client reads that OST over the network; -o
 localio=0 never asks. Data that fails its checksum is read again over the
-network, where the OSS verifies it (EIO when it is bad on disk).
+network, where the OSS verifies it (EIO when it is bad on disk). A range
+none of whose pages is in the page cache is read with O_DIRECT (-o
+localio_direct=0 turns that off), any other through the page cache.
 
 The conftest cluster's OSSes 1 and 2 run with --localio off, 0 and 3 with
 it on. What was read which way is seen in the OSSes' LocalioBytes (logged
@@ -16,6 +18,8 @@ import os
 import random
 import re
 import subprocess
+
+import pytest
 
 from conftest import direct_read, drop_caches, oss_counter
 
@@ -32,6 +36,27 @@ def client_counts(m):
     r = re.findall(r"(\d+) reads, \d+ MiB, (\d+) read again", m.read_log())
     assert r, m.read_log()
     return int(r[-1][0]), int(r[-1][1])
+
+
+def client_direct(m):
+    """How many localio reads were O_DIRECT, from the unmount line."""
+    r = re.findall(r"(\d+) of the reads with O_DIRECT", m.read_log())
+    assert r, m.read_log()
+    return int(r[-1])
+
+
+def evict_ost_files(cluster):
+    """Write back every OST data file and drop it from the page cache."""
+    paths = glob.glob(os.path.join(cluster.workdir, "ost*", "**", "*.dat"),
+                      recursive=True)
+    assert paths
+    for p in paths:
+        fd = os.open(p, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 def read_at(path, off, n):
@@ -92,13 +117,17 @@ def test_1b_localio_off_by_mount_option(cluster, make_mount):
     assert "localio=2: want 0 or 1" in r.stderr
 
 
-def test_1c_bad_bytes_on_disk_are_eio_not_bad_data(cluster, make_mount):
+@pytest.mark.parametrize("cached", [True, False], ids=["cached", "evicted"])
+def test_1c_bad_bytes_on_disk_are_eio_not_bad_data(cluster, make_mount,
+                                                    cached):
     """A byte flipped in an OST's data file behind the OSS's back: the
     client's localio check refuses the piece, reads it again over the
     network, where the OSS finds it bad too: the read fails with EIO, and
-    the rest of the file still reads right. (O_DIRECT reads of 1 MiB: the
-    kernel's read-ahead could otherwise split them below the size that
-    localio takes.)"""
+    the rest of the file still reads right. Both ways localio reads: the
+    flipped page still cached (a buffered read), or written back and
+    dropped first (localio's O_DIRECT read). (O_DIRECT reads of 1 MiB
+    through the mount: the kernel's read-ahead could otherwise split them
+    below the size that localio takes.)"""
     m = make_mount("m")
     data = random.Random(3).randbytes(4 * MiB)
     f = write_file(m, "f", data, count=1)
@@ -116,6 +145,8 @@ def test_1c_bad_bytes_on_disk_are_eio_not_bad_data(cluster, make_mount):
         b = fh.read(1)
         fh.seek(MiB + 4321)
         fh.write(bytes([b[0] ^ 0xFF]))
+    if not cached:
+        evict_ost_files(cluster)
     bad = 0
     for path in (f, g):
         try:
@@ -130,6 +161,8 @@ def test_1c_bad_bytes_on_disk_are_eio_not_bad_data(cluster, make_mount):
     assert "failed its checksum; reading it again over the network" in m.read_log()
     reads, again = client_counts(m)
     assert again >= 1
+    if not cached:
+        assert client_direct(m) >= 1
 
 
 def test_1d_file_opened_right_after_mount(cluster, make_mount):
@@ -147,3 +180,36 @@ def test_1d_file_opened_right_after_mount(cluster, make_mount):
     assert m2.umount() == 0
     reads, again = client_counts(m2)
     assert reads > 0 and again == 0, m2.read_log()
+
+
+def test_1e_cold_ranges_read_with_o_direct(cluster, make_mount):
+    """A file just written is in the OSSes' page cache: localio reads it
+    through the page cache. Written back and dropped from it, its ranges
+    are read with O_DIRECT, straight into the reply; -o localio_direct=0
+    reads them through the page cache again. Every byte right each time,
+    and nothing read again over the network."""
+    m = make_mount("m")
+    data = random.Random(5).randbytes(16 * MiB)
+    f = write_file(m, "f", data)
+    assert direct_read(f, 0, len(data)) == data
+    assert m.umount() == 0
+    reads, again = client_counts(m)
+    assert reads > 0 and again == 0
+    assert client_direct(m) == 0
+    for name, opts, want_direct in (("m2", (), True),
+                                    ("m3", ("localio_direct=0",), False)):
+        evict_ost_files(cluster)
+        m2 = make_mount(name, opts=opts)
+        p = os.path.join(m2.path, "f.d", "f")
+        assert direct_read(p, 0, len(data)) == data
+        assert direct_read(p, MiB + 4096, 3 * MiB) == data[MiB + 4096:4 * MiB + 4096]
+        assert m2.umount() == 0
+        reads, again = client_counts(m2)
+        assert reads > 0 and again == 0, m2.read_log()
+        assert (client_direct(m2) > 0) == want_direct, m2.read_log()
+    r = subprocess.run([cluster.bin("client/glint-client"), "-f", "-o",
+                        "localio_direct=2",
+                        f"127.0.0.1:{cluster.mds.port}@tcp:/fsx", m.path],
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0
+    assert "localio_direct=2: want 0 or 1" in r.stderr
