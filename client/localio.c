@@ -126,15 +126,15 @@ static int64_t localio_pread(int fd, const struct localio_job *j,
 	return (int64_t)(got - from);
 }
 
-/* Job j's range with O_DIRECT when it is cold and aligned (the header
- * comment): 0 or LOCALIO_AGAIN when it was read so, -1 when it is to be
- * read the buffered way (fd's flags as they were). */
+/* Read job j's range with O_DIRECT when it is cold and aligned (the
+ * header comment), unchecked: 0 when all of it was read so, LOCALIO_AGAIN
+ * when it was cut short, -1 when it is to be read the buffered way (fd's
+ * flags as they were). */
 static int localio_read_direct(const struct localio *l,
 			       const struct localio_job *j, int fd, int flags)
 {
 	uint32_t want = j->head.data_len;
 	int64_t n;
-	int rc = 0;
 
 	if (!want || want % LOCALIO_ALIGN || j->off % LOCALIO_ALIGN ||
 	    (uintptr_t)j->dst % LOCALIO_ALIGN || !l->direct_ok ||
@@ -149,14 +149,7 @@ static int localio_read_direct(const struct localio *l,
 	}
 	if ((uint64_t)n < want) /* cut short since the reply */
 		return LOCALIO_AGAIN;
-	for (uint32_t i = 0; !rc && (uint64_t)i * PROTO_ZCHUNK_SIZE < want; i++) {
-		uint64_t got = (uint64_t)i * PROTO_ZCHUNK_SIZE;
-
-		rc = localio_check(j, got, want - got < PROTO_ZCHUNK_SIZE ?
-						   want - got :
-						   PROTO_ZCHUNK_SIZE, i);
-	}
-	return rc;
+	return 0;
 }
 
 /* Read and check job j on this thread: 0 or LOCALIO_AGAIN. *direct is set
@@ -167,7 +160,7 @@ static int localio_read(const struct localio *l, const struct localio_job *j,
 	uint32_t want = j->head.data_len;
 	uint64_t got = 0;
 	struct stat st;
-	int fd, flags, rc = 0;
+	int fd, flags, rc;
 
 	*direct = 0;
 	fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
@@ -185,18 +178,18 @@ static int localio_read(const struct localio *l, const struct localio_job *j,
 		return LOCALIO_AGAIN;
 	}
 	flags = fcntl(fd, F_GETFL);
-	if (flags >= 0 && (rc = localio_read_direct(l, j, fd, flags)) >= 0) {
-		*direct = 1;
-		close(fd);
-		return rc;
-	}
-	rc = 0;
-	/* Piece by piece, each checked while it is still in the CPU's cache
+	rc = flags >= 0 ? localio_read_direct(l, j, fd, flags) : -1;
+	*direct = rc >= 0;
+	if (rc < 0)
+		rc = 0;
+	/* Piece by piece, each checked; a buffered read reads each piece
+	 * just before, so it is checked while it is still in the CPU's cache
 	 * (a 1 MiB read then a 1 MiB pass over it would fetch it twice). */
 	for (uint32_t i = 0; !rc && got < want; i++) {
 		uint64_t piece = want - got < PROTO_ZCHUNK_SIZE ? want - got :
 								 PROTO_ZCHUNK_SIZE;
-		int64_t n = localio_pread(fd, j, got, got + piece);
+		int64_t n = *direct ? (int64_t)piece :
+				      localio_pread(fd, j, got, got + piece);
 
 		if (n < 0 || (uint64_t)n < piece) /* cut short since the reply */
 			rc = LOCALIO_AGAIN;

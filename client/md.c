@@ -201,19 +201,26 @@ static void md_dirs_take(struct client *c, uint16_t opcode,
 	}
 }
 
+/* md_dirs_take of a whole reply that carries nothing before them. */
+static void md_dirs_take_reply(struct client *c, uint16_t opcode,
+			       const uint8_t *reply, size_t len)
+{
+	struct cursor cur;
+
+	cursor_init(&cur, reply, len);
+	md_dirs_take(c, opcode, &cur);
+}
+
 int md_call_dirs(struct client *c, uint16_t opcode,
 		 const struct msg_md_req *m)
 {
 	uint8_t *reply = NULL;
 	size_t len = 0;
-	struct cursor cur;
 	int rc;
 
 	rc = md_call(c, opcode, m, &reply, &len);
-	if (!rc) {
-		cursor_init(&cur, reply, len);
-		md_dirs_take(c, opcode, &cur);
-	}
+	if (!rc)
+		md_dirs_take_reply(c, opcode, reply, len);
 	free(reply);
 	return rc;
 }
@@ -298,14 +305,11 @@ static void md_async_reply(void *arg, int status, const uint8_t *payload,
 	struct md_async *a = arg;
 	struct client *c = a->c;
 	struct msg_entry *e = NULL;
-	struct cursor cur;
 	int rc = md_status(a->opcode, status);
 
 	if (a->done_status) {
-		if (!rc) {
-			cursor_init(&cur, payload, len);
-			md_dirs_take(c, a->opcode, &cur);
-		}
+		if (!rc)
+			md_dirs_take_reply(c, a->opcode, payload, len);
 		a->done_status(a->arg, rc);
 	} else {
 		if (!rc) {
