@@ -83,6 +83,10 @@ static const struct config_option oss_options[] = {
 	{ CONFIG_OPT_ENUM(struct oss_config, localio, "localio", "on",
 			  onoff_names,
 			  "let clients on this host read large ranges from the object files themselves (OBJ_READ_L): on, off") },
+	{ CONFIG_OPT_SIZE(struct oss_config, writethrough_max_io,
+			  "writethrough-max-io", "256K", 4 * CONFIG_KIB,
+			  OBJSTORE_MAX_IO,
+			  "writes larger than this are not kept in the page cache once on disk (Lustre's writethrough_max_io_mb); 16M keeps every write") },
 	{ CONFIG_OPT_STRING(struct oss_config, fail_loc, "fail-loc", NULL,
 			    "fault injection for tests, comma-separated: oss_write_enospc, oss_read_eio, oss_reply_drop, oss_io_delay, oss_readc_bad_csum") },
 	CONFIG_END,
@@ -255,6 +259,7 @@ int main(int argc, char **argv)
 	}
 	opts.fsname = o.cfg.fsname;
 	opts.ost_idx = (uint32_t)o.cfg.index;
+	opts.writethrough_max_io = o.cfg.writethrough_max_io;
 	rc = objstore_open(o.cfg.dir, o.cfg.capacity, &opts, &o.store);
 	if (rc) {
 		fprintf(stderr, "glint-oss: cannot use backing directory %s: %s\n",

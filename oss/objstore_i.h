@@ -117,6 +117,7 @@ struct objstore {
 	uint32_t ost_idx;		      /* for logs */
 	uint32_t blksize;	      /* allocation unit used for predictions */
 	uint64_t capacity;	      /* configured capacity in bytes */
+	uint64_t writethrough_max_io; /* objstore_options'; 0 = keep all */
 	pthread_mutex_t space_lock;   /* guards used and reserved */
 	uint64_t used;		      /* disk bytes of all object files */
 	uint64_t reserved;	      /* predicted growth of running calls */

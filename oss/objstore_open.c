@@ -163,6 +163,7 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	snprintf(os->fsname, sizeof(os->fsname), "%s", opts->fsname);
 	os->ost_idx = opts->ost_idx;
 	os->capacity = capacity_bytes;
+	os->writethrough_max_io = opts->writethrough_max_io;
 	pthread_mutex_init(&os->space_lock, NULL);
 	for (i = 0; i < OBJ_LOCKS; i++)
 		pthread_rwlock_init(&os->locks[i], NULL);
@@ -198,8 +199,9 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	}
 	log_msg(LOG_INFO, "objstore",
 		"%s: fsname=%s ost=%u objects=%" PRIu64 " used=%" PRIu64
-		" capacity=%" PRIu64,
-		dir, os->fsname, os->ost_idx, count, os->used, os->capacity);
+		" capacity=%" PRIu64 " writethrough_max_io=%" PRIu64,
+		dir, os->fsname, os->ost_idx, count, os->used, os->capacity,
+		os->writethrough_max_io);
 	*out = os;
 	return 0;
 

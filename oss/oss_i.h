@@ -39,6 +39,7 @@ struct oss_config {
 	char *fail_loc;	       /* fault injection points (tests), or NULL */
 	int sendfile;	       /* enum oss_sendfile */
 	int localio;	       /* enum oss_localio (--localio) */
+	uint64_t writethrough_max_io; /* larger writes leave the page cache */
 };
 
 /* Whether clients on this host may read OBJ_READ_L ranges themselves

@@ -15,7 +15,10 @@
  *   destroy and re-create of a cached object, objstore_size;
  *   objstore_read_span: raw chunks handed out as a dup of the data file with
  *   their checksums (the bytes objstore_read gives, readable after destroy
- *   and close), -EAGAIN for anything else stored or asked.
+ *   and close), -EAGAIN for anything else stored or asked; drop-behind:
+ *   writes larger than writethrough_max_io leave at most OBJSTORE_DROP_LAG of a
+ *   stream in the page cache (mincore), smaller ones and an unbounded
+ *   store keep it all, and the data reads back either way.
  * Skips (77) when io_uring is unavailable.
  */
 #include "oss/objstore.h"
@@ -29,8 +32,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/checksum.h"
@@ -1610,6 +1616,114 @@ static void test_object_paths(void)
 	}
 }
 
+/* --- drop-behind: large writes leave the page cache once on disk --- */
+
+/* Bytes of [0, size) of fd's file in the page cache (mincore), or -1. */
+static int64_t cached_bytes(int fd, uint64_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t pages = (size + (uint64_t)pg - 1) / (uint64_t)pg;
+	unsigned char *vec = malloc(pages ? pages : 1);
+	void *map;
+	int64_t n = 0;
+
+	if (!vec || !size)
+		goto out;
+	map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		n = -1;
+		goto out;
+	}
+	if (mincore(map, size, vec) == 0) {
+		for (size_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+		n *= pg;
+	} else {
+		n = -1;
+	}
+	munmap(map, size);
+out:
+	free(vec);
+	return n;
+}
+
+/* Writes len bytes to (fid, 0) in pieces of piece, reads them back and
+ * returns how much of the data file is cached (-1: unknown). */
+static int64_t stream_cached(struct objstore *os, struct ring *r, uint64_t fid,
+			     uint64_t len, uint64_t piece, uint8_t *buf)
+{
+	uint64_t csums[SPAN_CSUMS], n = 0, off;
+	int64_t cached;
+	int fd = -1;
+
+	for (off = 0; off < len; off += piece) {
+		memset(buf, (int)(off / piece % 255 + 1), piece); /* no zeros:
+								     not holes */
+		CHECK(objstore_write(os, r, fid, 0, off, buf, piece, 0) ==
+		      (ssize_t)piece);
+	}
+	CHECK(objstore_read_span(os, r, fid, 0, 0, CHUNK, &fd, &n, csums) ==
+	      0);
+	if (fd < 0)
+		return -1;
+	cached = cached_bytes(fd, len);
+	close(fd);
+	/* The data, dropped or not, reads back. */
+	for (off = 0; off < len; off += 7 * piece + 4096) {
+		uint8_t b = 0;
+
+		CHECK(objstore_read(os, r, fid, 0, off, 1, &b) == 1);
+		CHECK(b == (uint8_t)(off / piece % 255 + 1));
+	}
+	return cached;
+}
+
+static void test_drop_behind(struct ring *r)
+{
+	enum { BIG = 1 << 20, SMALL = 128 << 10 };
+	const uint64_t len = 3 * OBJSTORE_DROP_LAG;
+	struct objstore_options o = opts0;
+	struct objstore *os = NULL;
+	uint8_t *buf = malloc(BIG);
+	struct statfs sfs;
+	char dir[512];
+	int64_t c;
+
+	path_of(dir, sizeof(dir), "ostdrop");
+	mkdir(dir, 0755);
+	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
+		fprintf(stderr, "drop-behind: %s is tmpfs (pages cannot be "
+				"dropped): skipped\n", dir);
+		free(buf);
+		return;
+	}
+	o.writethrough_max_io = 256 << 10;
+	CHECK(objstore_open(dir, 4 * GiB, &o, &os) == 0);
+	if (!os || !buf)
+		goto out;
+	/* 1 MiB writes, larger than the bound: only the last OBJSTORE_DROP_LAG
+	 * (and the piece being written) may stay. */
+	c = stream_cached(os, r, 0x9001, len, BIG, buf);
+	CHECK(c >= 0 && (uint64_t)c <= OBJSTORE_DROP_LAG + BIG);
+	/* 128 KiB writes, below it: all kept. */
+	c = stream_cached(os, r, 0x9002, len, SMALL, buf);
+	CHECK(c >= 0 && (uint64_t)c >= len - BIG);
+	objstore_close(os);
+	os = NULL;
+	/* Unbounded (0): 1 MiB writes are kept too. */
+	o.writethrough_max_io = 0;
+	CHECK(objstore_open(dir, 4 * GiB, &o, &os) == 0);
+	if (!os)
+		goto out;
+	c = stream_cached(os, r, 0x9003, len, BIG, buf);
+	CHECK(c >= 0 && (uint64_t)c >= len - BIG);
+	for (uint64_t fid = 0x9001; fid <= 0x9003; fid++)
+		CHECK(objstore_destroy(os, r, fid, 0) == 0);
+out:
+	objstore_close(os);
+	free(buf);
+}
+
 int main(void)
 {
 	struct objstore *os = NULL;
@@ -1656,6 +1770,7 @@ int main(void)
 	test_fd_cache(r);
 	test_bg_sync(r);
 	test_read_span_fd(r);
+	test_drop_behind(r);
 
 	ring_destroy(r);
 	rm_rf(base);
