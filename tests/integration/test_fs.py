@@ -863,6 +863,38 @@ def test_4b_flock_across_mounts(make_mount):
     fb.close()
 
 
+def test_4a3_read_only_close_sends_no_flush(make_mount):
+    """close(2) of a read-only descriptor sends no FLUSH (FOPEN_NOFLUSH:
+    nothing to wait for or report), unless -o flock is on (the flush
+    drops the closing owner's POSIX locks, which a reader can hold); a
+    writer's close still flushes and so reports a background write's
+    error. Requests counted in libfuse's debug output."""
+    def flushes(m):
+        return m.read_log().count("opcode: FLUSH")
+
+    m = make_mount("nf", opts=("debug",))
+    with open(p(m, "f"), "wb") as fh:
+        fh.write(b"x" * 100000)
+    after_write = flushes(m)
+    assert after_write >= 1, m.read_log()[-2000:]
+    for _ in range(3):
+        with open(p(m, "f"), "rb") as fh:
+            assert fh.read() == b"x" * 100000
+    assert flushes(m) == after_write, m.read_log()[-2000:]
+    with open(p(m, "f"), "r+b") as fh:  # read-write: flushed
+        fh.write(b"y")
+    assert flushes(m) == after_write + 1
+    lk = make_mount("nf_flock", opts=("debug", "flock"))
+    with open(p(lk, "f"), "rb") as fh:
+        fcntl.lockf(fh, fcntl.LOCK_SH, 0, 0)
+        assert fh.read(1) == b"y"
+    assert flushes(lk) == 1, lk.read_log()[-2000:]
+    # The lock went with that close: another mount takes it at once.
+    lk2 = make_mount("nf_flock2", opts=("flock",))
+    with open(p(lk2, "f"), "r+b") as fh:
+        fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB, 0, 0)
+
+
 def test_4c_locks_enosys_without_flock(make_mount):
     """Mounted without -o flock, lock calls fail with ENOSYS as on Lustre;
     with -o localflock they work locally."""
