@@ -88,6 +88,11 @@
  * in oss/rpc.c): a 4 KiB random read, an ML loader's 128 KiB sample.
  * Larger ones that start on a chunk boundary go as OBJ_READ_C. */
 #define IO_READ_SMALL (256u << 10)
+/* From an OST on this host, reads of at least one whole chunk go through
+ * localio (OBJ_READ_L: the OSS answers from its loop with the path and
+ * checksums, a localio thread reads the file): for a loader's 128 KiB
+ * sample that saves the OSS's read and both socket copies. */
+#define IO_LOCALIO_MIN PROTO_ZCHUNK_SIZE
 
 _Static_assert(PROTO_READC_HEAD_MAX <= CONN_SINK_SKIP_MAX,
 	       "an OBJ_READ_C head fits a sink's skip");
@@ -384,6 +389,12 @@ static int io_readl_reply(struct io_op *op, const uint8_t *payload,
 static int io_localio_refused(struct client *c, uint32_t ost_idx)
 {
 	return atomic_load(&c->localio_off[ost_idx % PROTO_MAX_OSTS]);
+}
+
+/* Whether op may ask its OST for localio (OBJ_READ_L). */
+static int io_localio_ok(struct client *c, const struct io_op *op)
+{
+	return c->localio && !io_localio_refused(c, op->ost_idx);
 }
 
 /* Loop thread of an OST client: decode, record, count down. */
@@ -753,13 +764,13 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 		}
 		rc = io_op_encode(op, PROTO_OP_OBJ_READ, l, i, &m);
 		if (op->use_sink && eo % PROTO_ZCHUNK_SIZE == 0 &&
-		    el > IO_READ_SMALL) {
+		    (el > IO_READ_SMALL ||
+		     (el >= IO_LOCALIO_MIN && io_localio_ok(b->c, op)))) {
 			/* Checked per chunk, sent by the OSS from its file. */
 			op->opcode = PROTO_OP_OBJ_READ_C;
 			op->sink.skip = PROTO_READC_HEAD_LEN(el);
 			op->sink.head_csum = 1;
-			if (b->c->localio &&
-			    !io_localio_refused(b->c, op->ost_idx))
+			if (io_localio_ok(b->c, op))
 				op->opcode = PROTO_OP_OBJ_READ_L;
 		}
 	}
@@ -996,8 +1007,8 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 	if (ard->dst) {
 		ard->pooled = 1;
 	} else {
-		pad = !fill.cached && len > IO_READ_SMALL ? LOCALIO_ALIGN - 1 :
-							     0;
+		pad = !fill.cached && len >= IO_LOCALIO_MIN ?
+			      LOCALIO_ALIGN - 1 : 0;
 		ard->mem = malloc(len + pad);
 		ard->dst = ard->mem ? ard->mem + (-(uintptr_t)ard->mem & pad) :
 				      NULL;

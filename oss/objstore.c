@@ -1228,7 +1228,8 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
 /*
  * objstore_read_span and objstore_read_local: the raw range's checksums,
  * and either a new descriptor of its data file (fd) or the file's path
- * (path, room for OBJSTORE_LOCAL_PATH_MAX bytes).
+ * (path, room for OBJSTORE_LOCAL_PATH_MAX bytes). ring NULL: without
+ * waiting (obj_read_begin), -EAGAIN for anything that would wait.
  */
 static int read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 		     uint32_t stripe_idx, uint64_t off, uint64_t len, int *fd,
@@ -1242,7 +1243,7 @@ static int read_span(struct objstore *os, struct ring *ring, uint64_t fid,
 	if (fd)
 		*fd = -1;
 	*n = 0;
-	if (len > OBJSTORE_MAX_IO || !ring)
+	if (len > OBJSTORE_MAX_IO)
 		return -EINVAL;
 	if (off % CHUNK)
 		return -EAGAIN;

@@ -214,6 +214,9 @@ int objstore_read_span(struct objstore *os, struct ring *ring, uint64_t fid,
  * descriptor, path (room for OBJSTORE_LOCAL_PATH_MAX bytes) gets the data
  * file's absolute path when *n > 0 (else ""). -EOPNOTSUPP when that path
  * is unknown or too long (the store's directory could not be resolved).
+ * With ring NULL it is for an event loop thread, as objstore_read_nowait:
+ * -EAGAIN at once when the object's files are not in the fd cache, a
+ * writer holds the object or its table is not at hand without waiting.
  */
 #define OBJSTORE_LOCAL_PATH_MAX 4096 /* with the NUL */
 int objstore_read_local(struct objstore *os, struct ring *ring, uint64_t fid,

@@ -21,6 +21,7 @@ struct mds_link;
 struct worker_pool;
 struct msg_obj_req;
 struct msg_statfs;
+struct ring;
 
 struct oss_config {
 	char *listen;	       /* HOST:PORT to serve on */
@@ -137,6 +138,18 @@ int worker_pool_start(struct oss *o, unsigned nthreads,
  */
 int worker_submit(struct worker_pool *p, struct conn *c,
 		  const struct frame_header *h, const struct msg_obj_req *req);
+
+/*
+ * OBJ_READ_L (msg_zio.h): the path and stored checksums of a raw range,
+ * for a client on this host that reads the file itself, as the reply
+ * payload (*out, malloc'd). Only to clients on this host (the path means
+ * nothing elsewhere) and with --localio on: -EOPNOTSUPP otherwise.
+ * -EAGAIN when the range is not stored raw (the client asks with
+ * OBJ_READ_C). ring NULL: on a loop thread, without waiting
+ * (objstore_read_local); -EAGAIN then also means "ask a worker".
+ */
+int oss_readl(struct oss *o, struct ring *ring, const struct msg_obj_req *r,
+	      struct conn *c, void **out, size_t *out_len);
 
 /* Parse a comma-separated list of fail_loc names into OSS_FAIL_* bits.
  * Returns 0, or -EINVAL for an unknown name. */

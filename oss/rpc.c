@@ -17,7 +17,8 @@
  * OBJ_WRITE_Z and OBJ_READ_Z (compressed chunks, msg_zio.h) take the same
  * path: decoded and checked here, the write's payload queued whole.
  * OBJ_READ_C (a read checked per chunk by the client, msg_zio.h) has
- * OBJ_READ's request and always goes to a worker.
+ * OBJ_READ's request and always goes to a worker; OBJ_READ_L (localio)
+ * is answered here when its object is open and its table at hand.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -187,8 +188,27 @@ static int oss_read_on_loop(struct oss *o, struct conn *c,
 	return 1;
 }
 
+/*
+ * An OBJ_READ_L answered on the loop thread when the object is open and
+ * its table at hand (no disk: the client reads the data itself), which
+ * saves the trip to a worker and back. Returns 1 when it replied, 0 when
+ * the caller should queue it (anything that would wait, any error).
+ */
+static int oss_readl_on_loop(struct oss *o, struct conn *c,
+			     const struct frame_header *h,
+			     const struct msg_obj_req *r)
+{
+	void *buf = NULL;
+	size_t n = 0;
+
+	if (atomic_load(&o->fail_loc) || oss_readl(o, NULL, r, c, &buf, &n))
+		return 0;
+	conn_reply_take(c, h, 0, buf, n);
+	return 1;
+}
+
 /* Every OBJ_* opcode: decode, check, queue for an I/O worker (a small
- * read that can be served at once is answered here). */
+ * read or an OBJ_READ_L that can be served at once is answered here). */
 static int oss_obj(struct conn *c, const struct frame_header *h,
 		   const uint8_t *payload, size_t len)
 {
@@ -211,6 +231,9 @@ static int oss_obj(struct conn *c, const struct frame_header *h,
 		return CONN_CLOSE;
 	}
 	if (h->opcode == PROTO_OP_OBJ_READ && oss_read_on_loop(o, c, h, &req))
+		return 0;
+	if (h->opcode == PROTO_OP_OBJ_READ_L &&
+	    oss_readl_on_loop(o, c, h, &req))
 		return 0;
 	return worker_submit(o->pool, c, h, &req);
 }

@@ -184,16 +184,8 @@ static int worker_read(struct oss *o, struct ring *ring,
 	return 0;
 }
 
-/*
- * OBJ_READ_L (msg_zio.h): the path and stored checksums of a raw range,
- * for a client on this host that reads the file itself. Only to clients
- * on this host (the path means nothing elsewhere) and with --localio on:
- * -EOPNOTSUPP otherwise. -EAGAIN when the range is not stored raw (the
- * client asks with OBJ_READ_C).
- */
-static int worker_readl(struct oss *o, struct ring *ring,
-			const struct msg_obj_req *r, struct conn *c,
-			void **out, size_t *out_len)
+int oss_readl(struct oss *o, struct ring *ring, const struct msg_obj_req *r,
+	      struct conn *c, void **out, size_t *out_len)
 {
 	struct msg_readl m = { .head.count = (uint32_t)PROTO_READC_CHUNKS(r->len) };
 	char path[OBJSTORE_LOCAL_PATH_MAX];
@@ -630,7 +622,7 @@ static int worker_exec(struct worker_pool *p, struct ring *ring,
 		return worker_readc(o, ring, r, worker_sendfile(o, j->c), out,
 				    out_len, file);
 	case PROTO_OP_OBJ_READ_L:
-		return worker_readl(o, ring, r, j->c, out, out_len);
+		return oss_readl(o, ring, r, j->c, out, out_len);
 	default:
 		return -EOPNOTSUPP; /* rpc.c only submits the ones above */
 	}
