@@ -41,6 +41,7 @@ struct oss_config {
 	int sendfile;	       /* enum oss_sendfile */
 	int localio;	       /* enum oss_localio (--localio) */
 	uint64_t writethrough_max_io; /* larger writes leave the page cache */
+	uint64_t readcache_max_io;    /* larger reads leave it too */
 };
 
 /* Whether clients on this host may read OBJ_READ_L ranges themselves

@@ -529,3 +529,64 @@ def test_7b_read_l_refused(ost):
     c.send(wire.frame(wire.OP_OBJ_READ_L, 9, wire.obj_read(1, 0, 0, wire.MAX_IO + 1)))
     assert c.is_closed_by_peer()
     c.close()
+
+
+def cached_bytes(path):
+    """Bytes of path in the page cache (util-linux fincore)."""
+    r = subprocess.run(["fincore", "-b", "-n", "-o", "RES", path],
+                       capture_output=True, text=True, check=True)
+    return int(r.stdout.split()[0])
+
+
+def data_file(p, oid):
+    paths = glob.glob(os.path.join(p.dir, "objects", "**",
+                                   "%016x.%08x.dat" % (oid, 0)), recursive=True)
+    assert len(paths) == 1, paths
+    return paths[0]
+
+
+@pytest.mark.parametrize("sendfile", ["on", "off"])
+def test_6c_drop_behind(ost, sendfile):
+    """Large writes and reads stream through the OSS's page cache without
+    filling it (--writethrough-max-io, --readcache-max-io: Lustre's
+    writethrough_max_io_mb, readcache_max_io_mb; default 256K): a 48 MiB
+    object written in 1 MiB writes keeps at most the last 16 MiB (the lag)
+    cached, and so does one read back in 1 MiB OBJ_READ_Cs; 128 KiB
+    writes and reads keep all; with both bounds at 16M everything stays.
+    Every byte reads back right."""
+    MiB, LAG, SMALL = 1 << 20, 16 << 20, 128 << 10
+    rnd = random.Random(7)
+    data = rnd.randbytes(48 * MiB)
+    # Defaults: large writes dropped behind.
+    p = ost("4G", "--sendfile", sendfile)
+    c = client(p.port)
+    for off in range(0, len(data), MiB):
+        write(c, 1, off, data[off:off + MiB])
+    for off in range(0, len(data), SMALL):
+        write(c, 2, off, data[off:off + SMALL])
+    assert cached_bytes(data_file(p, 1)) <= LAG + MiB
+    assert cached_bytes(data_file(p, 2)) >= len(data) - MiB
+    # Reads: 128 KiB ones keep object 2 cached; 1 MiB ones drop behind
+    # (clean pages only: synced first).
+    assert c.call(wire.OP_OBJ_SYNC, wire.obj_ref(2, 0))["status"] == 0
+    for off in range(0, len(data), SMALL):
+        assert readc(c, 2, off, SMALL) == data[off:off + SMALL]
+    assert cached_bytes(data_file(p, 2)) >= len(data) - MiB
+    for off in range(0, len(data), MiB):
+        assert readc(c, 2, off, MiB) == data[off:off + MiB]
+    assert cached_bytes(data_file(p, 2)) <= LAG + 2 * MiB
+    c.close()
+    assert p.stop() == 0
+    # Both bounds at 16M: nothing is dropped.
+    p = ost("4G", "--sendfile", sendfile, "--writethrough-max-io", "16M",
+            "--readcache-max-io", "16M")
+    c = client(p.port)
+    for off in range(0, len(data), MiB):
+        write(c, 3, off, data[off:off + MiB])
+    assert cached_bytes(data_file(p, 3)) >= len(data) - MiB
+    assert c.call(wire.OP_OBJ_SYNC, wire.obj_ref(3, 0))["status"] == 0
+    for off in range(0, len(data), MiB):
+        assert readc(c, 3, off, MiB) == data[off:off + MiB]
+    assert cached_bytes(data_file(p, 3)) >= len(data) - MiB
+    c.close()
+    assert p.stop() == 0
