@@ -264,6 +264,7 @@ int main(int argc, char **argv)
 	opts.fsname = o.cfg.fsname;
 	opts.ost_idx = (uint32_t)o.cfg.index;
 	opts.writethrough_max_io = o.cfg.writethrough_max_io;
+	opts.readcache_max_io = o.cfg.readcache_max_io;
 	rc = objstore_open(o.cfg.dir, o.cfg.capacity, &opts, &o.store);
 	if (rc) {
 		fprintf(stderr, "glint-oss: cannot use backing directory %s: %s\n",

@@ -75,13 +75,16 @@ struct objstore_options {
 	const char *fsname; /* file system name, 1..OBJSTORE_FSNAME_MAX chars,
 			       no '/'; required */
 	uint32_t ost_idx;   /* this OST's index in the file system */
-	/* Drop-behind (Lustre's writethrough_max_io_mb): a write of more
-	 * than this many bytes is not kept in the page cache once it is on
-	 * disk (objstore.c, obj_drop_behind). 0: every write is kept. */
+	/* Drop-behind (objstore.c, obj_drop_behind), 0 keeping all: a write
+	 * of more than writethrough_max_io bytes (Lustre's
+	 * writethrough_max_io_mb) is not kept in the page cache once it is
+	 * on disk, nor is a span of more than readcache_max_io bytes handed
+	 * out by objstore_read_span (readcache_max_io_mb) once it is sent. */
 	uint64_t writethrough_max_io;
+	uint64_t readcache_max_io;
 };
-/* Drop-behind trails a write by this much: a stream keeps at most its
- * last OBJSTORE_DROP_LAG bytes cached. */
+/* Drop-behind trails a write or span by this much: a stream keeps at most
+ * its last OBJSTORE_DROP_LAG bytes cached. */
 #define OBJSTORE_DROP_LAG (16u << 20)
 
 struct objstore_attr {

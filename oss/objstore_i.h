@@ -118,6 +118,7 @@ struct objstore {
 	uint32_t blksize;	      /* allocation unit used for predictions */
 	uint64_t capacity;	      /* configured capacity in bytes */
 	uint64_t writethrough_max_io; /* objstore_options'; 0 = keep all */
+	uint64_t readcache_max_io;    /* the same */
 	pthread_mutex_t space_lock;   /* guards used and reserved */
 	uint64_t used;		      /* disk bytes of all object files */
 	uint64_t reserved;	      /* predicted growth of running calls */

@@ -164,6 +164,7 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	os->ost_idx = opts->ost_idx;
 	os->capacity = capacity_bytes;
 	os->writethrough_max_io = opts->writethrough_max_io;
+	os->readcache_max_io = opts->readcache_max_io;
 	pthread_mutex_init(&os->space_lock, NULL);
 	for (i = 0; i < OBJ_LOCKS; i++)
 		pthread_rwlock_init(&os->locks[i], NULL);
@@ -199,9 +200,10 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	}
 	log_msg(LOG_INFO, "objstore",
 		"%s: fsname=%s ost=%u objects=%" PRIu64 " used=%" PRIu64
-		" capacity=%" PRIu64 " writethrough_max_io=%" PRIu64,
+		" capacity=%" PRIu64 " writethrough_max_io=%" PRIu64
+		" readcache_max_io=%" PRIu64,
 		dir, os->fsname, os->ost_idx, count, os->used, os->capacity,
-		os->writethrough_max_io);
+		os->writethrough_max_io, os->readcache_max_io);
 	*out = os;
 	return 0;
 

@@ -33,7 +33,6 @@
  * Fault injection points (OSS_FAIL_*, oss_i.h) are checked in worker_run.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -244,29 +243,6 @@ static bool worker_sendfile(const struct oss *o, struct conn *c)
 }
 
 /*
- * Read drop-behind, Lustre's readcache_max_io_mb: a large read (more than
- * --readcache-max-io) of a raw range streams through the page cache
- * without filling it: the range OBJSTORE_DROP_LAG before it, sent long
- * ago, is dropped (pages still held by a socket stay). A sequential reader
- * thus keeps at most that much of its object cached; small reads (a
- * loader's samples, random reads) stay cached. Clients on this host read
- * cold ranges with O_DIRECT through localio, which caches nothing here
- * either. The writes' side is obj_drop_behind (objstore.c), which has
- * the measurements: on the test bed, with the writes' pages dropped and
- * the reads' kept, reads at k = 3 and 4 fell to 0.81-0.91 of the links'
- * rate (the fresh page-cache pages were now the reads'); with both
- * dropped, 0.90-0.94, writes 0.93-0.96.
- */
-static void worker_drop_behind(const struct oss *o, int fd, uint64_t off,
-			       uint64_t n)
-{
-	if (n <= o->cfg.readcache_max_io || off < OBJSTORE_DROP_LAG)
-		return;
-	(void)posix_fadvise(fd, (off_t)(off - OBJSTORE_DROP_LAG), (off_t)n,
-			    POSIX_FADV_DONTNEED);
-}
-
-/*
  * OBJ_READ_C: "4 data_len | 4 count | count x 8 csum | data". When the
  * range is stored raw and chunk-aligned (objstore_read_span), the
  * checksums are the chunk table's and the data is the data file's bytes,
@@ -302,7 +278,6 @@ static int worker_readc(struct oss *o, struct ring *ring,
 		 * the client's check refuses. */
 		ring_op_read(&op, fd, buf + head, n, r->off);
 		rc = ring_run(ring, &op, 1);
-		worker_drop_behind(o, fd, r->off, n);
 		close(fd);
 		fd = -1;
 		if (rc == 0 && op.res < 0)
@@ -337,7 +312,6 @@ static int worker_readc(struct oss *o, struct ring *ring,
 	atomic_fetch_add(&o->counters.data_read_ops, 1);
 	atomic_fetch_add(&o->counters.data_read_bytes, n);
 	if (fd >= 0) {
-		worker_drop_behind(o, fd, r->off, n);
 		atomic_fetch_add(&o->counters.sendfile_bytes, n);
 		*file = (struct conn_file){ .fd = fd, .off = r->off, .len = n };
 		*out_len = head;
