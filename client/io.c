@@ -736,6 +736,7 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 					 .stripe_idx = i };
 		struct io_op *op = &ops[*n];
 		uint64_t eo, el;
+		int local;
 
 		stripe_extent(&b->g, off, len, i, &eo, &el);
 		if (!el)
@@ -763,15 +764,15 @@ static int io_read_build(struct io_batch *b, const struct msg_layout *l,
 			op->sink.len = el;
 		}
 		rc = io_op_encode(op, PROTO_OP_OBJ_READ, l, i, &m);
+		local = io_localio_ok(b->c, op);
 		if (op->use_sink && eo % PROTO_ZCHUNK_SIZE == 0 &&
-		    (el > IO_READ_SMALL ||
-		     (el >= IO_LOCALIO_MIN && io_localio_ok(b->c, op)))) {
-			/* Checked per chunk, sent by the OSS from its file. */
-			op->opcode = PROTO_OP_OBJ_READ_C;
+		    (el > IO_READ_SMALL || (local && el >= IO_LOCALIO_MIN))) {
+			/* Checked per chunk, sent by the OSS from its file
+			 * (or read here from it: localio). */
+			op->opcode = local ? PROTO_OP_OBJ_READ_L :
+					     PROTO_OP_OBJ_READ_C;
 			op->sink.skip = PROTO_READC_HEAD_LEN(el);
 			op->sink.head_csum = 1;
-			if (io_localio_ok(b->c, op))
-				op->opcode = PROTO_OP_OBJ_READ_L;
 		}
 	}
 	return rc;
@@ -1001,13 +1002,14 @@ void io_read_async(struct client *c, fuse_req_t req, struct cinode *ci,
 	 * heap that the next one does not fit (four readers of 64 MiB files
 	 * took the client to 540 MiB resident, 115 MiB so). A result for the
 	 * read cache is handed to it and freed with free: never pooled or
-	 * padded (it is one 64 KiB chunk). */
+	 * padded (it is one 64 KiB chunk). Without localio, nothing needs
+	 * aligning. */
 	if (len == IOBUF_SIZE && !fill.cached && c->iobufs)
 		ard->dst = iobuf_get(c->iobufs);
 	if (ard->dst) {
 		ard->pooled = 1;
 	} else {
-		pad = !fill.cached && len >= IO_LOCALIO_MIN ?
+		pad = !fill.cached && c->localio && len >= IO_LOCALIO_MIN ?
 			      LOCALIO_ALIGN - 1 : 0;
 		ard->mem = malloc(len + pad);
 		ard->dst = ard->mem ? ard->mem + (-(uintptr_t)ard->mem & pad) :

@@ -1395,55 +1395,6 @@ static void close_span(int *fd)
  * hole, a partially written chunk, LZ4 chunks; 0 with no fd past the end;
  * -ENOENT, -EINVAL; no descriptor is left open by any of them.
  */
-/* objstore_read_local, and without waiting (ring NULL: a loop thread). */
-static void test_read_local(struct objstore *os, struct ring *r)
-{
-	const uint64_t fid = 0xA100, size = 2 * CHUNK + CHUNK / 2;
-	static char path[OBJSTORE_LOCAL_PATH_MAX], path2[OBJSTORE_LOCAL_PATH_MAX];
-	uint64_t csums[SPAN_CSUMS], csums2[SPAN_CSUMS], n = 0, n2 = 0;
-	uint8_t *data = malloc(size), *back = malloc(size);
-	int fd;
-
-	CHECK(data && back);
-	if (!data || !back)
-		goto out;
-	fill_random(data, size);
-	CHECK(objstore_write(os, r, fid, 0, 0, data, size, 0) == (ssize_t)size);
-	CHECK(objstore_read_local(os, r, fid, 0, 0, 4 * CHUNK, path, &n,
-				  csums) == 0);
-	CHECK(n == size && path[0] == '/');
-	fd = open(path, O_RDONLY);
-	CHECK(fd >= 0 && pread(fd, back, size, 0) == (ssize_t)size);
-	CHECK(memcmp(back, data, size) == 0);
-	if (fd >= 0)
-		close(fd);
-	for (uint64_t i = 0; i < 3; i++)
-		CHECK(csums[i] == checksum_xxh3(data + i * CHUNK,
-						size - i * CHUNK < CHUNK ?
-							size - i * CHUNK : CHUNK));
-	/* Open and its table at hand: the same answer without waiting. */
-	CHECK(objstore_read_local(os, NULL, fid, 0, 0, 4 * CHUNK, path2, &n2,
-				  csums2) == 0);
-	CHECK(n2 == n && strcmp(path2, path) == 0 &&
-	      memcmp(csums2, csums, 3 * sizeof(csums[0])) == 0);
-	/* Not open: it would wait, so -EAGAIN; a waiting call opens it. */
-	objstore_drop_cache(os);
-	CHECK(objstore_read_local(os, NULL, fid, 0, 0, 4 * CHUNK, path2, &n2,
-				  csums2) == -EAGAIN);
-	CHECK(objstore_read_local(os, r, fid, 0, CHUNK, CHUNK, path2, &n2,
-				  csums2) == 0 && n2 == CHUNK);
-	CHECK(objstore_read_local(os, NULL, fid, 0, CHUNK, CHUNK, path2, &n2,
-				  csums2) == 0 && n2 == CHUNK &&
-	      csums2[0] == csums[1]);
-	/* Not chunk-aligned: the caller reads it the ordinary way. */
-	CHECK(objstore_read_local(os, NULL, fid, 0, 100, CHUNK, path2, &n2,
-				  csums2) == -EAGAIN);
-	CHECK(objstore_destroy(os, r, fid, 0) == 0);
-out:
-	free(data);
-	free(back);
-}
-
 static void test_read_span(struct objstore *os, struct ring *r)
 {
 	const uint64_t fid = 0xA000, size = 3 * CHUNK + CHUNK / 2;
@@ -1585,6 +1536,55 @@ out:
 	free(text);
 	free(back);
 	free(tmp);
+}
+
+/* objstore_read_local, and without waiting (ring NULL: a loop thread). */
+static void test_read_local(struct objstore *os, struct ring *r)
+{
+	const uint64_t fid = 0xA100, size = 2 * CHUNK + CHUNK / 2;
+	static char path[OBJSTORE_LOCAL_PATH_MAX], path2[OBJSTORE_LOCAL_PATH_MAX];
+	uint64_t csums[SPAN_CSUMS], csums2[SPAN_CSUMS], n = 0, n2 = 0;
+	uint8_t *data = malloc(size), *back = malloc(size);
+	int fd;
+
+	CHECK(data && back);
+	if (!data || !back)
+		goto out;
+	fill_random(data, size);
+	CHECK(objstore_write(os, r, fid, 0, 0, data, size, 0) == (ssize_t)size);
+	CHECK(objstore_read_local(os, r, fid, 0, 0, 4 * CHUNK, path, &n,
+				  csums) == 0);
+	CHECK(n == size && path[0] == '/');
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && pread(fd, back, size, 0) == (ssize_t)size);
+	CHECK(memcmp(back, data, size) == 0);
+	if (fd >= 0)
+		close(fd);
+	for (uint64_t i = 0; i < 3; i++)
+		CHECK(csums[i] == checksum_xxh3(data + i * CHUNK,
+						size - i * CHUNK < CHUNK ?
+							size - i * CHUNK : CHUNK));
+	/* Open and its table at hand: the same answer without waiting. */
+	CHECK(objstore_read_local(os, NULL, fid, 0, 0, 4 * CHUNK, path2, &n2,
+				  csums2) == 0);
+	CHECK(n2 == n && strcmp(path2, path) == 0 &&
+	      memcmp(csums2, csums, 3 * sizeof(csums[0])) == 0);
+	/* Not open: it would wait, so -EAGAIN; a waiting call opens it. */
+	objstore_drop_cache(os);
+	CHECK(objstore_read_local(os, NULL, fid, 0, 0, 4 * CHUNK, path2, &n2,
+				  csums2) == -EAGAIN);
+	CHECK(objstore_read_local(os, r, fid, 0, CHUNK, CHUNK, path2, &n2,
+				  csums2) == 0 && n2 == CHUNK);
+	CHECK(objstore_read_local(os, NULL, fid, 0, CHUNK, CHUNK, path2, &n2,
+				  csums2) == 0 && n2 == CHUNK &&
+	      csums2[0] == csums[1]);
+	/* Not chunk-aligned: the caller reads it the ordinary way. */
+	CHECK(objstore_read_local(os, NULL, fid, 0, 100, CHUNK, path2, &n2,
+				  csums2) == -EAGAIN);
+	CHECK(objstore_destroy(os, r, fid, 0) == 0);
+out:
+	free(data);
+	free(back);
 }
 
 /*
