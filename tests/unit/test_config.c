@@ -9,6 +9,7 @@
  * files come from mkstemp() and are removed. Exit 0 pass, 1 fail.
  */
 #include "common/config.h"
+#include "tests/unit/check.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,17 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n",         \
-				__FILE__, __LINE__, #cond);                  \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 #define CHECK_STR(a, b)                                                      \
 	do {                                                                 \

@@ -48,19 +48,10 @@
 #include "proto/frame.h"
 #include "proto/msg.h"
 #include "proto/msg_fs.h"
+#include "tests/unit/check.h"
 
-static int failures;
 static uint16_t srv_port_for_async; /* the main server, for test_async */
 static uint16_t unused_port(void);
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 #define CHECK_EQ(a, b)                                                       \
 	do {                                                                 \
@@ -1298,7 +1289,6 @@ static void test_async(struct rpc_client *rc)
 	destroy_in_flight(never, &f, reqs);
 	free(reqs);
 }
-
 
 /* A callback that creates a client on its own loop (from the loop
  * thread). */

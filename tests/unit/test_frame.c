@@ -22,17 +22,7 @@
 
 #include "proto/codec.h"
 #include "proto/frame.h"
-
-static int failures;
-
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n",       \
-				__FILE__, __LINE__, #cond);                \
-			failures++;                                        \
-		}                                                          \
-	} while (0)
+#include "tests/unit/check.h"
 
 /* A PING reply: req_id 0x1122334455667788, status -ENOENT, 8-byte payload. */
 static const uint8_t golden_payload[8] = {

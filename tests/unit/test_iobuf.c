@@ -14,17 +14,7 @@
 #include <unistd.h>
 
 #include "client/iobuf.h"
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			if (failures++ < 20)                                 \
-				fprintf(stderr, "%s:%d: CHECK failed: %s\n", \
-					__FILE__, __LINE__, #cond);          \
-		}                                                            \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define MANY 40
 

@@ -9,17 +9,7 @@
 #include <string.h>
 
 #include "mds/lock.h"
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define END UINT64_MAX
 

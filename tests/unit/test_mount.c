@@ -6,17 +6,7 @@
 #include <string.h>
 
 #include "client/client_i.h"
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
+#include "tests/unit/check.h"
 
 static void ok(const char *spec, const char *mds, const char *fsname)
 {

@@ -10,6 +10,7 @@
  * skipped when the machine has no ::1. Exit 0 pass, 1 fail, 77 skip.
  */
 #include "common/net.h"
+#include "tests/unit/check.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,17 +21,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n",         \
-				__FILE__, __LINE__, #cond);                  \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 #define CHECK_RC(expr, want)                                                 \
 	do {                                                                 \

@@ -23,17 +23,7 @@
 #include "common/log.h"
 #include "common/ring.h"
 #include "oss/objstore.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define NOBJ 300 /* objects created */
 

@@ -46,17 +46,7 @@
 #include "oss/obj_flush.h"
 #include "oss/ost_dir.h"
 #include "proto/codec.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define CHUNK OBJSTORE_CHUNK_SIZE
 #define MiB   (1024ull * 1024)

@@ -12,17 +12,7 @@
 #include "mds/layout.h"
 #include "mds/mds_i.h"
 #include "mds/ost_map.h"
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                            \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define MiB (1ull << 20)
 

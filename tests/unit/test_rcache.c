@@ -12,17 +12,7 @@
 #include <string.h>
 
 #include "client/rcache.h"
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			if (failures++ < 20)                                 \
-				fprintf(stderr, "%s:%d: CHECK failed: %s\n", \
-					__FILE__, __LINE__, #cond);          \
-		}                                                            \
-	} while (0)
+#include "tests/unit/check.h"
 
 /* The byte at off of (ino, gen)'s data: every entry differs. */
 static uint8_t pat(uint64_t ino, uint64_t gen, uint64_t off)

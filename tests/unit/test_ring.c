@@ -5,6 +5,7 @@
  * including ops started while a batch runs. Skips (77) without io_uring.
  */
 #include "common/ring.h"
+#include "tests/unit/check.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -14,17 +15,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
 
 #define NOPS 100
 #define BLK  4096

@@ -18,17 +18,7 @@
 #include "mds/layout.h"
 #include "mds/store.h"
 #include "proto/codec.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define CHECK_RC(expr, want)                                                   \
 	do {                                                                   \

@@ -13,17 +13,7 @@
 #include <string.h>
 
 #include "client/stripe.h"
-
-static int failures;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			if (failures++ < 20)                                 \
-				fprintf(stderr, "%s:%d: CHECK failed: %s\n", \
-					__FILE__, __LINE__, #cond);          \
-		}                                                            \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define MAXB 256 /* bytes of file modelled */
 

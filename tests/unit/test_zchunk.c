@@ -16,17 +16,7 @@
 
 #include "common/checksum.h"
 #include "common/compress.h"
-
-static int failures;
-
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
-				__LINE__, #cond);                              \
-			failures++;                                            \
-		}                                                              \
-	} while (0)
+#include "tests/unit/check.h"
 
 #define CH PROTO_ZCHUNK_SIZE
 #define LEN (8 * CH)
