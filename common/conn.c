@@ -8,8 +8,10 @@
  * bytes that arrive later wake the loop again); the header is
  * collected into hdr_raw and validated before any payload memory is taken;
  * a payload that already sits whole in rbuf is dispatched in place, anything
- * longer gets a buffer of exactly payload_len (<= FRAME_MAX_PAYLOAD) and big
- * ones are read straight into it. Partial frames survive across reads.
+ * longer gets a buffer of exactly payload_len (<= FRAME_MAX_PAYLOAD; a
+ * little more, page-aligned, where conn_set_payload_align asks for one
+ * payload byte to sit on a page boundary) and big ones are read straight
+ * into it. Partial frames survive across reads.
  *
  * Write side: frames wait in a queue and go out with one sendmsg (a writev)
  * per batch. A frame's payload is copied into it, or taken (a malloc'd
@@ -470,11 +472,17 @@ void *conn_steal_payload(struct conn *c)
 {
 	void *p = c->pay_owned;
 
-	if (p && c->pay == c->pay_owned) {
+	if (p && c->pay >= c->pay_owned &&
+	    c->pay < c->pay_owned + CONN_PAYLOAD_ALIGN) {
 		c->pay_owned = NULL; /* CONN_DISPATCH frees nothing now */
 		return p;
 	}
 	return NULL;
+}
+
+void conn_set_payload_align(struct conn *c, size_t off)
+{
+	c->pay_align_off = off;
 }
 
 void conn_set_user(struct conn *c, void *user)
@@ -1196,7 +1204,7 @@ static uint8_t *conn_pay_at(struct conn *c, size_t off, size_t *room)
 
 	if (!c->rx_pend) {
 		*room = c->hdr.payload_len - off;
-		return c->pay_owned + off;
+		return c->pay + off;
 	}
 	s = c->rx_pend->sink;
 	if (off < s->skip) {
@@ -1293,12 +1301,25 @@ static void conn_take_header(struct conn *c)
 			return;
 		}
 	}
-	c->pay_owned = malloc(c->hdr.payload_len);
+	if (c->pay_align_off && c->hdr.payload_len > c->pay_align_off) {
+		size_t pad = (CONN_PAYLOAD_ALIGN -
+			      c->pay_align_off % CONN_PAYLOAD_ALIGN) %
+			     CONN_PAYLOAD_ALIGN;
+		void *p = NULL;
+
+		if (posix_memalign(&p, CONN_PAYLOAD_ALIGN,
+				   pad + c->hdr.payload_len) == 0) {
+			c->pay_owned = p;
+			c->pay = c->pay_owned + pad;
+		}
+	} else {
+		c->pay_owned = malloc(c->hdr.payload_len);
+		c->pay = c->pay_owned;
+	}
 	if (!c->pay_owned) {
 		conn_close(c, "out of memory for payload");
 		return;
 	}
-	c->pay = c->pay_owned;
 	c->state = CONN_READ_PAYLOAD;
 }
 

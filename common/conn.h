@@ -223,10 +223,21 @@ int conn_request_borrow(struct conn *c, uint16_t opcode, const void *payload,
  * holds the payload, when the conn allocated one for this frame (a payload
  * larger than what its read buffer had room for), so that a handler that
  * keeps a large payload past its return need not copy it. Returns the
- * buffer, whose first byte is payload[0] (the caller owns it and frees it),
+ * buffer (the caller owns it and frees it), whose first byte is
+ * payload[0] unless conn_set_payload_align placed the payload further in,
  * or NULL when the payload lives in the conn's read buffer: copy it then.
  */
 void *conn_steal_payload(struct conn *c);
+
+/*
+ * Place the payloads this conn receives into buffers of their own (those
+ * larger than what its read buffer has room for) so that payload byte off
+ * sits on a CONN_PAYLOAD_ALIGN boundary: the OSS asks for the data of its
+ * OBJ_WRITEs to be aligned so, which lets it write them to disk with
+ * O_DIRECT straight from the buffer (oss/objstore.c). 0: no alignment.
+ */
+#define CONN_PAYLOAD_ALIGN 4096u
+void conn_set_payload_align(struct conn *c, size_t off);
 
 /*
  * Close now (idempotent): the socket, unsent frames and the read buffer

@@ -64,7 +64,9 @@ struct conn {
 	size_t hdr_got;			/* of FRAME_HEADER_LEN */
 	struct frame_header hdr;	/* the decoded header */
 	uint8_t *pay;			/* payload: into rbuf or pay_owned */
-	uint8_t *pay_owned;		/* malloc'd payload buffer or NULL */
+	uint8_t *pay_owned;		/* malloc'd payload buffer or NULL;
+					   pay is in it, pay_pad bytes in */
+	size_t pay_align_off;		/* conn_set_payload_align, or 0 */
 	size_t pay_got;			/* payload bytes collected */
 	uint32_t in_unreplied;		/* requests dispatched, not yet answered */
 	struct conn_pending *rx_pend;	/* the reply being received into its

@@ -86,7 +86,7 @@ static const struct config_option oss_options[] = {
 	{ CONFIG_OPT_SIZE(struct oss_config, writethrough_max_io,
 			  "writethrough-max-io", "256K", 4 * CONFIG_KIB,
 			  OBJSTORE_MAX_IO,
-			  "writes larger than this are not kept in the page cache once on disk (Lustre's writethrough_max_io_mb); 16M keeps every write") },
+			  "writes larger than this are not kept in the page cache: written with O_DIRECT where the file system allows, else dropped once on disk (Lustre's writethrough_max_io_mb); 16M keeps every write") },
 	{ CONFIG_OPT_SIZE(struct oss_config, readcache_max_io,
 			  "readcache-max-io", "256K", 4 * CONFIG_KIB,
 			  OBJSTORE_MAX_IO,
@@ -104,18 +104,22 @@ static void oss_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 
 static void oss_log_counters(struct oss *o)
 {
+	struct objstore_stats st;
+
+	objstore_stats(o->store, &st);
 	log_msg(LOG_NOTICE, "main",
 		"ost_idx=%lld DataReadBytes=%" PRIuFAST64
 		" DataWriteBytes=%" PRIuFAST64 " DataReadOperations=%" PRIuFAST64
 		" DataWriteOperations=%" PRIuFAST64 " SendfileBytes=%" PRIuFAST64
-		" LocalioBytes=%" PRIuFAST64,
+		" LocalioBytes=%" PRIuFAST64 " DirectWriteBytes=%" PRIu64,
 		(long long)o->cfg.index,
 		atomic_load(&o->counters.data_read_bytes),
 		atomic_load(&o->counters.data_write_bytes),
 		atomic_load(&o->counters.data_read_ops),
 		atomic_load(&o->counters.data_write_ops),
 		atomic_load(&o->counters.sendfile_bytes),
-		atomic_load(&o->counters.localio_bytes));
+		atomic_load(&o->counters.localio_bytes),
+		st.direct_write_bytes);
 }
 
 static int oss_serve(struct oss *o)

@@ -3,7 +3,10 @@
  *
  * Open objects are cached (struct obj_handle): an LRU of at most
  * os->cache_max objects whose two files stay open (read-write) between
- * calls, with their last known file sizes and disk use, so that a call on
+ * calls, with the data file's O_DIRECT descriptor once a large write has
+ * opened one (obj_dio_fd; so at most three descriptors per object, three
+ * eighths of RLIMIT_NOFILE in all), and their last known file sizes and
+ * disk use, so that a call on
  * a cached object opens nothing and needs no statx to begin. A
  * handle is used only under its object's lock and pinned (refs) while a
  * call runs; eviction closes only unpinned ones, destroy drops the
@@ -22,7 +25,7 @@
  * therefore found when the copy goes: at eviction, a restart, or
  * objstore_drop_cache. cache_mu guards the table, the LRU,
  * refs and the cached sizes; lock order: object lock, then cache_mu. The
- * bound follows RLIMIT_NOFILE (at most a quarter of it for cached fds).
+ * bound follows RLIMIT_NOFILE (an eighth of it in objects).
  *
  * The cache only keeps descriptors: objstore.c's obj_open opens the files
  * and obj_finish hands them over; an evicted or dropped handle's files get
@@ -69,6 +72,8 @@ static void handle_free(struct obj_handle *h)
 		return;
 	close(h->tab_fd);
 	close(h->dat_fd);
+	if (h->dio_fd >= 0)
+		close(h->dio_fd);
 	free(h->tab_copy);
 	free(h);
 }
@@ -88,6 +93,7 @@ bool obj_cache_get(struct objstore *os, struct obj *o)
 		o->h = h;
 		o->tab_fd = h->tab_fd;
 		o->dat_fd = h->dat_fd;
+		o->dio_fd = h->dio_fd;
 		o->sizes_cached = h->sizes_ok;
 		o->tab_size = h->tab_size;
 		o->dat_size = h->dat_size;
@@ -145,10 +151,18 @@ bool obj_cache_put(struct objstore *os, struct obj *o, bool sizes_ok,
 		h->idx = o->idx;
 		h->tab_fd = o->tab_fd;
 		h->dat_fd = o->dat_fd;
+		h->dio_fd = -1;
 		h->refs = 1;
 		*pp = h;
 		lru_push(&os->lru, &h->lru);
 		os->cache_count++;
+	}
+	if (o->dio_own) { /* an O_DIRECT descriptor this call opened */
+		if (h->dio_fd < 0)
+			h->dio_fd = o->dio_fd;
+		else
+			close(o->dio_fd);
+		o->dio_own = false;
 	}
 	if (o->tab_copy && !h->tab_copy) { /* the table this call read */
 		h->tab_copy = o->tab_copy;

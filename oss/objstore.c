@@ -18,6 +18,18 @@
  * table; free (punch) what it no longer references; statx and close. Data
  * before table: a torn update leaves an entry that does not match its slot
  * and reads as -EIO, never as wrong data; freeing last only leaks blocks.
+ * The data goes in one write per run of chunks that lie back to back in
+ * the file and in memory. A write larger than writethrough_max_io writes
+ * its whole raw chunks with O_DIRECT (a second descriptor of the data
+ * file, kept with the cached handle) when the data is aligned as the file
+ * system wants (statx DIOALIGN; the OSS receives OBJ_WRITE data on a page
+ * boundary): the disk takes the bytes straight from the request, with no
+ * copy into the page cache, no writeback and no pages to drop behind.
+ * That is what Lustre's OSTs do with bulk writes when the writethrough
+ * cache is off for them. The kernel keeps such a write coherent with the
+ * page cache (it writes back and drops cached pages of the range), and
+ * readers that race it outside the object lock (localio, sendfile) check
+ * checksums as always.
  *
  * Elsewhere, sharing this file's internals and the table format (both in
  * objstore_i.h): client-compressed chunks (objstore_write_chunks,
@@ -154,6 +166,7 @@ void obj_init(struct obj *o, uint64_t fid, uint32_t idx)
 	o->idx = idx;
 	o->tab_fd = -1;
 	o->dat_fd = -1;
+	o->dio_fd = -1;
 	ost_dir_object_paths(fid, idx, o->dir_path, o->tab_path, o->dat_path);
 }
 
@@ -322,8 +335,12 @@ static void obj_finish(struct objstore *os, struct ring *ring, struct obj *o,
 		if (n)
 			ring_run(ring, ops, n);
 	}
+	if (o->dio_own)
+		close(o->dio_fd); /* plain close: nothing is cached for it */
 	o->tab_fd = -1;
 	o->dat_fd = -1;
+	o->dio_fd = -1;
+	o->dio_own = false;
 	free(o->win);
 	o->win = NULL;
 	free(o->tab_copy);
@@ -704,6 +721,49 @@ static int plan_encode(struct objstore *os, struct chunk_plan *p,
 }
 
 /*
+ * o's data file opened O_DIRECT (kept with its cached handle), or -1 when
+ * it cannot be: a backing file system that refuses O_DIRECT after all
+ * (its statx promised it) turns direct writes off for the whole OST, and
+ * says so once.
+ */
+static int obj_dio_fd(struct objstore *os, struct obj *o)
+{
+	int fd;
+
+	if (o->dio_fd >= 0)
+		return o->dio_fd;
+	fd = openat(os->objdirfd, o->dat_path,
+		    O_WRONLY | O_DIRECT | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == EINVAL &&
+		    atomic_exchange(&os->dio_align, 0) != 0)
+			log_msg(LOG_WARNING, "objstore",
+				"ost=%u: O_DIRECT refused: large writes go "
+				"through the page cache",
+				os->ost_idx);
+		return -1;
+	}
+	o->dio_fd = fd;
+	o->dio_own = true;
+	return fd;
+}
+
+/*
+ * Whether chunk plan p goes to disk with O_DIRECT: the write asked for it
+ * (o->direct), the chunk is stored raw, and its bytes, their length and
+ * their file offset are all aligned as the file system wants. Anything
+ * else (a compressed chunk, the short last chunk of an object, data
+ * received unaligned) goes through the page cache.
+ */
+static bool plan_direct(const struct obj *o, const struct chunk_plan *p,
+			unsigned align)
+{
+	return o->direct && align && p->new.kind == CHUNK_RAW &&
+	       p->new.stored_len % align == 0 &&
+	       (uintptr_t)p->store % align == 0 && (p->c * CHUNK) % align == 0;
+}
+
+/*
  * Replace [off, off + len) of o with data (NULL: zeros), set its size to
  * new_size, and with drop_from != UINT64_MAX free every chunk from that
  * index on (truncate). The window must hold the chunks of [off, off + len).
@@ -841,13 +901,29 @@ int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 		goto out;
 	}
 
-	/* 4. Data first. */
+	/* 4. Data first: one write per run of chunks that lie back to back
+	 * both in the file and in memory (a large write's whole chunks: one
+	 * write), O_DIRECT where plan_direct says so. */
 	nops = 0;
+	o->direct_bytes = 0;
 	for (i = 0; i < n; i++) {
 		struct chunk_plan *p = &plans[i];
+		unsigned align = atomic_load(&os->dio_align);
+		int fd = o->dat_fd;
+		struct ring_op *prev = nops ? &ops[nops - 1] : NULL;
 
-		if (p->changed && p->new.kind != CHUNK_HOLE)
-			ring_op_write(&ops[nops++], o->dat_fd, p->store,
+		if (!p->changed || p->new.kind == CHUNK_HOLE)
+			continue;
+		if (plan_direct(o, p, align) && obj_dio_fd(os, o) >= 0) {
+			fd = o->dio_fd;
+			o->direct_bytes += p->new.stored_len;
+		}
+		if (prev && prev->fd == fd &&
+		    prev->off + prev->len == p->c * CHUNK &&
+		    (const uint8_t *)prev->buf + prev->len == p->store)
+			prev->len += p->new.stored_len;
+		else
+			ring_op_write(&ops[nops++], fd, p->store,
 				      p->new.stored_len, p->c * CHUNK);
 	}
 	if (nops) {
@@ -1238,7 +1314,11 @@ ssize_t objstore_read_nowait(struct objstore *os, uint64_t fid,
  * its disk writes it); a read drops only what is clean and not held by a
  * socket. A sequential stream thus keeps at most its last
  * OBJSTORE_DROP_LAG cached. Pages of a range that is not cached (not
- * written, or already dropped) cost nothing. Clients on this host read
+ * written, or already dropped) cost nothing. Most large writes never get
+ * here: their whole raw chunks go around the page cache with O_DIRECT
+ * (obj_modify, plan_direct), and only what was written through it (data
+ * received unaligned, a file system without O_DIRECT) is dropped behind.
+ * Clients on this host read
  * cold ranges with O_DIRECT through localio (OBJ_READ_L), which caches
  * nothing here either.
  * Measured on the test bed, where the client's and the OSSes' page caches
@@ -1391,16 +1471,21 @@ int obj_write_span(struct objstore *os, struct ring *ring, uint64_t fid,
 	if (rc < 0)
 		goto out_unlock;
 	rc = obj_load(os, ring, &o, off / CHUNK, chunk_count(off, len), true);
+	/* Not to be kept in the page cache: write it around it. */
+	o.direct = os->writethrough_max_io && len > os->writethrough_max_io;
 	if (rc == 0)
 		rc = obj_modify(os, ring, &o, off, len, data,
 				max_u64(o.size, off + len), enc, UINT64_MAX,
 				hints);
 	if (rc == 0 && len >= OBJSTORE_WRITEOUT_MIN) {
-		obj_writeout(&o, off, len);
+		if (o.direct_bytes < len)
+			obj_writeout(&o, off, len);
 		obj_flusher_note(os->flusher, o.dat_fd, len);
 	}
-	if (rc == 0 && os->writethrough_max_io && len > os->writethrough_max_io)
+	if (rc == 0 && o.direct && o.direct_bytes < len)
 		obj_drop_behind(&o, off, len, true);
+	if (rc == 0)
+		atomic_fetch_add(&os->direct_bytes, o.direct_bytes);
 	if (rc < 0 && o.created)
 		obj_discard(os, ring, &o);
 	else

@@ -75,14 +75,20 @@ struct objstore_options {
 	const char *fsname; /* file system name, 1..OBJSTORE_FSNAME_MAX chars,
 			       no '/'; required */
 	uint32_t ost_idx;   /* this OST's index in the file system */
-	/* Drop-behind (objstore.c, obj_drop_behind), 0 keeping all: a write
-	 * of more than writethrough_max_io bytes (Lustre's
-	 * writethrough_max_io_mb) is not kept in the page cache once it is
-	 * on disk, nor is a span of more than readcache_max_io bytes handed
-	 * out by objstore_read_span (readcache_max_io_mb) once it is sent. */
+	/* 0 keeping all: a write of more than writethrough_max_io bytes
+	 * (Lustre's writethrough_max_io_mb) is not kept in the page cache:
+	 * written with O_DIRECT where its data is aligned, otherwise dropped
+	 * once it is on disk (obj_drop_behind); nor is a span of more than
+	 * readcache_max_io bytes handed out by objstore_read_span
+	 * (readcache_max_io_mb) once it is sent. */
 	uint64_t writethrough_max_io;
 	uint64_t readcache_max_io;
 };
+/* Writes of more than writethrough_max_io go to disk with O_DIRECT, around
+ * the page cache, where their data is aligned as the backing file system
+ * wants (statx DIOALIGN) and that is at most this: the OSS receives
+ * OBJ_WRITE data on such a boundary (conn_set_payload_align). */
+#define OBJSTORE_DIO_ALIGN_MAX 4096u
 /* Drop-behind trails a write or span by this much: a stream keeps at most
  * its last OBJSTORE_DROP_LAG bytes cached. */
 #define OBJSTORE_DROP_LAG (16u << 20)
@@ -139,6 +145,7 @@ struct objstore_stats {
 	uint64_t read_bytes;	  /* bytes they returned */
 	uint64_t write_ops;	  /* successful objstore_write calls */
 	uint64_t write_bytes;	  /* bytes they wrote */
+	uint64_t direct_write_bytes; /* of which with O_DIRECT */
 	uint64_t bg_syncs;	  /* background fdatasyncs (obj_flush.h) */
 };
 

@@ -98,6 +98,8 @@ struct obj_handle {
 	uint32_t idx;
 	int tab_fd;			  /* both O_RDWR */
 	int dat_fd;
+	int dio_fd;			  /* data file, O_WRONLY | O_DIRECT,
+					     or -1 (obj_dio_fd) */
 	unsigned refs;			  /* calls using it */
 	bool sizes_ok;			  /* the three below are current */
 	uint64_t tab_size;		  /* table file size */
@@ -119,6 +121,9 @@ struct objstore {
 	uint64_t capacity;	      /* configured capacity in bytes */
 	uint64_t writethrough_max_io; /* objstore_options'; 0 = keep all */
 	uint64_t readcache_max_io;    /* the same */
+	atomic_uint dio_align;	      /* O_DIRECT's alignment of buffers and
+					 offsets (statx DIOALIGN), 0 when the
+					 backing file system has none */
 	pthread_mutex_t space_lock;   /* guards used and reserved */
 	uint64_t used;		      /* disk bytes of all object files */
 	uint64_t reserved;	      /* predicted growth of running calls */
@@ -130,6 +135,7 @@ struct objstore {
 	atomic_uint_fast64_t read_bytes;
 	atomic_uint_fast64_t write_ops;
 	atomic_uint_fast64_t write_bytes;
+	atomic_uint_fast64_t direct_bytes; /* of which written O_DIRECT */
 	struct obj_flusher *flusher;	   /* background syncs (obj_flush.h) */
 	pthread_rwlock_t locks[OBJ_LOCKS]; /* per-object, striped by hash */
 	pthread_mutex_t cache_mu;	   /* guards the fd cache below */
@@ -149,6 +155,11 @@ struct obj {
 	char dir_path[4]; /* "XX" */
 	int tab_fd;	  /* -1 when closed */
 	int dat_fd;
+	int dio_fd;	  /* the data file O_DIRECT (obj_dio_fd), or -1 */
+	bool dio_own;	  /* dio_fd is this call's: cache or close it */
+	bool direct;	  /* obj_modify: write whole raw chunks with O_DIRECT
+			     where aligned (a write past writethrough_max_io) */
+	uint64_t direct_bytes; /* obj_modify: bytes it wrote so */
 	struct obj_handle *h;	 /* pinned cached handle owning the fds,
 				    or NULL (the fds are this call's) */
 	bool sizes_cached;	 /* h's sizes copied: obj_load skips statx */

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@ void objstore_stats(struct objstore *os, struct objstore_stats *stats)
 	stats->read_bytes = atomic_load(&os->read_bytes);
 	stats->write_ops = atomic_load(&os->write_ops);
 	stats->write_bytes = atomic_load(&os->write_bytes);
+	stats->direct_write_bytes = atomic_load(&os->direct_bytes);
 	stats->bg_syncs = obj_flusher_done(os->flusher);
 }
 
@@ -118,6 +120,30 @@ out:
 int objstore_iterate(struct objstore *os, objstore_iter_fn fn, void *arg)
 {
 	return ost_dir_walk(os->objdirfd, fn, arg, NULL, NULL);
+}
+
+/*
+ * os->dio_align: what O_DIRECT wants aligned on the backing file system
+ * (buffers, offsets and lengths; statx's DIOALIGN of its superblock
+ * file), or 0 when it has no O_DIRECT, the kernel cannot tell (before
+ * Linux 6.1), or it wants more than OBJSTORE_DIO_ALIGN_MAX (which the
+ * OSS's receive buffers guarantee).
+ */
+static void objstore_find_dio(struct objstore *os)
+{
+	struct statx stx;
+	unsigned a;
+
+	if (statx(os->dirfd, OST_DIR_SUPERBLOCK, AT_SYMLINK_NOFOLLOW,
+		  STATX_DIOALIGN, &stx) != 0 ||
+	    !(stx.stx_mask & STATX_DIOALIGN) || !stx.stx_dio_mem_align ||
+	    !stx.stx_dio_offset_align)
+		return;
+	a = stx.stx_dio_mem_align > stx.stx_dio_offset_align ?
+		    stx.stx_dio_mem_align :
+		    stx.stx_dio_offset_align;
+	if (a <= OBJSTORE_DIO_ALIGN_MAX && OBJSTORE_DIO_ALIGN_MAX % a == 0)
+		atomic_store(&os->dio_align, a);
 }
 
 /* os->objdir_path from the descriptor (OBJ_READ_L names files by it); left
@@ -179,6 +205,7 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	if (rc < 0)
 		goto err; /* logged by ost_dir_open */
 	objstore_find_objdir(os);
+	objstore_find_dio(os);
 	rc = ost_dir_walk(os->objdirfd, NULL, NULL, &os->used, &count);
 	if (rc < 0) {
 		log_msg(LOG_ERROR, "objstore", "%s: cannot scan objects: %s",
@@ -201,9 +228,10 @@ int objstore_open(const char *dir, uint64_t capacity_bytes,
 	log_msg(LOG_INFO, "objstore",
 		"%s: fsname=%s ost=%u objects=%" PRIu64 " used=%" PRIu64
 		" capacity=%" PRIu64 " writethrough_max_io=%" PRIu64
-		" readcache_max_io=%" PRIu64,
+		" readcache_max_io=%" PRIu64 " dio_align=%u",
 		dir, os->fsname, os->ost_idx, count, os->used, os->capacity,
-		os->writethrough_max_io, os->readcache_max_io);
+		os->writethrough_max_io, os->readcache_max_io,
+		atomic_load(&os->dio_align));
 	*out = os;
 	return 0;
 

@@ -68,6 +68,8 @@ static int oss_hello(struct conn *c, const struct frame_header *h,
 	    memcmp(req.fsname, o->cfg.fsname, req.fsname_len))
 		return conn_reply_error(c, h, -ENODEV, "no such file system");
 	conn_set_user(c, (void *)(uintptr_t)req.role);
+	/* OBJ_WRITE data page-aligned: objstore writes it with O_DIRECT. */
+	conn_set_payload_align(c, PROTO_OBJ_WRITE_DATA_OFF);
 	r.proto_version = PROTO_VERSION;
 	r.role = PROTO_ROLE_OSS;
 	r.id = (uint32_t)o->cfg.index;

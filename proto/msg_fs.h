@@ -387,6 +387,11 @@ struct msg_obj_req {
 	struct msg_bytes data; /* WRITE */
 	uint32_t max;	      /* LIST: most entries wanted */
 };
+/* Where an OBJ_WRITE's data starts in its payload: after object_id,
+ * stripe_idx, off, flags and the data's length (8 + 4 + 8 + 4 + 4). The
+ * OSS receives large payloads so that this byte is page-aligned
+ * (conn_set_payload_align), for O_DIRECT writes of the data. */
+#define PROTO_OBJ_WRITE_DATA_OFF 28u
 size_t msg_obj_req_encoded_len(uint16_t opcode, const struct msg_obj_req *m);
 ssize_t msg_obj_req_encode(uint16_t opcode, const struct msg_obj_req *m,
 			   void *buf, size_t len);

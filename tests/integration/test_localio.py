@@ -59,6 +59,18 @@ def evict_ost_files(cluster):
             os.close(fd)
 
 
+def cache_ost_files(cluster):
+    """Read every OST data file, so that all of it is in the page cache
+    (large writes go to disk around it, with O_DIRECT)."""
+    paths = glob.glob(os.path.join(cluster.workdir, "ost*", "**", "*.dat"),
+                      recursive=True)
+    assert paths
+    for p in paths:
+        with open(p, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+
+
 def read_at(path, off, n):
     drop_caches(path)
     with open(path, "rb", buffering=0) as f:
@@ -189,14 +201,16 @@ def test_1d_file_opened_right_after_mount(cluster, make_mount):
 
 
 def test_1e_cold_ranges_read_with_o_direct(cluster, make_mount):
-    """A file just written is in the OSSes' page cache: localio reads it
-    through the page cache. Written back and dropped from it, its ranges
-    are read with O_DIRECT, straight into the reply; -o localio_direct=0
-    reads them through the page cache again. Every byte right each time,
-    and nothing read again over the network."""
+    """A file whose objects are in the OSSes' page cache (read there: its
+    large writes went to disk around it): localio reads it through the
+    page cache. Written back and dropped from it, its ranges are read with
+    O_DIRECT, straight into the reply; -o localio_direct=0 reads them
+    through the page cache again. Every byte right each time, and nothing
+    read again over the network."""
     m = make_mount("m")
     data = random.Random(5).randbytes(16 * MiB)
     f = write_file(m, "f", data)
+    cache_ost_files(cluster)
     assert direct_read(f, 0, len(data)) == data
     assert m.umount() == 0
     reads, again = client_counts(m)

@@ -550,21 +550,28 @@ def test_6c_drop_behind(ost, sendfile):
     """Large writes and reads stream through the OSS's page cache without
     filling it (--writethrough-max-io, --readcache-max-io: Lustre's
     writethrough_max_io_mb, readcache_max_io_mb; default 256K): a 48 MiB
-    object written in 1 MiB writes keeps at most the last 16 MiB (the lag)
-    cached, and so does one read back in 1 MiB OBJ_READ_Cs; 128 KiB
+    object written in 1 MiB writes goes to disk with O_DIRECT and leaves
+    nothing cached (where the backing file system has O_DIRECT: the OSS
+    logs its dio_align; without, at most the last 16 MiB, the lag, stay),
+    and one read back in 1 MiB OBJ_READ_Cs keeps at most the lag; 128 KiB
     writes and reads keep all; with both bounds at 16M everything stays.
     Every byte reads back right."""
     MiB, LAG, SMALL = 1 << 20, 16 << 20, 128 << 10
     rnd = random.Random(7)
     data = rnd.randbytes(48 * MiB)
-    # Defaults: large writes dropped behind.
+    # Defaults: large writes around the page cache or dropped behind.
     p = ost("4G", "--sendfile", sendfile)
     c = client(p.port)
     for off in range(0, len(data), MiB):
         write(c, 1, off, data[off:off + MiB])
     for off in range(0, len(data), SMALL):
         write(c, 2, off, data[off:off + SMALL])
-    assert cached_bytes(data_file(p, 1)) <= LAG + MiB
+    with open(p.log_path, errors="replace") as f:
+        direct = " dio_align=0" not in f.read()
+    if direct:
+        assert cached_bytes(data_file(p, 1)) == 0
+    else:
+        assert cached_bytes(data_file(p, 1)) <= LAG + MiB
     assert cached_bytes(data_file(p, 2)) >= len(data) - MiB
     # Reads: 128 KiB ones keep object 2 cached; 1 MiB ones drop behind
     # (clean pages only: synced first).
@@ -575,8 +582,14 @@ def test_6c_drop_behind(ost, sendfile):
     for off in range(0, len(data), MiB):
         assert readc(c, 2, off, MiB) == data[off:off + MiB]
     assert cached_bytes(data_file(p, 2)) <= LAG + 2 * MiB
+    for off in range(0, len(data), 8 * MiB + 4096):
+        assert read(c, 1, off, 4096) == data[off:off + 4096]
     c.close()
     assert p.stop() == 0
+    with open(p.log_path, errors="replace") as f:
+        log = f.read()
+    assert "dio_align=" in log
+    assert ("DirectWriteBytes=%d" % (len(data) if direct else 0)) in log
     # Both bounds at 16M: nothing is dropped.
     p = ost("4G", "--sendfile", sendfile, "--writethrough-max-io", "16M",
             "--readcache-max-io", "16M")

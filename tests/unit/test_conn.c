@@ -10,7 +10,9 @@
  *   5 reply with conn_same_host() of the server's conn
  * OBJ_WRITE (any bytes) takes the payload over with conn_steal_payload
  * (NULL for one that fits the read buffer: then it copies) and answers
- * from a thread of its own with the sum of the bytes and whether it stole.
+ * from a thread of its own with the sum of the bytes, whether it stole and
+ * whether payload byte 28 was page-aligned, as its conn_set_payload_align
+ * asks from then on.
  * OBJ_READ_C answers from a thread of its own with
  * conn_reply_threadsafe_file: a head and a range of an unlinked temporary
  * file (struct readc_req below); a wrapper around sendfile(2) counts the
@@ -240,27 +242,34 @@ struct steal_job {
 	struct conn *c; /* a ref */
 	uint16_t opcode;
 	uint64_t req_id;
-	uint8_t *buf;	/* the payload: stolen, or a copy */
+	uint8_t *buf;	/* the stolen buffer, or a copy */
+	const uint8_t *pay; /* the payload in it */
 	size_t len;
 	int stolen;
+	int aligned;	/* payload byte STEAL_ALIGN_OFF on a page boundary */
 };
+
+/* The server's conns ask for this payload byte to be page-aligned
+ * (conn_set_payload_align), from their first OBJ_WRITE on. */
+#define STEAL_ALIGN_OFF 28
 
 /* Sum the payload long after the handler returned, reply, free it. */
 static void *steal_main(void *arg)
 {
 	struct steal_job *j = arg;
 	uint64_t sum = 0;
-	uint8_t *out = malloc(16);
+	uint8_t *out = malloc(24);
 
 	usleep(20000);
 	for (size_t i = 0; i < j->len; i++)
-		sum += j->buf[i];
+		sum += j->pay[i];
 	if (out) {
 		le64_store(out, sum);
 		le64_store(out + 8, (uint64_t)j->stolen);
+		le64_store(out + 16, (uint64_t)j->aligned);
 	}
 	conn_reply_threadsafe(j->c, j->opcode, j->req_id, out ? 0 : -ENOMEM,
-			      out, out ? 16 : 0);
+			      out, out ? 24 : 0);
 	conn_put(j->c);
 	free(j->buf);
 	free(j);
@@ -277,11 +286,18 @@ static int srv_steal(struct conn *c, const struct frame_header *h,
 		return -ENOMEM;
 	j->buf = conn_steal_payload(c);
 	j->stolen = j->buf != NULL;
-	if (j->buf && j->buf != payload) {
+	j->pay = j->buf ? payload : NULL;
+	if (j->buf && (payload < j->buf ||
+		       payload >= j->buf + CONN_PAYLOAD_ALIGN)) {
 		free(j->buf);
 		free(j);
 		return CONN_CLOSE; /* not the payload's buffer: a bug */
 	}
+	j->aligned = len > STEAL_ALIGN_OFF &&
+		     (uintptr_t)(payload + STEAL_ALIGN_OFF) %
+				     CONN_PAYLOAD_ALIGN ==
+			     0;
+	conn_set_payload_align(c, STEAL_ALIGN_OFF);
 	if (!j->buf) {
 		j->buf = malloc(len ? len : 1);
 		if (!j->buf) {
@@ -289,6 +305,7 @@ static int srv_steal(struct conn *c, const struct frame_header *h,
 			return -ENOMEM;
 		}
 		memcpy(j->buf, payload, len);
+		j->pay = j->buf;
 	}
 	j->len = len;
 	j->opcode = h->opcode;
@@ -858,7 +875,8 @@ static void test_big(struct rpc_client *rc)
 }
 
 /* conn_steal_payload: a large payload is taken over (and stays valid
- * after the handler returned), a small one is not. */
+ * after the handler returned), a small one is not; a taken one is placed
+ * as conn_set_payload_align asked. */
 static void test_steal(struct rpc_client *rc)
 {
 	static const size_t sizes[] = { 100, 4096, 200000, 1u << 20 };
@@ -879,10 +897,12 @@ static void test_steal(struct rpc_client *rc)
 		CHECK_EQ(rpc_call(rc, PROTO_OP_OBJ_WRITE, p, n, 2000, &reply,
 				  &len),
 			 0);
-		CHECK_EQ(len, 16);
-		if (reply && len == 16) {
+		CHECK_EQ(len, 24);
+		if (reply && len == 24) {
 			CHECK_EQ(le64_load(reply), sum);
 			CHECK_EQ(le64_load(reply + 8), n > 64 * 1024);
+			/* Placed as the first call asked, when stolen. */
+			CHECK_EQ(le64_load(reply + 16), n > 64 * 1024);
 		}
 		free(reply);
 		free(p);

@@ -1106,6 +1106,8 @@ static void test_golden(void)
 	check_decodes("OBJ_WRITE", dec_obj, &oout, golden_obj_write,
 		      sizeof(golden_obj_write));
 	CHECK(obj_equal(&oout.m, &obj_write_req));
+	CHECK(memcmp(golden_obj_write + PROTO_OBJ_WRITE_DATA_OFF, "hello", 5) ==
+	      0);
 	check_truncations("OBJ_WRITE", dec_obj, &oout, golden_obj_write,
 			  sizeof(golden_obj_write));
 

@@ -18,7 +18,9 @@
  *   and close), -EAGAIN for anything else stored or asked; drop-behind:
  *   writes larger than writethrough_max_io leave at most OBJSTORE_DROP_LAG of a
  *   stream in the page cache (mincore), smaller ones and an unbounded
- *   store keep it all, and the data reads back either way.
+ *   store keep it all, and the data reads back either way; such writes
+ *   with aligned data go with O_DIRECT and leave nothing cached, their
+ *   short last chunk and unaligned ones go through the cache.
  * Skips (77) when io_uring is unavailable.
  */
 #include "oss/objstore.h"
@@ -1723,17 +1725,21 @@ static void test_drop_behind(struct ring *r)
 	const uint64_t len = 3 * OBJSTORE_DROP_LAG;
 	struct objstore_options o = opts0;
 	struct objstore *os = NULL;
-	uint8_t *buf = malloc(BIG);
+	uint8_t *mem = malloc(BIG + 64), *buf = mem ? mem + 16 : NULL;
 	struct statfs sfs;
 	char dir[512];
 	int64_t c;
 
+	/* buf is not aligned for O_DIRECT (test_direct_write): these writes
+	 * go through the page cache and are dropped behind. */
+	if (buf && (uintptr_t)buf % 512 == 0)
+		buf += 16;
 	path_of(dir, sizeof(dir), "ostdrop");
 	mkdir(dir, 0755);
 	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
 		fprintf(stderr, "drop-behind: %s is tmpfs (pages cannot be "
 				"dropped): skipped\n", dir);
-		free(buf);
+		free(mem);
 		return;
 	}
 	o.writethrough_max_io = 256 << 10;
@@ -1760,7 +1766,92 @@ static void test_drop_behind(struct ring *r)
 		CHECK(objstore_destroy(os, r, fid, 0) == 0);
 out:
 	objstore_close(os);
-	free(buf);
+	free(mem);
+}
+
+/*
+ * Direct writes: a write of more than writethrough_max_io whose data is
+ * aligned goes to disk with O_DIRECT (counted in direct_write_bytes) and
+ * leaves nothing in the page cache; its short last chunk goes through the
+ * page cache; the same write from an unaligned buffer, or one at or below
+ * the bound, is not direct; an O_DIRECT write over cached pages of the
+ * object (a small write just before) reads back as the new data.
+ */
+static void test_direct_write(struct ring *r)
+{
+	enum { BIG = 1 << 20 };
+	struct objstore_options o = opts0;
+	struct objstore_stats st0, st;
+	struct objstore *os = NULL;
+	uint8_t *mem = NULL, *back = malloc(BIG + CHUNK);
+	uint64_t csums[SPAN_CSUMS], n = 0;
+	struct statfs sfs;
+	char dir[512];
+	int fd = -1;
+
+	path_of(dir, sizeof(dir), "ostdirect");
+	mkdir(dir, 0755);
+	if (statfs(dir, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC) {
+		fprintf(stderr, "direct writes: %s is tmpfs: skipped\n", dir);
+		free(back);
+		return;
+	}
+	o.writethrough_max_io = 256 << 10;
+	CHECK(objstore_open(dir, 4 * GiB, &o, &os) == 0);
+	CHECK(posix_memalign((void **)&mem, 4096, 2 * BIG) == 0);
+	if (!os || !mem || !back)
+		goto out;
+	fill_random(mem, 2 * BIG);
+
+	/* Aligned, 1 MiB + 4196 bytes: the 16 whole chunks direct, the short
+	 * last one through the page cache. */
+	objstore_stats(os, &st0);
+	CHECK(objstore_write(os, r, 0xd001, 0, 0, mem, BIG + 4196, 0) ==
+	      BIG + 4196);
+	objstore_stats(os, &st);
+	CHECK(st.direct_write_bytes - st0.direct_write_bytes == BIG);
+	CHECK(objstore_read_span(os, r, 0xd001, 0, 0, CHUNK, &fd, &n, csums) ==
+	      0);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		int64_t c = cached_bytes(fd, BIG);
+
+		CHECK(c == 0);
+		close(fd);
+	}
+	CHECK(objstore_read(os, r, 0xd001, 0, 0, BIG + CHUNK, back) ==
+	      BIG + 4196);
+	CHECK(memcmp(back, mem, BIG + 4196) == 0);
+
+	/* Unaligned data, and a write at the bound: not direct. */
+	objstore_stats(os, &st0);
+	CHECK(objstore_write(os, r, 0xd002, 0, 0, mem + 16, BIG, 0) == BIG);
+	CHECK(objstore_write(os, r, 0xd003, 0, 0, mem, 256 << 10, 0) ==
+	      256 << 10);
+	objstore_stats(os, &st);
+	CHECK(st.direct_write_bytes == st0.direct_write_bytes);
+	CHECK(objstore_read(os, r, 0xd002, 0, 0, BIG, back) == BIG);
+	CHECK(memcmp(back, mem + 16, BIG) == 0);
+
+	/* Cached pages under a direct write: read and written through the
+	 * cache first, then overwritten around it. */
+	CHECK(objstore_write(os, r, 0xd001, 0, CHUNK, mem + BIG, 2 * CHUNK,
+			     0) == 2 * CHUNK);
+	CHECK(objstore_read(os, r, 0xd001, 0, 0, BIG, back) == BIG);
+	objstore_stats(os, &st0);
+	CHECK(objstore_write(os, r, 0xd001, 0, 0, mem + BIG, BIG, 0) == BIG);
+	objstore_stats(os, &st);
+	CHECK(st.direct_write_bytes - st0.direct_write_bytes == BIG);
+	CHECK(objstore_read(os, r, 0xd001, 0, 0, BIG + CHUNK, back) ==
+	      BIG + 4196);
+	CHECK(memcmp(back, mem + BIG, BIG) == 0);
+	CHECK(memcmp(back + BIG, mem + BIG, 4196) == 0);
+	for (uint64_t fid = 0xd001; fid <= 0xd003; fid++)
+		CHECK(objstore_destroy(os, r, fid, 0) == 0);
+out:
+	objstore_close(os);
+	free(mem);
+	free(back);
 }
 
 int main(void)
@@ -1811,6 +1902,7 @@ int main(void)
 	test_bg_sync(r);
 	test_read_span_fd(r);
 	test_drop_behind(r);
+	test_direct_write(r);
 
 	ring_destroy(r);
 	rm_rf(base);
