@@ -21,6 +21,27 @@ import pytest
 def pytest_addoption(parser):
     parser.addoption("--build-dir", default=os.environ.get("GLINT_BUILD_DIR", "build"),
                      help="CMake build directory holding the Glint binaries")
+    parser.addoption("--compression", choices=("none", "lz4"),
+                     default=os.environ.get("GLINT_TEST_COMPRESSION", "none"),
+                     help="the file systems' default compression "
+                          "(glint-mds --compression) in every test that does "
+                          "not choose one itself")
+
+
+def pytest_configure(config):
+    # Read by Cluster.start_mds (and the tests that start an MDS
+    # themselves, through mds_compression_args) from the environment, so
+    # that it reaches them however they import this module.
+    os.environ["GLINT_TEST_COMPRESSION"] = config.getoption("--compression")
+
+
+def mds_compression_args(extra=()):
+    """glint-mds arguments for the suite's compression, unless extra
+    already chooses one."""
+    c = os.environ.get("GLINT_TEST_COMPRESSION", "none")
+    if c == "none" or "--compression" in extra:
+        return ()
+    return ("--compression", c)
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +129,8 @@ class Cluster:
         db = os.path.join(self.workdir, "mds")
         os.makedirs(db, exist_ok=True)
         self.mds = Proc("mds", [self.bin("mds/glint-mds"), "--listen", "127.0.0.1:0",
-                                "--db", db, "--fsname", self.fsname, *extra], self.workdir)
+                                "--db", db, "--fsname", self.fsname,
+                                *mds_compression_args(extra), *extra], self.workdir)
         self.mds.wait_port()
         return self.mds
 

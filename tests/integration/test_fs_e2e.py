@@ -19,7 +19,8 @@ import time
 import pytest
 
 import wire
-from conftest import Cluster, Mount, Proc, drop_caches, mounted, wait_for
+from conftest import (Cluster, Mount, Proc, drop_caches, mds_compression_args,
+                      mounted, wait_for)
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
 
@@ -58,7 +59,8 @@ def restart_mds(c):
     port = c.mds.port
     assert c.mds.stop() == 0
     c.mds = Proc("mds", [c.bin("mds/glint-mds"), "--listen", f"127.0.0.1:{port}",
-                         "--db", os.path.join(c.workdir, "mds"), "--fsname", c.fsname],
+                         "--db", os.path.join(c.workdir, "mds"), "--fsname", c.fsname,
+                         *mds_compression_args()],
                  c.workdir)
     c.mds.wait_port()
 
@@ -259,14 +261,23 @@ def snapshot_or_none(root):
 
 # --- 3: a full OST ---
 
-def fill(path, chunk=256 * KiB):
+FILL_CHUNK = 256 * KiB
+
+
+def fill_data(k):
+    """Chunk k of what fill() writes: random bytes (so that it fills an
+    OST under LZ4 too), the same every time (so that it can be checked)."""
+    return random.Random(k + 1).randbytes(FILL_CHUNK)
+
+
+def fill(path, chunk=FILL_CHUNK):
     """Write chunks to path until the write fails; returns (bytes written,
-    the OSError). Data is a pattern so it can be checked later."""
+    the OSError). The data is fill_data's, so it can be checked later."""
     written = 0
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
         while True:
-            data = bytes([written // chunk % 251]) * chunk
+            data = fill_data(written // chunk)
             try:
                 n = os.write(fd, data)
             except OSError as e:
@@ -320,10 +331,13 @@ def test_3a_enospc_then_space_again(small_cluster):
     with open(hog, "rb") as fh:
         got = fh.read()
     assert len(got) == size
-    assert all(got[i] in (0, i // (256 * KiB) % 251) for i in range(0, size, 4096))
-    # More than a MiB of it was stored (the OST had room for more; the
-    # pattern of the first 256 KiB is zeros, so it is not counted).
-    stored = sum(got[i] != 0 for i in range(256 * KiB, size, 4096)) * 4096
+    stored = 0
+    for i in range(0, size, 4096):
+        blk = got[i:i + 4096]
+        want = fill_data(i // FILL_CHUNK)[i % FILL_CHUNK:][:len(blk)]
+        assert blk in (want, bytes(len(blk))), i
+        stored += len(blk) if blk == want else 0
+    # More than a MiB of it was stored (the OST had room for more).
     assert stored >= MiB, stored
     # everything written before is intact
     assert open(keep, "rb").read() == keep_data
@@ -332,7 +346,7 @@ def test_3a_enospc_then_space_again(small_cluster):
     # fsync, close and a small write to another file on the full OST
     fd = os.open(small, os.O_WRONLY)
     with pytest.raises(OSError) as e:
-        os.write(fd, b"x" * (512 * KiB))
+        os.write(fd, os.urandom(512 * KiB))  # LZ4 would not shrink it
         os.fsync(fd)
     assert e.value.errno == errno.ENOSPC
     os.close(fd)
@@ -420,7 +434,7 @@ def test_4b_all_osts_full_still_creates(small_cluster):
     fd = os.open(f, os.O_WRONLY)
     try:
         with pytest.raises(OSError) as e:  # at fsync with write-behind
-            os.write(fd, b"z" * MiB)
+            os.write(fd, os.urandom(MiB))
             os.fsync(fd)
         assert e.value.errno == errno.ENOSPC
     finally:
@@ -604,12 +618,13 @@ def test_8a_chunk_checksum_mismatch_read_again(small_cluster, mode):
     """A large read whose chunk checksum does not match (a write racing the
     OSS's send; here --fail-loc oss_readc_bad_csum) is read again with
     OBJ_READ: the application gets the right bytes, and the client says
-    so in its log; with and without sendfile."""
+    so in its log; with and without sendfile. (-Z none: OBJ_READ_C is
+    how uncompressed files are read.)"""
     c, m = small_cluster(["1G"] * 4, oss_opts=("--sendfile", mode,
                                                "--fail-loc", "oss_readc_bad_csum"))
     d = os.path.join(m.path, "d")
     os.mkdir(d)
-    c.glint("setstripe", "-c", "4", "-S", "1M", d)
+    c.glint("setstripe", "-c", "4", "-S", "1M", "-Z", "none", d)
     data = random.Random(8).randbytes(8 * MiB + 12345)
     f = os.path.join(d, "f")
     with open(f, "wb") as fh:

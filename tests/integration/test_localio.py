@@ -9,7 +9,9 @@ none of whose pages is in the page cache is read with O_DIRECT (-o
 localio_direct=0 turns that off), any other through the page cache.
 
 The conftest cluster's OSSes 1 and 2 run with --localio off, 0 and 3 with
-it on. What was read which way is seen in the OSSes' LocalioBytes (logged
+it on. Files here are uncompressed (setstripe -Z none, also when the suite
+runs with LZ4 as the default): localio reads raw chunks only, and an LZ4
+file's chunks are read with OBJ_READ_Z. What was read which way is seen in the OSSes' LocalioBytes (logged
 at stop) and the line the client logs at unmount.
 """
 import errno
@@ -87,7 +89,7 @@ def read_whole(path):
 def write_file(m, name, data, count=4):
     d = os.path.join(m.path, name + ".d")
     os.mkdir(d)
-    glint(m, "setstripe", "-c", str(count), "-S", "1M", d)
+    glint(m, "setstripe", "-c", str(count), "-S", "1M", "-Z", "none", d)
     f = os.path.join(d, name)
     with open(f, "wb") as fh:
         fh.write(data)
@@ -149,7 +151,8 @@ def test_1c_bad_bytes_on_disk_are_eio_not_bad_data(cluster, make_mount,
     m = make_mount("m")
     data = random.Random(3).randbytes(4 * MiB)
     f = write_file(m, "f", data, count=1)
-    glint(m, "setstripe", "-c", "1", "-i", "0", os.path.dirname(f) + "/g")
+    glint(m, "setstripe", "-c", "1", "-i", "0", "-Z", "none",
+          os.path.dirname(f) + "/g")
     g = os.path.join(os.path.dirname(f), "g")
     with open(g, "wb") as fh:
         fh.write(data)
@@ -246,7 +249,7 @@ def test_1f_small_files_read_whole_through_localio(cluster, make_mount):
     m = make_mount("m")
     d = os.path.join(m.path, "samples")
     os.mkdir(d)
-    glint(m, "setstripe", "-c", "1", "-i", "0", d)  # OST 0: localio on
+    glint(m, "setstripe", "-c", "1", "-i", "0", "-Z", "none", d)  # OST 0: localio on
     rnd = random.Random(6)
     files = {}
     for i in range(24):

@@ -7,7 +7,7 @@ import socket
 import subprocess
 
 import wire
-from conftest import Cluster, Proc, wait_for
+from conftest import Cluster, Proc, mds_compression_args, wait_for
 
 
 def run(argv, timeout=10):
@@ -89,7 +89,8 @@ def test_1b_mds_restart_osts_reregister(cluster):
     port = cluster.mds.port
     assert cluster.mds.stop() == 0
     cluster.mds = Proc("mds", [cluster.bin("mds/glint-mds"), "--listen", f"127.0.0.1:{port}",
-                               "--db", os.path.join(cluster.workdir, "mds")], cluster.workdir)
+                               "--db", os.path.join(cluster.workdir, "mds"),
+                               *mds_compression_args()], cluster.workdir)
     cluster.mds.wait_port()
     cluster.wait_osts_up(4, timeout=15)
 

@@ -102,8 +102,8 @@ def test_1b_enospc_in_background_reaches_fsync(bindir, workdir):
             fd = os.open(f, os.O_WRONLY | os.O_CREAT)
             err = None
             try:
-                for i in range(8):  # 8 MiB into a 2 MiB OST
-                    os.write(fd, block(i))
+                for i in range(8):  # 8 MiB into a 2 MiB OST (random:
+                    os.write(fd, os.urandom(MiB))  # LZ4 would shrink block())
                 if how == "fsync":
                     os.fsync(fd)
             except OSError as e:
