@@ -722,9 +722,10 @@ static int plan_encode(struct objstore *os, struct chunk_plan *p,
 
 /*
  * o's data file opened O_DIRECT (kept with its cached handle), or -1 when
- * it cannot be: a backing file system that refuses O_DIRECT after all
- * (its statx promised it) turns direct writes off for the whole OST, and
- * says so once.
+ * it cannot be (the rest of this call then writes through the page cache):
+ * a backing file system that refuses O_DIRECT after all (its statx
+ * promised it) turns direct writes off for the whole OST, and says so
+ * once.
  */
 static int obj_dio_fd(struct objstore *os, struct obj *o)
 {
@@ -741,6 +742,7 @@ static int obj_dio_fd(struct objstore *os, struct obj *o)
 				"ost=%u: O_DIRECT refused: large writes go "
 				"through the page cache",
 				os->ost_idx);
+		o->direct = false; /* not again for each chunk of this call */
 		return -1;
 	}
 	o->dio_fd = fd;
