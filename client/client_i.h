@@ -82,6 +82,14 @@ struct cinode {
 	uint64_t nlookup;	      /* kernel references (lookup/forget) */
 	unsigned refs;		      /* operations in progress; table lock */
 
+	/* Held across every MDS call that sets the size: CLOSE (md_close,
+	 * which reports ci->size) and truncates (setattr, O_TRUNC open),
+	 * each from its snapshot to its reply. Without it a CLOSE whose
+	 * snapshot predates a truncate could reach the MDS after it and grow
+	 * the file back (the MDS keeps the larger of a CLOSE's size and its
+	 * own): a release runs on its own FUSE thread, after the file was
+	 * already opened and truncated again. Taken before mu. */
+	pthread_mutex_t size_mu;
 	pthread_mutex_t mu;	      /* guards everything below */
 	uint32_t mode;		      /* type and permission bits */
 	struct msg_layout *layout;    /* regular files: last seen; owned */

@@ -45,6 +45,7 @@ int inode_table_init(struct inode_table *t)
 static void inode_free(struct cinode *ci)
 {
 	pthread_mutex_destroy(&ci->mu);
+	pthread_mutex_destroy(&ci->size_mu);
 	pthread_cond_destroy(&ci->wb_cond);
 	free(ci->layout);
 	free(ci);
@@ -122,6 +123,7 @@ static struct cinode *inode_find_locked(struct inode_table *t, uint64_t ino,
 		ci->ino = ino;
 		inode_data_changed(ci);
 		pthread_mutex_init(&ci->mu, NULL);
+		pthread_mutex_init(&ci->size_mu, NULL);
 		pthread_cond_init(&ci->wb_cond, NULL);
 		ci->next = NULL;
 		*pp = ci;

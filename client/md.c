@@ -399,9 +399,11 @@ int md_close(struct client *c, fuse_req_t req, struct cinode *ci)
 	int rc;
 
 	memset(&m, 0, sizeof(m));
+	pthread_mutex_lock(&ci->size_mu);
 	pthread_mutex_lock(&ci->mu);
 	if (!ci->dirty) {
 		pthread_mutex_unlock(&ci->mu);
+		pthread_mutex_unlock(&ci->size_mu);
 		return 0;
 	}
 	m.ino = ci->ino;
@@ -412,8 +414,10 @@ int md_close(struct client *c, fuse_req_t req, struct cinode *ci)
 	pthread_mutex_unlock(&ci->mu);
 
 	e = malloc(sizeof(*e));
-	if (!e)
+	if (!e) {
+		pthread_mutex_unlock(&ci->size_mu);
 		return -ENOMEM;
+	}
 	if (req)
 		md_cred_ids(req, &m.cred);
 	rc = md_call_entry(c, PROTO_OP_CLOSE, &m, e);
@@ -429,6 +433,7 @@ int md_close(struct client *c, fuse_req_t req, struct cinode *ci)
 	pthread_mutex_unlock(&ci->mu);
 	inode_update_own(ci, e);
 out:
+	pthread_mutex_unlock(&ci->size_mu);
 	free(e);
 	return rc;
 }

@@ -68,6 +68,7 @@ static int do_truncate_open(fuse_req_t req, struct cinode *ci)
 	if (!e)
 		return -ENOMEM;
 	io_wb_drain(ci);
+	pthread_mutex_lock(&ci->size_mu); /* no CLOSE in between */
 	rc = inode_snapshot(ci, &l, &old_size);
 	if (rc && rc != -EIO)
 		goto out;
@@ -92,6 +93,7 @@ static int do_truncate_open(fuse_req_t req, struct cinode *ci)
 	pthread_mutex_unlock(&ci->mu);
 	inode_update_own(ci, e);
 out:
+	pthread_mutex_unlock(&ci->size_mu);
 	free(l);
 	free(e);
 	return rc;

@@ -243,6 +243,7 @@ static int do_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
 	struct msg_layout *l = NULL;
 	struct cinode *ci = NULL;
 	uint64_t old_size = 0;
+	int size_locked = 0;
 	int rc = -ENOMEM;
 
 	if (!e)
@@ -251,6 +252,10 @@ static int do_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
 	if (!ci)
 		goto out;
 	io_wb_drain(ci); /* no write in flight outlives a truncate */
+	if (to_set & FUSE_SET_ATTR_SIZE) { /* nor a CLOSE (cinode.size_mu) */
+		pthread_mutex_lock(&ci->size_mu);
+		size_locked = 1;
+	}
 	memset(&m, 0, sizeof(m));
 	md_cred(req, &m.cred);
 	m.ino = ino;
@@ -316,6 +321,8 @@ static int do_setattr(fuse_req_t req, fuse_ino_t ino, const struct stat *attr,
 	inode_update_own(ci, e);
 	inode_stat(ci, e, st);
 out:
+	if (size_locked)
+		pthread_mutex_unlock(&ci->size_mu);
 	inode_put(c, ci);
 	free(l);
 	free(e);
