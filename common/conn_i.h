@@ -65,7 +65,8 @@ struct conn {
 	struct frame_header hdr;	/* the decoded header */
 	uint8_t *pay;			/* payload: into rbuf or pay_owned */
 	uint8_t *pay_owned;		/* malloc'd payload buffer or NULL;
-					   pay is in it, pay_pad bytes in */
+					   pay is in it: at its start, or
+					   padded in for pay_align_off */
 	size_t pay_align_off;		/* conn_set_payload_align, or 0 */
 	size_t pay_got;			/* payload bytes collected */
 	uint32_t in_unreplied;		/* requests dispatched, not yet answered */

@@ -787,6 +787,7 @@ int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 	uint8_t hdr[OBJ_HDR_LEN];
 	uint64_t old_disk = 0, new_disk = 0, tab_end, tab_keep, growth = 0;
 	size_t i, nops;
+	unsigned align;
 	int rc = 0;
 
 	if (n) {
@@ -908,9 +909,9 @@ int obj_modify(struct objstore *os, struct ring *ring, struct obj *o,
 	 * write), O_DIRECT where plan_direct says so. */
 	nops = 0;
 	o->direct_bytes = 0;
+	align = atomic_load(&os->dio_align);
 	for (i = 0; i < n; i++) {
 		struct chunk_plan *p = &plans[i];
-		unsigned align = atomic_load(&os->dio_align);
 		int fd = o->dat_fd;
 		struct ring_op *prev = nops ? &ops[nops - 1] : NULL;
 
